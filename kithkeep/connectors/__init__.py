@@ -1,0 +1,1 @@
+"""Connectors turn a source's data into domain observations, a page at a time."""

@@ -1,0 +1,47 @@
+"""The one seam every source goes through: pages of observations, each with a cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kithkeep.domain.interaction import Observation
+
+PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a source could not read: counted and reported, never fatal."""
+
+    reason: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    facts: Sequence[Observation]
+    #: Opaque to everyone but its connector. Saved with the page, in one transaction.
+    cursor: str | None
+    problems: Sequence[Problem] = ()
+    #: How many facts took their date from a fallback (Received:, file time), by kind.
+    fallbacks: dict[str, int] = field(default_factory=dict)
+    #: Items read and deliberately left out (spam, trash, duplicates within the source).
+    skipped: int = 0
+    #: Work units done so far and in all, for a progress bar (0 when unknown).
+    done: int = 0
+    total: int = 0
+
+
+class Source(Protocol):
+    """Anything kithkeep can pull interactions from."""
+
+    @property
+    def key(self) -> str:
+        """A stable name for this source; its cursor is saved under it."""
+        ...
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        """Pages from where `cursor` left off (None: from the beginning)."""
+        ...

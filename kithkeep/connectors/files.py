@@ -1,0 +1,292 @@
+"""Mail and calendar files on disk: Maildir, mbox, .eml folders, .ics, Google Takeout .zip.
+
+One `FileSource` walks a path in a fixed (sorted) order and auto-detects each file.
+Its cursor names the next file (and the byte offset inside an mbox) so that an
+interrupted import resumes where its last saved page ended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from kithkeep.connectors import ics
+from kithkeep.connectors.base import PAGE_SIZE, Page, Problem
+from kithkeep.connectors.mail import Skip, parse_message
+from kithkeep.domain.errors import InputError
+from kithkeep.domain.interaction import Observation
+
+_SKIP_NAMES = frozenset({"maildirfolder", "subscriptions", "courierimapkeywords"})
+_SKIP_SUFFIXES = (".json", ".html", ".csv", ".txt", ".vcf", ".pdf", ".png", ".jpg", ".db", ".log")
+_SPAM_DIRS = frozenset({"spam", ".spam", "junk", ".junk", "junk e-mail", "junk email", "[gmail].spam"})
+_DRAFT_DIRS = frozenset({"drafts", ".drafts", "draft", "[gmail].drafts"})
+_MAX_MESSAGE = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Position:
+    path: str  # relative to the root, '/'-separated; '' when the root is a file
+    offset: int = 0  # bytes into an mbox, or messages into a zip member
+
+    def encode(self) -> str:
+        return json.dumps({"v": 1, "path": self.path, "offset": self.offset})
+
+    @classmethod
+    def decode(cls, cursor: str | None) -> _Position | None:
+        if not cursor:
+            return None
+        try:
+            d = json.loads(cursor)
+            return cls(str(d["path"]), int(d["offset"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass
+class _Batch:
+    facts: list[Observation] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    fallbacks: Counter[str] = field(default_factory=Counter)
+    skipped: int = 0
+
+    def add(self, item: Observation | Problem | Skip) -> None:
+        if isinstance(item, Observation):
+            self.facts.append(item)
+            if item.date_source != "header":
+                self.fallbacks[item.date_source] += 1
+        elif isinstance(item, Problem):
+            self.problems.append(item)
+        else:
+            self.skipped += 1
+
+    def size(self) -> int:
+        return len(self.facts) + len(self.problems) + self.skipped
+
+    def page(self, cursor: str | None, done: int, total: int) -> Page:
+        return Page(
+            self.facts, cursor, self.problems, dict(self.fallbacks), self.skipped, done, total
+        )
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Everything importable under `root` (a file or a folder), auto-detected."""
+
+    root: Path
+    now: datetime
+    local_tz: tzinfo = UTC
+    page_size: int = PAGE_SIZE
+
+    @property
+    def key(self) -> str:
+        return "file:" + str(self.root.resolve())
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        if not self.root.exists():
+            raise InputError(f"{self.root}: no such file or folder")
+        if not os.access(self.root, os.R_OK):
+            raise InputError(f"{self.root}: permission denied")
+        start = _Position.decode(cursor)
+        files = list(self._files())
+        total = sum(size for _, _, size in files)
+        done = 0
+        batch = _Batch()
+        for rel, path, size in files:
+            if start is not None and rel < start.path:
+                done += size
+                continue
+            offset = start.offset if start is not None and rel == start.path else 0
+            start = None
+            for item, next_offset in self._read(path, rel, offset):
+                batch.add(item)
+                if batch.size() >= self.page_size:
+                    progress = done + (next_offset if next_offset <= size else 0)
+                    yield batch.page(_Position(rel, next_offset).encode(), progress, total)
+                    batch = _Batch()
+            done += size
+        yield batch.page(None, total, total)
+
+    def _files(self) -> Iterator[tuple[str, Path, int]]:
+        if self.root.is_file():
+            yield "", self.root, _size(self.root)
+            return
+        found: list[tuple[str, Path, int]] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            names = set(dirnames)
+            maildir = {"cur", "new"} <= names
+            # Maildir++ keeps its folders in dot-directories; other dot-directories are not mail.
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if not d.startswith(".") or os.path.isdir(os.path.join(dirpath, d, "cur"))
+            )
+            if maildir and "tmp" in dirnames:
+                dirnames.remove("tmp")
+            for name in filenames:
+                lower = name.lower()
+                if (
+                    name.startswith(".")
+                    or lower in _SKIP_NAMES
+                    or lower.startswith("dovecot")
+                    or lower.endswith(_SKIP_SUFFIXES)
+                ):
+                    continue
+                p = Path(dirpath, name)
+                found.append((p.relative_to(self.root).as_posix(), p, _size(p)))
+        found.sort(key=lambda t: t[0])
+        yield from found
+
+    def _read(
+        self, path: Path, rel: str, offset: int
+    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+        where = str(path)
+        lower = path.name.lower()
+        try:
+            if lower.endswith((".ics", ".ical", ".ifb")):
+                yield from self._calendar(path.read_bytes(), where, _size(path))
+                return
+            if lower.endswith(".zip"):
+                yield from self._takeout(path, offset)
+                return
+            with path.open("rb") as f:
+                head = f.read(5)
+                if head == b"From " or lower.endswith(".mbox"):
+                    f.seek(offset)
+                    yield from self._mbox(f, where, offset, _mtime(path))
+                    return
+                f.seek(0)
+                data = f.read(_MAX_MESSAGE)
+        except OSError as e:
+            yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), 0
+            return
+        if head.startswith(b"BEGIN"):
+            yield from self._calendar(data, where, len(data))
+            return
+        signals, skip = _folder_hints(rel, path.name)
+        if skip:
+            yield Skip(skip), 0
+            return
+        yield (
+            parse_message(data, origin=where, file_time=_mtime(path), now=self.now, signals=signals),
+            0,
+        )
+
+    def _calendar(
+        self, data: bytes, where: str, end: int
+    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+        facts, problems = ics.parse_calendar(data, origin=where, now=self.now, local_tz=self.local_tz)
+        for item in [*facts, *problems]:
+            yield item, end
+
+    def _mbox(
+        self, f: BinaryIO, where: str, offset: int, file_time: datetime
+    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+        for start, end, separator, header in _mbox_messages(f, offset):
+            when = _from_line_time(separator) or file_time
+            yield (
+                parse_message(header, origin=f"{where}@{start}", file_time=when, now=self.now),
+                end,
+            )
+
+    def _takeout(self, path: Path, skip: int) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+        """A Google Takeout archive: its mbox(es) and calendars, streamed member by member."""
+        try:
+            z = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as e:
+            yield Problem(f"unreadable zip ({type(e).__name__})", str(path)), 0
+            return
+        index = 0
+        with z:
+            for info in sorted(z.infolist(), key=lambda i: i.filename):
+                name = info.filename.lower()
+                if info.is_dir() or not name.endswith((".mbox", ".ics")):
+                    continue
+                where = f"{path}!{info.filename}"
+                try:
+                    with z.open(info) as member:
+                        if name.endswith(".ics"):
+                            items: Iterable[tuple[Observation | Problem | Skip, int]] = (
+                                self._calendar(member.read(), where, 0)
+                            )
+                        else:
+                            file_time = datetime(*info.date_time, tzinfo=UTC)
+                            items = self._mbox(member, where, 0, file_time)  # type: ignore[arg-type]
+                        for item, _ in items:
+                            index += 1
+                            if index > skip:
+                                yield item, index
+                except (zipfile.BadZipFile, OSError, EOFError) as e:
+                    yield Problem(f"unreadable zip member ({type(e).__name__})", where), index
+
+
+def _mbox_messages(f: BinaryIO, offset: int) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """(start, end, From_ line, header bytes) of each message, streamed line by line."""
+    pos = offset
+    start = -1
+    separator = b""
+    header: list[bytes] = []
+    in_header = False
+    previous_blank = True
+    for line in f:
+        if previous_blank and line.startswith(b"From "):
+            if start >= 0:
+                yield start, pos, separator, b"".join(header)
+            start, separator, header, in_header = pos, line, [], True
+        elif in_header:
+            if line in (b"\n", b"\r\n"):
+                in_header = False
+            else:
+                header.append(line)
+        pos += len(line)
+        previous_blank = line in (b"\n", b"\r\n")
+    if start >= 0:
+        yield start, pos, separator, b"".join(header)
+
+
+def _from_line_time(separator: bytes) -> datetime | None:
+    """The delivery time on an mbox `From ` line (asctime format), if it has one."""
+    parts = separator.decode("ascii", "replace").split()
+    if len(parts) < 7:
+        return None
+    try:
+        d = parsedate_to_datetime(" ".join(parts[2:7]))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def _folder_hints(rel: str, name: str) -> tuple[tuple[str, ...], str]:
+    """Signals and skip reasons a Maildir's folders and flags carry."""
+    folders = {part.lower() for part in rel.split("/")[:-1]}
+    if folders & _SPAM_DIRS:
+        return (), "spam"
+    signals: tuple[str, ...] = ("draft",) if folders & _DRAFT_DIRS else ()
+    _, sep, flags = name.rpartition(":2,")
+    if sep:
+        if "T" in flags:
+            return signals, "trash"
+        if "D" in flags:
+            signals = ("draft",)
+    return signals, ""
+
+
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def _mtime(p: Path) -> datetime:
+    try:
+        return datetime.fromtimestamp(p.stat().st_mtime, UTC)
+    except OSError:
+        return datetime.fromtimestamp(0, UTC)

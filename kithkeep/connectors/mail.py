@@ -1,0 +1,264 @@
+"""RFC 5322 headers to an `Observation`, fast and forgiving.
+
+Only the header block is read, and only the headers kithkeep uses are decoded:
+importing a mailbox should cost little more than splitting its headers. Address
+lists are split before RFC 2047 names are decoded (`"FooCorp, Inc."` has a comma).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.utils import getaddresses, parsedate_to_datetime
+
+from kithkeep.connectors.base import Problem
+from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
+from kithkeep.domain.rules import is_plausible_date, normalize_address
+
+_WANTED = frozenset(
+    {
+        b"from",
+        b"to",
+        b"cc",
+        b"bcc",
+        b"date",
+        b"subject",
+        b"message-id",
+        b"list-id",
+        b"list-unsubscribe",
+        b"precedence",
+        b"auto-submitted",
+        b"received",
+        b"in-reply-to",
+        b"references",
+        b"x-gmail-labels",
+        b"x-mozilla-draft-info",
+        b"x-autoreply",
+        b"x-autorespond",
+    }
+)
+_UNFOLD = re.compile(rb"\r?\n[ \t]+")
+_SIMPLE_LIST = re.compile(r'^[^"()<>:;\\]*$')
+_NAMED_LIST = re.compile(r'^[^"():;\\]*$')
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_CAL_REPLY = re.compile(r"^(accepted|declined|tentative(ly accepted)?)\s*:", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+SKIP_LABELS = ("spam", "trash")
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A message deliberately left out (spam, trash), not a problem."""
+
+    reason: str
+
+
+def header_block(data: bytes) -> bytes:
+    """The bytes before the first empty line (the whole input if there is none)."""
+    end = data.find(b"\n\n")
+    crlf = data.find(b"\r\n\r\n")
+    if crlf != -1 and (end == -1 or crlf < end):
+        end = crlf
+    return data if end == -1 else data[:end]
+
+
+def split_headers(block: bytes) -> dict[bytes, list[bytes]]:
+    """Wanted headers by lower-cased name, values unfolded, in order of appearance."""
+    headers: dict[bytes, list[bytes]] = {}
+    for line in _UNFOLD.sub(b" ", block).split(b"\n"):
+        name, colon, value = line.partition(b":")
+        if not colon:
+            continue
+        name = name.strip().lower()
+        if name in _WANTED:
+            headers.setdefault(name, []).append(value.strip())
+    return headers
+
+
+def text(raw: bytes) -> str:
+    """Header bytes to str: ASCII, else UTF-8, else Windows-1252 (8-bit junk happens)."""
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words; leave the text as it was if they are broken."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (ValueError, LookupError, UnicodeError, AssertionError):
+        return value
+
+
+def addresses(value: str) -> list[tuple[str, str]]:
+    """(display name, normalised address) pairs; groups and junk are dropped."""
+    if _SIMPLE_LIST.match(value):
+        pairs = [("", part) for part in value.split(",")]
+    elif _NAMED_LIST.match(value):
+        pairs = []
+        for part in value.split(","):
+            name, lt, rest = part.partition("<")
+            pairs.append((name, rest.partition(">")[0]) if lt else ("", name))
+    else:
+        pairs = getaddresses([value])
+    out: list[tuple[str, str]] = []
+    for name, addr in pairs:
+        a = normalize_address(addr)
+        if a:
+            n = _SPACE.sub(" ", decode_words(name)).strip().strip("'\"").strip()
+            out.append((n, a))
+    return out
+
+
+def parse_date(value: str) -> datetime | None:
+    try:
+        d = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if d is None:
+        return None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=UTC)
+    try:
+        return d.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _message_id(value: str) -> str:
+    m = _MSGID.search(value)
+    v = m.group(1) if m else value.strip()
+    return v.strip().lower() if len(v) < 998 else ""
+
+
+def parse_message(
+    data: bytes,
+    *,
+    origin: str,
+    file_time: datetime,
+    now: datetime,
+    signals: tuple[str, ...] = (),
+) -> Observation | Problem | Skip:
+    """Reduce one raw message to metadata. Never raises for bad input."""
+    try:
+        return _parse(data, origin=origin, file_time=file_time, now=now, signals=signals)
+    except RecursionError:
+        return Problem("headers too deeply nested", origin)
+    except Exception as e:  # bad input must be counted, never fatal
+        return Problem(f"unreadable headers ({type(e).__name__})", origin)
+
+
+def _parse(
+    data: bytes,
+    *,
+    origin: str,
+    file_time: datetime,
+    now: datetime,
+    signals: tuple[str, ...],
+) -> Observation | Problem | Skip:
+    block = header_block(data)
+    h = split_headers(block)
+    if not h:
+        return Problem("not a mail message (no headers)", origin)
+
+    def one(name: bytes) -> str:
+        values = h.get(name)
+        return text(values[0]) if values else ""
+
+    labels = one(b"x-gmail-labels").lower()
+    if labels:
+        label_set = {x.strip() for x in labels.split(",")}
+        for skip in SKIP_LABELS:
+            if skip in label_set:
+                return Skip(skip)
+
+    senders = addresses(one(b"from"))
+    sender = Party(senders[0][1], senders[0][0]) if senders else None
+    parties: list[Party] = []
+    for name, role in ((b"to", Role.TO), (b"cc", Role.CC), (b"bcc", Role.BCC)):
+        for value in h.get(name, ()):
+            parties.extend(Party(a, n, role) for n, a in addresses(text(value)))
+    if sender is None and not parties:
+        return Problem("not a mail message (no From, To or Cc)", origin)
+
+    subject = _SPACE.sub(" ", decode_words(one(b"subject"))).strip()
+    message_id = _message_id(one(b"message-id"))
+
+    header_date = parse_date(one(b"date")) if b"date" in h else None
+    occurred_at = header_date
+    date_source = "header"
+    if occurred_at is None or not is_plausible_date(occurred_at, now):
+        header_date = None
+        occurred_at, date_source = _fallback_date(h, file_time, now)
+
+    sig = list(signals)
+    if b"list-id" in h:
+        sig.append("list-id")
+    if b"list-unsubscribe" in h:
+        sig.append("list-unsubscribe")
+    precedence = one(b"precedence").strip().lower()
+    if precedence:
+        sig.append("precedence:" + precedence)
+    auto = one(b"auto-submitted").strip().lower()
+    if auto:
+        sig.append("auto-submitted:" + auto.split(";")[0].strip())
+    if b"x-mozilla-draft-info" in h or "draft" in labels:
+        sig.append("draft")
+    if b"x-autoreply" in h or b"x-autorespond" in h or _CAL_REPLY.match(subject):
+        sig.append("auto-reply")
+
+    refs = _MSGID.findall(one(b"references"))
+    reply_to = _MSGID.findall(one(b"in-reply-to"))
+    thread = (refs[0] if refs else reply_to[0] if reply_to else message_id).lower()
+
+    key = mail_key(
+        message_id,
+        header_date,
+        sender.address if sender else "",
+        [p.address for p in parties if p.role is not Role.BCC],
+        subject,
+    )
+    if not key:
+        key = "raw:" + hashlib.sha1(block).hexdigest()
+    return Observation(
+        kind=Kind.EMAIL,
+        natural_key=key,
+        occurred_at=occurred_at,
+        sender=sender,
+        parties=tuple(parties),
+        subject=subject[:300],
+        thread_key=thread,
+        message_id=message_id,
+        signals=tuple(dict.fromkeys(sig)),
+        date_source=date_source,
+        origin=origin,
+    )
+
+
+def _fallback_date(
+    h: dict[bytes, list[bytes]], file_time: datetime, now: datetime
+) -> tuple[datetime, str]:
+    """The newest Received: date (the topmost header), else the file's own time."""
+    best: datetime | None = None
+    for raw in h.get(b"received", ()):
+        value = text(raw)
+        semi = value.rfind(";")
+        if semi == -1:
+            continue
+        d = parse_date(value[semi + 1 :])
+        if d is not None and is_plausible_date(d, now) and (best is None or d > best):
+            best = d
+    if best is not None:
+        return best, "received"
+    return file_time.astimezone(UTC), "file"

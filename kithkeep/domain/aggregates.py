@@ -1,0 +1,154 @@
+"""The aggregates: what the event store keeps. Events are past-tense classes nested in them.
+
+`Interaction` is one email or meeting, recorded once under an id derived from its
+natural key; `SyncPosition` is a source's cursor; `AddressBook` holds the user's
+directives (link, unlink, cadence, ignore).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from kithkeep.domain.interaction import (
+    NAMESPACE,
+    Kind,
+    Observation,
+    Party,
+    Response,
+    Role,
+    interaction_id,
+)
+
+ADDRESS_BOOK_ID = uuid5(NAMESPACE, "address-book")
+
+
+def position_id(source_key: str) -> UUID:
+    return uuid5(NAMESPACE, "position:" + source_key)
+
+
+def _parties_to_state(parties: tuple[Party, ...]) -> list[list[str]]:
+    return [[p.address, p.name, p.role.value, p.response.value] for p in parties]
+
+
+def _parties_from_state(state: list[list[str]]) -> tuple[Party, ...]:
+    return tuple(Party(a, n, Role(r), Response(s)) for a, n, r, s in state)
+
+
+class Interaction(Aggregate):
+    """One email or meeting, identified by its natural key; recorded once."""
+
+    @event("Observed")
+    def __init__(
+        self,
+        natural_key: str,
+        kind: str,
+        occurred_at: datetime,
+        sender: list[str] | None,
+        parties: list[list[str]],
+        subject: str,
+        thread_key: str,
+        message_id: str,
+        signals: list[str],
+    ) -> None:
+        self.natural_key = natural_key
+        self.kind = kind
+        self.occurred_at = occurred_at
+        self.sender = sender
+        self.parties = parties
+        self.subject = subject
+        self.thread_key = thread_key
+        self.message_id = message_id
+        self.signals = signals
+
+    @classmethod
+    def create_id(cls, natural_key: str, **_: Any) -> UUID:  # type: ignore[override]
+        return interaction_id(natural_key)
+
+    @classmethod
+    def from_observation(cls, o: Observation) -> Interaction:
+        return cls(
+            natural_key=o.natural_key,
+            kind=o.kind.value,
+            occurred_at=o.occurred_at,
+            sender=[o.sender.address, o.sender.name] if o.sender else None,
+            parties=_parties_to_state(o.parties),
+            subject=o.subject,
+            thread_key=o.thread_key,
+            message_id=o.message_id,
+            signals=list(o.signals),
+        )
+
+
+def observation_from_state(state: dict[str, Any]) -> Observation:
+    """Rebuild the value a projection reasons about from an `Observed` event's state."""
+    sender = state["sender"]
+    return Observation(
+        kind=Kind(state["kind"]),
+        natural_key=state["natural_key"],
+        occurred_at=state["occurred_at"],
+        sender=Party(sender[0], sender[1]) if sender else None,
+        parties=_parties_from_state(state["parties"]),
+        subject=state["subject"],
+        thread_key=state["thread_key"],
+        message_id=state["message_id"],
+        signals=tuple(state["signals"]),
+    )
+
+
+class SyncPosition(Aggregate):
+    """The opaque cursor of one source, advanced once per saved page."""
+
+    @event("Started")
+    def __init__(self, source_key: str, cursor: str | None) -> None:
+        self.source_key = source_key
+        self.cursor = cursor
+
+    @classmethod
+    def create_id(cls, source_key: str, **_: Any) -> UUID:  # type: ignore[override]
+        return position_id(source_key)
+
+    @event("Advanced")
+    def advance(self, cursor: str | None) -> None:
+        self.cursor = cursor
+
+
+class AddressBook(Aggregate):
+    """The user's directives about people. Each change is an event; views fold them."""
+
+    @event("Opened")
+    def __init__(self) -> None:
+        self.links: list[list[str]] = []
+        self.cadences: dict[str, int] = {}
+        self.ignored: list[str] = []
+
+    @classmethod
+    def create_id(cls, *_: Any, **__: Any) -> UUID:
+        return ADDRESS_BOOK_ID
+
+    @event("Linked")
+    def link(self, a: str, b: str) -> None:
+        self.links.append([a, b])
+
+    @event("Unlinked")
+    def unlink(self, a: str, b: str) -> None:
+        self.links = [p for p in self.links if {p[0], p[1]} != {a, b}]
+
+    @event("CadenceSet")
+    def set_cadence(self, address: str, days: int | None) -> None:
+        if days is None:
+            self.cadences.pop(address, None)
+        else:
+            self.cadences[address] = days
+
+    @event("Ignored")
+    def ignore(self, pattern: str) -> None:
+        if pattern not in self.ignored:
+            self.ignored.append(pattern)
+
+    @event("Unignored")
+    def unignore(self, pattern: str) -> None:
+        self.ignored = [p for p in self.ignored if p != pattern]

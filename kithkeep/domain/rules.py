@@ -1,0 +1,182 @@
+"""The rules, pure and in one place: self, noise, direction, contact, cadence, dates.
+
+Projections apply them when they read events, so changing a rule (or the
+configured addresses) and rebuilding changes every answer retroactively.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+
+from kithkeep.domain.interaction import Kind, Observation, Response, Role
+
+DEFAULT_CADENCE_DAYS = 180
+DEFAULT_MAX_AUDIENCE = 15
+LEARN_MIN_CONTACTS = 4
+LEARN_FACTOR = 1.5
+LEARN_MIN_DAYS = 14
+LEARN_MAX_DAYS = 365
+EARLIEST_PLAUSIBLE = datetime.fromisoformat("1990-01-01T00:00:00+00:00")
+FUTURE_SLACK = timedelta(days=1)
+
+DAY = 86400
+
+OUTBOUND = "outbound"
+INBOUND = "inbound"
+
+_AUTOMATED_LOCAL = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|notifications?|notify|alerts?|"
+    r"mailer[-_.]?daemon|postmaster|bounces?)(?:[-+_.].*)?$"
+)
+
+
+def normalize_address(raw: str) -> str:
+    """Lower-case, trimmed, without `mailto:` or angle brackets; '' if not an address."""
+    a = raw.strip().strip("<>").strip()
+    if a[:7].lower() == "mailto:":
+        a = a[7:]
+    a = a.strip().strip("'\"").lower()
+    if "@" not in a or " " in a or len(a) > 254:
+        return ""
+    return a
+
+
+def is_automated_sender(address: str) -> bool:
+    local = address.split("@", 1)[0]
+    return bool(_AUTOMATED_LOCAL.match(local))
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What the user configured: who self is, and the limits the rules use."""
+
+    me: frozenset[str]
+    max_audience: int = DEFAULT_MAX_AUDIENCE
+    default_cadence_days: int = DEFAULT_CADENCE_DAYS
+
+    @classmethod
+    def of(cls, me: Iterable[str], **kw: int) -> Policy:
+        return cls(frozenset(normalize_address(a) for a in me if normalize_address(a)), **kw)
+
+    def is_self(self, address: str) -> bool:
+        return address in self.me
+
+    def fingerprint(self) -> str:
+        """What, if changed, means the views must be rebuilt."""
+        return f"v1|{','.join(sorted(self.me))}|{self.max_audience}"
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """What the rules make of one interaction."""
+
+    direction: str
+    noise: tuple[str, ...]
+    audience: int
+    #: Counterparts for whom this interaction is contact (before the has-it-happened test).
+    contacts: tuple[str, ...]
+
+
+def counterparts(o: Observation, policy: Policy) -> list[str]:
+    """Everyone on the interaction except self, sender included, first-seen order."""
+    seen: dict[str, None] = {}
+    if o.sender and o.sender.address and not policy.is_self(o.sender.address):
+        seen[o.sender.address] = None
+    for p in o.parties:
+        if p.address and not policy.is_self(p.address):
+            seen.setdefault(p.address, None)
+    return list(seen)
+
+
+def judge(o: Observation, policy: Policy) -> Judgement:
+    sender = o.sender.address if o.sender else ""
+    others = counterparts(o, policy)
+    audience = len(others)
+    if o.kind is Kind.MEETING:
+        direction = OUTBOUND if policy.is_self(sender) else INBOUND
+    else:
+        direction = OUTBOUND if sender and policy.is_self(sender) else INBOUND
+    noise = noise_reasons(o, policy, audience)
+    if noise:
+        return Judgement(direction, noise, audience, ())
+    return Judgement(direction, noise, audience, tuple(_contacts(o, policy, direction, others)))
+
+
+def noise_reasons(o: Observation, policy: Policy, audience: int) -> tuple[str, ...]:
+    reasons: list[str] = []
+    for s in o.signals:
+        if s == "list-id":
+            reasons.append("list-id")
+        elif s == "list-unsubscribe":
+            reasons.append("list-unsubscribe")
+        elif s.startswith("precedence:") and s[11:] in ("bulk", "list", "junk"):
+            reasons.append(s)
+        elif s.startswith("auto-submitted:") and s[15:] != "no":
+            reasons.append("auto-submitted")
+        elif s in ("draft", "auto-reply"):
+            reasons.append(s)
+    sender = o.sender.address if o.sender else ""
+    if sender and not policy.is_self(sender) and is_automated_sender(sender):
+        reasons.append("automated-sender")
+    if audience > policy.max_audience:
+        reasons.append("audience")
+    return tuple(reasons)
+
+
+def _contacts(o: Observation, policy: Policy, direction: str, others: list[str]) -> list[str]:
+    if o.kind is Kind.EMAIL:
+        if direction == OUTBOUND:
+            return [p.address for p in o.parties if p.address in others and p.role != Role.ATTENDEE]
+        return [o.sender.address] if o.sender and o.sender.address in others else []
+    if "cancelled" in o.signals:
+        return []
+    responses = {p.address: p.response for p in o.parties}
+    if any(responses.get(a) is Response.DECLINED for a in policy.me):
+        return []
+    return [a for a in others if responses.get(a) is not Response.DECLINED]
+
+
+def has_happened(o: Observation, at: datetime) -> bool:
+    """Mail counts once sent; a meeting once it has started."""
+    return o.occurred_at <= at
+
+
+def learned_cadence_from_days(days: Sequence[int]) -> int | None:
+    """As `learned_cadence`, for sorted distinct day numbers (days since the epoch)."""
+    if len(days) < LEARN_MIN_CONTACTS:
+        return None
+    gaps = [b - a for a, b in zip(days, days[1:], strict=False)]
+    learned = round(LEARN_FACTOR * median(gaps))
+    return max(LEARN_MIN_DAYS, min(LEARN_MAX_DAYS, learned))
+
+
+def cadence(set_days: int | None, learned_days: int | None, default_days: int) -> tuple[int, str]:
+    if set_days is not None:
+        return set_days, "set"
+    if learned_days is not None:
+        return learned_days, "learned"
+    return default_days, "default"
+
+
+def is_plausible_date(when: datetime, now: datetime) -> bool:
+    return EARLIEST_PLAUSIBLE <= when <= now + FUTURE_SLACK
+
+
+def learned_by_address(rows: Iterable[tuple[str, int]]) -> Iterator[tuple[str, int | None]]:
+    """Learned cadence per address from (address, at) rows sorted by address."""
+    current: str | None = None
+    days: list[int] = []
+    for address, at in rows:
+        if address != current:
+            if current is not None:
+                yield current, learned_cadence_from_days(days)
+            current, days = address, []
+        day = at // DAY
+        if not days or days[-1] != day:
+            days.append(day)
+    if current is not None:
+        yield current, learned_cadence_from_days(days)

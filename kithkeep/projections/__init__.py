@@ -1,0 +1,1 @@
+"""Projections read events and write views; they never call a provider."""

@@ -1,0 +1,227 @@
+"""The people view: who was in touch with self, when, and how; written page by page.
+
+`PeopleView` is a tracking recorder of the `eventsourcing` library: each page of
+view rows is committed in one transaction with the position of its last event, so
+a crash leaves the view exactly at a page boundary and the projector resumes there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+
+from kithkeep.domain.aggregates import AddressBook, Interaction, observation_from_state
+from kithkeep.domain.interaction import Kind
+from kithkeep.domain.rules import OUTBOUND, Policy, counterparts, judge, learned_by_address
+from kithkeep.projections.schema import TABLES, VIEW_TABLES, VIEWS_VERSION
+
+_LATER = "CASE WHEN excluded.{c} IS NULL THEN {c} WHEN {c} IS NULL THEN excluded.{c} ELSE max({c}, excluded.{c}) END"
+_EARLIER = "CASE WHEN excluded.{c} IS NULL THEN {c} WHEN {c} IS NULL THEN excluded.{c} ELSE min({c}, excluded.{c}) END"
+_UPSERT_STATS = (
+    "INSERT INTO stats (address, first, last, last_out, last_in, last_meeting, n, dirty) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (address) DO UPDATE SET "
+    f"first = {_EARLIER.format(c='first')}, "
+    f"last = {_LATER.format(c='last')}, "
+    f"last_out = {_LATER.format(c='last_out')}, "
+    f"last_in = {_LATER.format(c='last_in')}, "
+    f"last_meeting = {_LATER.format(c='last_meeting')}, "
+    "n = n + excluded.n, dirty = 1"
+)
+
+
+def _later(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+@dataclass
+class _Stat:
+    first: int | None = None
+    last: int | None = None
+    last_out: int | None = None
+    last_in: int | None = None
+    last_meeting: int | None = None
+    n: int = 0
+
+    def add(self, at: int, how: str) -> None:
+        self.first = at if self.first is None else min(self.first, at)
+        self.last = _later(self.last, at)
+        if how == "out":
+            self.last_out = _later(self.last_out, at)
+        elif how == "in":
+            self.last_in = _later(self.last_in, at)
+        else:
+            self.last_meeting = _later(self.last_meeting, at)
+        self.n += 1
+
+
+@dataclass
+class _PageRows:
+    interactions: list[tuple[Any, ...]] = field(default_factory=list)
+    participants: list[tuple[Any, ...]] = field(default_factory=list)
+    future: list[tuple[Any, ...]] = field(default_factory=list)
+    names: Counter[tuple[str, str]] = field(default_factory=Counter)
+    stats: dict[str, _Stat] = field(default_factory=dict)
+
+
+class PeopleView(SQLiteTrackingRecorder):
+    """Interactions, participants and per-address contact statistics."""
+
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__(datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *TABLES]
+
+    # -- bookkeeping ------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT value FROM meta WHERE key = ?", (key,))
+            row = c.fetchone()
+        return None if row is None else str(row[0])
+
+    def ensure_built_for(self, policy: Policy, application_name: str) -> bool:
+        """Reset the view if it was built under other rules; True if it was reset."""
+        stamp = f"{VIEWS_VERSION}|{policy.fingerprint()}"
+        if self.meta("rules") == stamp:
+            return False
+        self.reset(application_name, stamp)
+        return True
+
+    def reset(self, application_name: str, stamp: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in VIEW_TABLES:
+                c.execute(f"DELETE FROM {table}")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('rules', ?)", (stamp,))
+
+    # -- writing ------------------------------------------------------------------------
+
+    def apply_page(
+        self,
+        events: Sequence[tuple[int, Any]],
+        tracking: Tracking,
+        policy: Policy,
+        now: int,
+    ) -> None:
+        rows = _PageRows()
+        directives: list[Any] = []
+        for notification_id, e in events:
+            if isinstance(e, Interaction.Observed):
+                self._interaction(notification_id, e, policy, now, rows)
+            elif isinstance(e, AddressBook.Event):
+                directives.append(e)
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)", rows.interactions
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)", rows.participants
+            )
+            c.executemany("INSERT OR REPLACE INTO future VALUES (?,?,?,?)", rows.future)
+            c.executemany(
+                "INSERT INTO names VALUES (?,?,?) "
+                "ON CONFLICT (address, name) DO UPDATE SET n = n + excluded.n",
+                [(a, n, k) for (a, n), k in rows.names.items()],
+            )
+            self._upsert_stats(c, rows.stats)
+            for e in directives:
+                _apply_directive(c, e)
+            self._insert_tracking(c, tracking)
+
+    def _interaction(
+        self, iid: int, e: Any, policy: Policy, now: int, rows: _PageRows
+    ) -> None:
+        o = observation_from_state(e.__dict__)
+        j = judge(o, policy)
+        at = int(o.occurred_at.timestamp())
+        meeting = o.kind is Kind.MEETING
+        how = "meet" if meeting else "out" if j.direction == OUTBOUND else "in"
+        rows.interactions.append(
+            (
+                iid,
+                e.originator_id.hex,
+                at,
+                o.kind.value,
+                j.direction,
+                o.sender.address if o.sender else "",
+                o.subject,
+                o.thread_key,
+                j.audience,
+                ",".join(j.noise),
+            )
+        )
+        names: dict[str, str] = {}
+        if o.sender and o.sender.name:
+            names[o.sender.address] = o.sender.name
+        for p in o.parties:
+            if p.name:
+                names.setdefault(p.address, p.name)
+        contacts = set(j.contacts)
+        for address in counterparts(o, policy):
+            name = names.get(address, "")
+            is_contact = address in contacts
+            rows.participants.append((address, at, iid, how, int(is_contact), name))
+            if name:
+                rows.names[(address, name)] += 1
+            if not is_contact:
+                continue
+            if at <= now:
+                rows.stats.setdefault(address, _Stat()).add(at, how)
+            else:
+                rows.future.append((address, at, iid, how))
+
+    @staticmethod
+    def _upsert_stats(c: SQLiteCursor, stats: dict[str, _Stat]) -> None:
+        c.executemany(
+            _UPSERT_STATS,
+            [
+                (a, s.first, s.last, s.last_out, s.last_in, s.last_meeting, s.n)
+                for a, s in stats.items()
+            ],
+        )
+
+    def settle(self, now: int) -> None:
+        """Fold contacts whose time has come into the statistics; relearn cadences."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
+            matured: dict[str, _Stat] = {}
+            for address, at, how in c.fetchall():
+                matured.setdefault(address, _Stat()).add(at, how)
+            if matured:
+                self._upsert_stats(c, matured)
+                c.execute("DELETE FROM future WHERE at <= ?", (now,))
+            c.execute(
+                "SELECT p.address, p.at FROM stats s JOIN participants p ON p.address = s.address "
+                "WHERE s.dirty = 1 AND p.contact = 1 AND p.at <= ? ORDER BY p.address, p.at",
+                (now,),
+            )
+            updates = [(learned, a) for a, learned in learned_by_address(c.fetchall())]
+            c.executemany("UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?", updates)
+            c.execute("UPDATE stats SET dirty = 0 WHERE dirty = 1")
+
+
+def _apply_directive(c: SQLiteCursor, e: Any) -> None:
+    name = type(e).__name__
+    if name == "Linked":
+        a, b = sorted((e.a, e.b))
+        c.execute("INSERT OR IGNORE INTO directives (kind, a, b) VALUES ('link', ?, ?)", (a, b))
+    elif name == "Unlinked":
+        a, b = sorted((e.a, e.b))
+        c.execute("DELETE FROM directives WHERE kind = 'link' AND a = ? AND b = ?", (a, b))
+    elif name == "CadenceSet":
+        c.execute("DELETE FROM directives WHERE kind = 'cadence' AND a = ?", (e.address,))
+        if e.days is not None:
+            c.execute(
+                "INSERT INTO directives (kind, a, value) VALUES ('cadence', ?, ?)",
+                (e.address, e.days),
+            )
+    elif name == "Ignored":
+        c.execute("INSERT OR IGNORE INTO directives (kind, a) VALUES ('ignore', ?)", (e.pattern,))
+    elif name == "Unignored":
+        c.execute("DELETE FROM directives WHERE kind = 'ignore' AND a = ?", (e.pattern,))

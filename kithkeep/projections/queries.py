@@ -1,0 +1,327 @@
+"""The read side: answers from the views with plain `sqlite3`, quick to import and run.
+
+Every answer can be given as it stood at a date (`as_of`): then it is derived from
+the participant rows up to that moment instead of the running totals.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kithkeep.domain.people import Directory, best_name
+from kithkeep.domain.rules import DAY, cadence, learned_by_address
+
+PERSON_FIELDS = (
+    "name",
+    "addresses",
+    "first_contact",
+    "last_contact",
+    "last_outbound",
+    "last_inbound",
+    "last_meeting",
+    "interactions",
+    "cadence_days",
+    "cadence_source",
+    "due_at",
+    "overdue_days",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    key: str
+    name: str
+    addresses: tuple[str, ...]
+    first_contact: int | None
+    last_contact: int | None
+    last_outbound: int | None
+    last_inbound: int | None
+    last_meeting: int | None
+    interactions: int
+    cadence_days: int
+    cadence_source: str
+    due_at: int | None
+    overdue_days: int | None
+
+    @property
+    def is_due(self) -> bool:
+        return self.overdue_days is not None and self.overdue_days >= 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name or None,
+            "addresses": list(self.addresses),
+            "first_contact": iso(self.first_contact),
+            "last_contact": iso(self.last_contact),
+            "last_outbound": iso(self.last_outbound),
+            "last_inbound": iso(self.last_inbound),
+            "last_meeting": iso(self.last_meeting),
+            "interactions": self.interactions,
+            "cadence_days": self.cadence_days,
+            "cadence_source": self.cadence_source,
+            "due_at": iso(self.due_at),
+            "overdue_days": self.overdue_days,
+        }
+
+
+def iso(t: int | None) -> str | None:
+    return None if t is None else datetime.fromtimestamp(t, UTC).isoformat()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    c = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    c.execute("PRAGMA query_only = 1")
+    return c
+
+
+def _later(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+@dataclass
+class _Row:
+    first: int | None = None
+    last: int | None = None
+    last_out: int | None = None
+    last_in: int | None = None
+    last_meeting: int | None = None
+    n: int = 0
+    learned: int | None = None
+
+    def merge(self, o: _Row) -> None:
+        self.first = _earlier(self.first, o.first)
+        self.last = _later(self.last, o.last)
+        self.last_out = _later(self.last_out, o.last_out)
+        self.last_in = _later(self.last_in, o.last_in)
+        self.last_meeting = _later(self.last_meeting, o.last_meeting)
+        self.n += o.n
+
+    def add(self, at: int, how: str) -> None:
+        self.merge(
+            _Row(
+                at,
+                at,
+                at if how == "out" else None,
+                at if how == "in" else None,
+                at if how == "meet" else None,
+                1,
+            )
+        )
+
+
+def directory(c: sqlite3.Connection) -> Directory:
+    d = Directory()
+    for kind, a, b, value in c.execute("SELECT kind, a, b, value FROM directives"):
+        if kind == "link":
+            d.links.append((a, b))
+        elif kind == "cadence":
+            d.cadences[a] = int(value)
+        elif kind == "ignore":
+            d.ignored.add(a)
+    return d
+
+
+def _rows_now(c: sqlite3.Connection, now: int) -> tuple[dict[str, _Row], set[str]]:
+    """Running totals, plus contacts that have come due since the projector last ran."""
+    rows: dict[str, _Row] = {}
+    for a, first, last, lo, li, lm, n, learned in c.execute(
+        "SELECT address, first, last, last_out, last_in, last_meeting, n, learned "
+        "FROM stats WHERE n > 0"
+    ):
+        rows[a] = _Row(first, last, lo, li, lm, n, learned)
+    stale: set[str] = set()
+    for a, at, how in c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,)):
+        rows.setdefault(a, _Row()).add(at, how)
+        stale.add(a)
+    return rows, stale
+
+
+def _rows_as_of(c: sqlite3.Connection, as_of: int) -> dict[str, _Row]:
+    rows: dict[str, _Row] = {}
+    for a, first, last, lo, li, lm, n in c.execute(
+        "SELECT address, min(at), max(at), "
+        "max(CASE WHEN how = 'out' THEN at END), max(CASE WHEN how = 'in' THEN at END), "
+        "max(CASE WHEN how = 'meet' THEN at END), count(*) "
+        "FROM participants WHERE contact = 1 AND at <= ? GROUP BY address",
+        (as_of,),
+    ):
+        rows[a] = _Row(first, last, lo, li, lm, n)
+    return rows
+
+
+def _contact_times(c: sqlite3.Connection, addresses: list[str], until: int) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for i in range(0, len(addresses), 500):
+        chunk = addresses[i : i + 500]
+        out.extend(
+            c.execute(
+                "SELECT address, at FROM participants WHERE contact = 1 AND at <= ? "
+                f"AND address IN ({','.join('?' * len(chunk))}) ORDER BY address, at",
+                [until, *chunk],
+            )
+        )
+    return out
+
+
+def _names(
+    c: sqlite3.Connection, addresses: list[str], as_of: int | None
+) -> dict[str, Counter[str]]:
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    for i in range(0, len(addresses), 500):
+        chunk = addresses[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        if as_of is None:
+            query = f"SELECT address, name, n FROM names WHERE address IN ({marks})"
+            params: list[Any] = chunk
+        else:
+            query = (
+                "SELECT address, name, count(*) FROM participants WHERE name != '' AND at <= ? "
+                f"AND address IN ({marks}) GROUP BY address, name"
+            )
+            params = [as_of, *chunk]
+        for a, name, n in c.execute(query, params):
+            names[a][name] += n
+    return names
+
+
+def people(
+    c: sqlite3.Connection, *, now: int, default_cadence: int, as_of: int | None = None
+) -> list[Person]:
+    """Everyone self has been in touch with, as of `as_of` (else now)."""
+    at = now if as_of is None else as_of
+    d = directory(c)
+    if as_of is None:
+        rows, stale = _rows_now(c, now)
+    else:
+        rows, stale = _rows_as_of(c, as_of), set()
+    rows = {a: r for a, r in rows.items() if not d.is_ignored(a)}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for a, key in d.groups(rows).items():
+        if a in rows:
+            groups[key].append(a)
+    relearn = [
+        a
+        for members in groups.values()
+        if as_of is not None or len(members) > 1 or stale.intersection(members)
+        for a in members
+    ]
+    learned_for: dict[str, int | None] = {}
+    if relearn:
+        key_of = {a: key for key, members in groups.items() for a in members}
+        times = sorted((key_of[a], t) for a, t in _contact_times(c, relearn, at))
+        learned_for = dict(learned_by_address(times))
+    names = _names(c, [a for members in groups.values() for a in members], as_of)
+    out: list[Person] = []
+    for key, members in groups.items():
+        total = _Row()
+        for a in members:
+            total.merge(rows[a])
+        learned = learned_for[key] if key in learned_for else rows[members[0]].learned
+        set_days = next((d.cadences[a] for a in sorted(members) if a in d.cadences), None)
+        days, source = cadence(set_days, learned, default_cadence)
+        due_at = None if total.last is None else total.last + days * DAY
+        overdue = None if due_at is None else (at - due_at) // DAY
+        counts: Counter[str] = Counter()
+        for a in members:
+            counts.update(names.get(a, Counter()))
+        out.append(
+            Person(
+                key,
+                best_name(counts),
+                tuple(sorted(members)),
+                total.first,
+                total.last,
+                total.last_out,
+                total.last_in,
+                total.last_meeting,
+                total.n,
+                days,
+                source,
+                due_at,
+                overdue,
+            )
+        )
+    return out
+
+
+def sort_people(found: list[Person], by: str) -> list[Person]:
+    if by == "name":
+        return sorted(found, key=lambda p: ((p.name or p.key).casefold(), p.key))
+    if by == "overdue":
+        return sorted(found, key=lambda p: (-(p.overdue_days or 0), p.key))
+    return sorted(found, key=lambda p: (-(p.last_contact or 0), p.key))
+
+
+def due(found: list[Person]) -> list[Person]:
+    return sort_people([p for p in found if p.is_due], "overdue")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    at: int
+    kind: str
+    direction: str
+    subject: str
+    counts: bool
+    noise: str
+
+
+def find_person(found: list[Person], query: str) -> Person | None:
+    q = query.strip().lower()
+    for p in found:
+        if q in p.addresses:
+            return p
+    matches = [p for p in found if p.name and q in p.name.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def timeline(
+    c: sqlite3.Connection, addresses: tuple[str, ...], until: int, limit: int = 50
+) -> list[Entry]:
+    marks = ",".join("?" * len(addresses))
+    rows = c.execute(
+        "SELECT i.at, i.kind, i.direction, i.subject, max(p.contact), i.noise "
+        "FROM participants p JOIN interactions i ON i.iid = p.iid "
+        f"WHERE p.address IN ({marks}) AND p.at <= ? "
+        "GROUP BY p.iid ORDER BY i.at DESC, p.iid DESC LIMIT ?",
+        [*addresses, until, limit],
+    ).fetchall()
+    return [Entry(at, kind, d, s, bool(k), noise) for at, kind, d, s, k, noise in rows]
+
+
+def monthly_contacts(
+    c: sqlite3.Connection, addresses: tuple[str, ...], until: int, months: int = 24
+) -> list[int]:
+    """Contacts per calendar month (UTC), oldest first, ending with `until`'s month."""
+    end = datetime.fromtimestamp(until, UTC)
+    index = end.year * 12 + end.month - 1
+    counts = [0] * months
+    marks = ",".join("?" * len(addresses))
+    for (at,) in c.execute(
+        f"SELECT at FROM participants WHERE contact = 1 AND address IN ({marks}) AND at <= ?",
+        [*addresses, until],
+    ):
+        d = datetime.fromtimestamp(at, UTC)
+        k = months - 1 - (index - (d.year * 12 + d.month - 1))
+        if 0 <= k < months:
+            counts[k] += 1
+    return counts
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int]) -> str:
+    top = max(values, default=0)
+    if top == 0:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[min(7, (v * 7 + top - 1) // top)] if v else " " for v in values)

@@ -1,0 +1,68 @@
+"""The views' tables, shared by the writer (projection) and the light read side (queries).
+
+Times are integer seconds since the epoch (UTC). `participants.how` is 'out' (outbound
+mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules count
+the interaction as being in touch with that address.
+"""
+
+VIEWS_VERSION = "1"
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS interactions (
+        iid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        thread TEXT NOT NULL,
+        audience INTEGER NOT NULL,
+        noise TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS participants (
+        address TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        iid INTEGER NOT NULL,
+        how TEXT NOT NULL,
+        contact INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (address, at, iid)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS stats (
+        address TEXT PRIMARY KEY,
+        first INTEGER,
+        last INTEGER,
+        last_out INTEGER,
+        last_in INTEGER,
+        last_meeting INTEGER,
+        n INTEGER NOT NULL DEFAULT 0,
+        learned INTEGER,
+        dirty INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX IF NOT EXISTS stats_dirty ON stats (dirty) WHERE dirty = 1",
+    """CREATE TABLE IF NOT EXISTS future (
+        address TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        iid INTEGER NOT NULL,
+        how TEXT NOT NULL,
+        PRIMARY KEY (address, at, iid)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS future_at ON future (at)",
+    """CREATE TABLE IF NOT EXISTS names (
+        address TEXT NOT NULL,
+        name TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (address, name)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS directives (
+        kind TEXT NOT NULL,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL DEFAULT '',
+        value INTEGER,
+        PRIMARY KEY (kind, a, b)
+    )""",
+)
+
+VIEW_TABLES = ("interactions", "participants", "stats", "future", "names", "directives")

@@ -1,0 +1,1 @@
+"""Services wire connectors, domain and projections together: store, sync, CLI, settings."""

@@ -1,0 +1,72 @@
+"""The validated settings model (pydantic-settings): TOML file, then KITHKEEP_* env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, ClassVar
+from zoneinfo import available_timezones
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from kithkeep.domain.rules import DEFAULT_CADENCE_DAYS, DEFAULT_MAX_AUDIENCE, normalize_address
+
+
+class SettingsModel(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KITHKEEP_", extra="ignore")
+    toml_path: ClassVar[Path | None] = None
+
+    me: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_audience: int = Field(DEFAULT_MAX_AUDIENCE, ge=1, le=10_000)
+    default_cadence_days: int = Field(DEFAULT_CADENCE_DAYS, ge=1, le=3650)
+    timezone: str = "local"
+
+    @field_validator("me", mode="before")
+    @classmethod
+    def _split(cls, v: object) -> object:
+        return [x for x in v.split(",") if x.strip()] if isinstance(v, str) else v
+
+    @field_validator("me")
+    @classmethod
+    def _addresses(cls, v: list[str]) -> list[str]:
+        out = []
+        for raw in v:
+            a = normalize_address(raw)
+            if not a:
+                raise ValueError(f"{raw!r} is not an email address")
+            out.append(a)
+        return out
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        if v != "local" and v not in available_timezones():
+            raise ValueError(f"unknown time zone {v!r}")
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
+        return tuple(sources)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SettingsModel:
+        bound = type("BoundSettings", (cls,), {"toml_path": path})
+        model = bound()
+        assert isinstance(model, SettingsModel)
+        return model

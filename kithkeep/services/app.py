@@ -1,0 +1,57 @@
+"""Bootstrap: the one place that wires settings, store, views and projector together."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from eventsourcing.sqlite import SQLiteDatastore
+
+from kithkeep.projections.people import PeopleView
+from kithkeep.projections.projector import Caught, Projector
+from kithkeep.services.settings import Settings
+from kithkeep.services.store import APPLICATION_NAME, Store
+
+
+@dataclass
+class Kit:
+    settings: Settings
+    store: Store
+    view: PeopleView
+    projector: Projector
+
+    def project(self, now: datetime | None = None) -> Caught:
+        moment = now or datetime.now(UTC)
+        return self.projector.catch_up(self.settings.policy(), int(moment.timestamp()))
+
+    def local_tz(self) -> tzinfo:
+        return local_timezone(self.settings.timezone)
+
+
+def local_timezone(name: str) -> tzinfo:
+    if name != "local":
+        return ZoneInfo(name)
+    tz = datetime.now(UTC).astimezone().tzinfo
+    return tz if tz is not None else UTC
+
+
+@contextmanager
+def open_kit(settings: Settings) -> Iterator[Kit]:
+    store = Store(settings.paths.events)
+    datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
+    view = PeopleView(datastore)
+    view.create_table()
+    projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view)
+    try:
+        yield Kit(settings, store, view, projector)
+    finally:
+        datastore.close()
+        store.close()
+
+
+def now_seconds() -> int:
+    return int(time.time())

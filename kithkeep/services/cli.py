@@ -1,0 +1,420 @@
+"""The command line: parse options, call one service function, render the answer.
+
+Query commands import only what they use (sqlite3, the read side, rich for tables):
+they start fast. Known problems are one line on stderr and exit 1; --debug shows
+the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kithkeep.domain.errors import ConfigError, KithkeepError
+
+app = typer.Typer(
+    name="kithkeep",
+    help="Keeps your professional network warm: who you last were in touch with, who is due.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state: dict[str, Any] = {"home": None, "debug": False}
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (ISO-8601 dates).")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Answer as it stood on this date (YYYY-MM-DD, end of day UTC)."),
+]
+
+
+@app.callback()
+def _options(
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="Config and data folder (default: $KITHKEEP_HOME or the user data dir)."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _state["home"] = home
+    _state["debug"] = debug
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+
+
+def _paths() -> Any:
+    from kithkeep.services.settings import Paths, home_dir
+
+    return Paths(home_dir(_state["home"]))
+
+
+def _settings() -> Any:
+    from kithkeep.services.settings import load
+
+    return load(_paths().home)
+
+
+def _as_of(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+            return int((datetime.combine(day.date(), time.max, UTC)).timestamp())
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--as-of {value!r}: expected YYYY-MM-DD") from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"--as-of {value!r}: a time needs an offset (e.g. +00:00)")
+    return int(moment.timestamp())
+
+
+# -- setting up -----------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    me: Annotated[list[str], typer.Option("--me", help="One of your own addresses; repeat for more.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing config.")] = False,
+) -> None:
+    """Write a config file naming your own addresses."""
+    from kithkeep.services.settings import load, write_config
+
+    paths = _paths()
+    path = write_config(paths, me, force=force)
+    load(paths.home)  # the addresses given must be valid
+    typer.echo(f"Wrote {path}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="Maildir, mbox, .eml folder, .ics or Takeout .zip")],
+) -> None:
+    """Import a mailbox or calendar export (auto-detected); safe to run again."""
+    from kithkeep.services import operations
+
+    settings = _settings()
+    report = operations.import_path(settings, path, progress=_progress_bar())
+    _render_report(report, path)
+    if report.read == 0 and report.skipped == 0:
+        _err(f"nothing could be read from {path}")
+        raise typer.Exit(1)
+
+
+def _progress_bar() -> Any:
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("importing", total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total or None)
+        if total and done >= total:
+            bar.stop()
+
+    return update
+
+
+def _render_report(report: Any, path: Path) -> None:
+    typer.echo(
+        f"Imported {report.added} new interactions from {path} "
+        f"({report.duplicates} already known, {report.skipped} skipped as spam/trash)."
+    )
+    for source, n in sorted(report.fallbacks.items()):
+        label = {"received": "its Received: header", "file": "the file's own time"}.get(source, source)
+        typer.echo(f"  {n} with a missing or implausible Date took it from {label}")
+    for reason, n in report.problems.most_common():
+        typer.echo(f"  {n} unreadable: {reason} (e.g. {report.examples[reason]})")
+
+
+# -- queries ----------------------------------------------------------------------------
+
+
+def _query_conn() -> tuple[Any, int]:
+    """A read connection to up-to-date views, and the default cadence."""
+    from kithkeep.services import operations
+
+    return operations.open_views(_paths(), heavy=_settings)
+
+
+def _print_json(rows: list[dict[str, Any]] | dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def people(
+    sort: Annotated[str, typer.Option("--sort", help="last | name | overdue")] = "last",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.")] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Everyone you have been in touch with: last contact, cadence, when due."""
+    from kithkeep.projections import queries
+
+    if sort not in ("last", "name", "overdue"):
+        raise ConfigError(f"--sort {sort!r}: expected last, name or overdue")
+    conn, cadence_days = _query_conn()
+    now = int(datetime.now(UTC).timestamp())
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=_as_of(as_of))
+    rows = queries.sort_people(found, sort)[:limit]
+    _render_people(rows, json_, title="People")
+
+
+@app.command()
+def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
+    """Who to get in touch with now, most overdue first."""
+    from kithkeep.projections import queries
+
+    conn, cadence_days = _query_conn()
+    now = int(datetime.now(UTC).timestamp())
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=_as_of(as_of))
+    _render_people(queries.due(found), json_, title="Due for a word from you")
+
+
+def _ago(t: int | None, now: int) -> str:
+    if t is None:
+        return "—"
+    days = (now - t) // 86400
+    return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d} ({days}d ago)"
+
+
+def _render_people(rows: list[Any], as_json: bool, title: str) -> None:
+    if as_json:
+        _print_json([p.as_json() for p in rows])
+        return
+    if not rows:
+        typer.echo("No one.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    now = int(datetime.now(UTC).timestamp())
+    table = Table(title=title)
+    for col in ("name", "address", "last contact", "cadence", "overdue"):
+        table.add_column(col)
+    for p in rows:
+        overdue = "" if p.overdue_days is None or p.overdue_days < 0 else f"{p.overdue_days}d"
+        table.add_row(
+            p.name or "",
+            ", ".join(p.addresses),
+            _ago(p.last_contact, now),
+            f"{p.cadence_days}d ({p.cadence_source})",
+            overdue,
+        )
+    Console().print(table)
+
+
+@app.command()
+def person(
+    who: Annotated[str, typer.Argument(help="An address or (part of) a name.")],
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Timeline entries.")] = 30,
+) -> None:
+    """One relationship: its numbers, a sparkline of two years, the timeline."""
+    from kithkeep.projections import queries
+
+    conn, cadence_days = _query_conn()
+    now = int(datetime.now(UTC).timestamp())
+    at = _as_of(as_of) or now
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=_as_of(as_of))
+    p = queries.find_person(found, who)
+    if p is None:
+        raise KithkeepError(f"no one matches {who!r} (try an address, or `kithkeep people`)")
+    entries = queries.timeline(conn, p.addresses, at, limit)
+    months = queries.monthly_contacts(conn, p.addresses, at)
+    if json_:
+        data = p.as_json()
+        data["contacts_per_month"] = months
+        data["timeline"] = [
+            {
+                "at": queries.iso(e.at),
+                "kind": e.kind,
+                "direction": e.direction,
+                "subject": e.subject,
+                "contact": e.counts,
+                "noise": e.noise.split(",") if e.noise else [],
+            }
+            for e in entries
+        ]
+        _print_json(data)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{p.name or p.key}[/]  {', '.join(p.addresses)}")
+    console.print(
+        f"last contact {_ago(p.last_contact, at)} · {p.interactions} contacts · "
+        f"cadence {p.cadence_days}d ({p.cadence_source}) · due {queries.iso(p.due_at)}"
+    )
+    console.print(f"24 months: {queries.sparkline(months)}")
+    table = Table()
+    for col in ("when", "", "subject", "note"):
+        table.add_column(col)
+    for e in entries:
+        arrow = {"outbound": "→", "inbound": "←"}.get(e.direction, "")
+        kind = "meeting" if e.kind == "meeting" else arrow
+        note = e.noise if e.noise else ("" if e.counts else "not a contact")
+        table.add_row(f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d}", kind, e.subject, note)
+    console.print(table)
+
+
+@app.command()
+def status(json_: JsonOpt = False) -> None:
+    """Where the data lives, what is stored, how far the views have got."""
+    from kithkeep.services import operations
+
+    info = operations.status(_paths())
+    if json_:
+        _print_json(info)
+        return
+    for key, value in info.items():
+        if isinstance(value, list):
+            typer.echo(f"{key}:")
+            for item in value:
+                typer.echo(f"  {item}")
+        else:
+            typer.echo(f"{key}: {value}")
+
+
+@app.command()
+def rebuild() -> None:
+    """Replay every event into fresh views."""
+    from kithkeep.services import operations
+
+    caught = operations.rebuild(_settings())
+    typer.echo(f"Rebuilt the views from {caught.events} events.")
+
+
+# -- directives -------------------------------------------------------------------------
+
+
+def _parse_days(value: str) -> int | None:
+    v = value.strip().lower()
+    if v in ("auto", "learn", "default", "none"):
+        return None
+    units = {"d": 1, "w": 7, "m": 30, "y": 365}
+    n, unit = (v[:-1], v[-1]) if v[-1:] in units else (v, "d")
+    try:
+        days = int(n) * units[unit]
+    except ValueError:
+        raise ConfigError(f"cadence {value!r}: expected e.g. 90d, 6w, 3m, 1y or auto") from None
+    if not 1 <= days <= 3650:
+        raise ConfigError(f"cadence {value!r}: between 1 day and 10 years")
+    return days
+
+
+@app.command()
+def cadence(
+    who: Annotated[str, typer.Argument(help="An address.")],
+    every: Annotated[str, typer.Argument(help="e.g. 90d, 6w, 3m, 1y; 'auto' to learn it again.")],
+) -> None:
+    """How often you want to be in touch with someone."""
+    from kithkeep.services import operations
+
+    days = _parse_days(every)
+    address = operations.set_cadence(_settings(), who, days)
+    typer.echo(f"{address}: " + (f"every {days} days" if days else "cadence learned again"))
+
+
+@app.command()
+def ignore(
+    pattern: Annotated[str, typer.Argument(help="ADDRESS or @DOMAIN")],
+    undo: Annotated[bool, typer.Option("--undo", help="Count this sender again.")] = False,
+) -> None:
+    """Never count this sender (an address, or a whole @domain)."""
+    from kithkeep.services import operations
+
+    p = operations.ignore(_settings(), pattern, undo=undo)
+    typer.echo(f"{'No longer ignoring' if undo else 'Ignoring'} {p}")
+
+
+@app.command()
+def link(a: str, b: str) -> None:
+    """Two addresses are the same person."""
+    from kithkeep.services import operations
+
+    x, y = operations.link(_settings(), a, b, undo=False)
+    typer.echo(f"Linked {x} and {y}")
+
+
+@app.command()
+def unlink(a: str, b: str) -> None:
+    """Undo a link."""
+    from kithkeep.services import operations
+
+    x, y = operations.link(_settings(), a, b, undo=True)
+    typer.echo(f"Unlinked {x} and {y}")
+
+
+@app.command()
+def demo(
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the demo home afterwards.")] = False,
+) -> None:
+    """Build a sample network (no account needed) and show who is due."""
+    from kithkeep.services import operations
+
+    home = _state["home"]
+    result = operations.demo(home, progress=_progress_bar())
+    _state["home"] = result.home
+    typer.echo(
+        f"Sample network: {result.people} people, {result.messages} messages, "
+        f"{result.meetings} meetings, imported into {result.home}"
+    )
+    due(as_of=None, json_=False)
+    typer.echo(
+        "\nTry next:\n"
+        f"  export KITHKEEP_HOME={result.home}\n"
+        "  kithkeep people --sort overdue\n"
+        f"  kithkeep person {result.example}\n"
+        "  kithkeep due --json\n"
+    )
+    if not keep and home is None:
+        typer.echo(f"(the demo home stays in {result.home} until your temp folder is cleaned)")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except KithkeepError as e:
+        if _state["debug"]:
+            raise
+        _err(str(e))
+        sys.exit(1)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        _err("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        _err("interrupted; what was saved stays saved")
+        sys.exit(130)
+    except Exception as e:
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
+
+

@@ -1,0 +1,215 @@
+"""What the CLI (and later the daemon) asks for: one function per user intent."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kithkeep.domain.errors import ConfigError, InputError, StoreError
+from kithkeep.domain.rules import normalize_address
+from kithkeep.projections.queries import connect
+from kithkeep.services.settings import Paths, Settings, light_policy
+
+Progress = Callable[[int, int], None]
+
+
+def _require_me(settings: Settings) -> None:
+    if not settings.me:
+        raise ConfigError(
+            f"no addresses of yours are configured in {settings.paths.config}: "
+            "run `kithkeep init --me YOU@EXAMPLE.COM` first"
+        )
+
+
+def import_path(settings: Settings, path: Path, progress: Progress | None = None) -> Any:
+    """Import a file or folder, then bring the views up to date."""
+    from kithkeep.connectors.files import FileSource
+    from kithkeep.services import sync
+    from kithkeep.services.app import open_kit
+
+    _require_me(settings)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    now = datetime.now(UTC)
+    with open_kit(settings) as kit:
+        source = FileSource(path, now=now, local_tz=kit.local_tz())
+        report = sync.run(source, kit.store, progress=progress)
+        kit.project(now)
+    return report
+
+
+def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Connection, int]:
+    """A read-only connection to views that are up to date, and the default cadence.
+
+    The quick path reads only sqlite3 and the TOML file; if the views lag behind the
+    events or were built under other rules, the projector catches up first.
+    """
+    policy = light_policy(paths)
+    if policy is None or _views_stale(paths, policy.fingerprint()):
+        settings = heavy()
+        from kithkeep.services.app import open_kit
+
+        with open_kit(settings) as kit:
+            kit.project()
+        policy = settings.policy()
+    if not paths.views.exists():
+        raise StoreError(f"nothing imported yet in {paths.home}: try `kithkeep import PATH`")
+    return connect(paths.views), policy.default_cadence_days
+
+
+def _views_stale(paths: Paths, fingerprint: str) -> bool:
+    from kithkeep.projections.schema import VIEWS_VERSION
+    from kithkeep.services.store import APPLICATION_NAME
+
+    if not paths.events.exists():
+        return False
+    if not paths.views.exists():
+        return True
+    try:
+        ev = connect(paths.events)
+        (latest,) = ev.execute("SELECT max(rowid) FROM stored_events").fetchone()
+        ev.close()
+        v = connect(paths.views)
+        row = v.execute(
+            "SELECT notification_id FROM tracking WHERE application_name = ?", (APPLICATION_NAME,)
+        ).fetchone()
+        rules = v.execute("SELECT value FROM meta WHERE key = 'rules'").fetchone()
+        v.close()
+    except sqlite3.Error:
+        return True
+    position = row[0] if row else 0
+    return (latest or 0) > position or rules is None or rules[0] != f"{VIEWS_VERSION}|{fingerprint}"
+
+
+def rebuild(settings: Settings) -> Any:
+    from kithkeep.services.app import open_kit
+
+    with open_kit(settings) as kit:
+        return kit.projector.rebuild(settings.policy(), int(datetime.now(UTC).timestamp()))
+
+
+def status(paths: Paths) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "home": str(paths.home),
+        "config": str(paths.config) if paths.config.exists() else None,
+        "event_store": str(paths.events) if paths.events.exists() else None,
+    }
+    if not paths.events.exists():
+        info["events"] = 0
+        return info
+    ev = connect(paths.events)
+    counts = dict(ev.execute("SELECT topic, count(*) FROM stored_events GROUP BY topic").fetchall())
+    info["events"] = sum(counts.values())
+    info["interactions"] = sum(n for t, n in counts.items() if "Interaction.Observed" in t)
+    (latest,) = ev.execute("SELECT max(rowid) FROM stored_events").fetchone()
+    ev.close()
+    position = 0
+    if paths.views.exists():
+        v = connect(paths.views)
+        try:
+            row = v.execute("SELECT max(notification_id) FROM tracking").fetchone()
+            position = row[0] or 0
+            info["people"] = v.execute("SELECT count(*) FROM stats WHERE n > 0").fetchone()[0]
+        except sqlite3.Error:
+            pass
+        v.close()
+    info["views_position"] = position
+    info["views_lag"] = (latest or 0) - position
+    info["sources"] = _sources(paths)
+    return info
+
+
+def _sources(paths: Paths) -> list[str]:
+    from kithkeep.domain.aggregates import SyncPosition
+    from kithkeep.services.store import Store
+
+    store = Store(paths.events)
+    try:
+        out = []
+        for n in store.recorder.select_notifications(
+            start=None, limit=10_000, topics=[_topic(SyncPosition.Started)]
+        ):
+            p = store.app.repository.get(n.originator_id)
+            assert isinstance(p, SyncPosition)
+            state = "complete" if p.cursor is None else "interrupted (resumes on the next run)"
+            out.append(f"{p.source_key}: last saved {p.modified_on:%Y-%m-%d %H:%M} UTC, {state}")
+        return out
+    finally:
+        store.close()
+
+
+def _topic(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _address(raw: str) -> str:
+    a = normalize_address(raw)
+    if not a:
+        raise ConfigError(f"{raw!r} is not an email address")
+    return a
+
+
+def _directive(settings: Settings, act: Callable[[Any], None]) -> None:
+    from kithkeep.services.app import open_kit
+
+    with open_kit(settings) as kit:
+        with kit.store.address_book() as book:
+            act(book)
+        kit.project()
+
+
+def set_cadence(settings: Settings, who: str, days: int | None) -> str:
+    a = _address(who)
+    _directive(settings, lambda book: book.set_cadence(a, days))
+    return a
+
+
+def ignore(settings: Settings, pattern: str, *, undo: bool) -> str:
+    p = pattern.strip().lower()
+    if not (p.startswith("@") and "." in p) and not normalize_address(p):
+        raise ConfigError(f"{pattern!r}: expected an address or @domain")
+    _directive(settings, lambda book: book.unignore(p) if undo else book.ignore(p))
+    return p
+
+
+def link(settings: Settings, a: str, b: str, *, undo: bool) -> tuple[str, str]:
+    x, y = _address(a), _address(b)
+    if x == y:
+        raise ConfigError("link needs two different addresses")
+    _directive(settings, lambda book: book.unlink(x, y) if undo else book.link(x, y))
+    return x, y
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    home: Path
+    people: int
+    messages: int
+    meetings: int
+    example: str
+
+
+def demo(home: Path | None, progress: Progress | None = None) -> Demo:
+    """A sample network in a fresh home, imported through the ordinary import path."""
+    from kithkeep.services.demo_data import write_sample_network
+    from kithkeep.services.settings import load, write_config
+
+    target = home or Path(tempfile.mkdtemp(prefix="kithkeep-demo-"))
+    paths = Paths(target)
+    now = datetime.now(UTC)
+    sample = write_sample_network(target / "sample", today=now)
+    write_config(paths, [sample.me], force=True)
+    settings = load(target)
+    import_path(settings, sample.mbox, progress)
+    import_path(settings, sample.ics)
+    conn = connect(paths.views)
+    (example,) = conn.execute(
+        "SELECT address FROM stats WHERE n > 0 ORDER BY n DESC, address LIMIT 1"
+    ).fetchone()
+    conn.close()
+    return Demo(target, sample.people, sample.messages, sample.meetings, example)

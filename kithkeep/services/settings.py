@@ -1,0 +1,152 @@
+"""The one place that reads the environment and the config file.
+
+`home_dir` and `light_policy` are light (stdlib only) so that query commands start
+fast; `load` builds the full, validated `Settings` with pydantic-settings.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kithkeep.domain.errors import ConfigError
+from kithkeep.domain.rules import DEFAULT_CADENCE_DAYS, DEFAULT_MAX_AUDIENCE
+
+if TYPE_CHECKING:
+    from kithkeep.domain.rules import Policy
+
+ENV_PREFIX = "KITHKEEP_"
+CONFIG_NAME = "config.toml"
+
+
+def home_dir(option: Path | None = None) -> Path:
+    """--home, else $KITHKEEP_HOME, else the platform's user data folder."""
+    if option is not None:
+        return option.expanduser()
+    env = os.environ.get(ENV_PREFIX + "HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("kithkeep", appauthor=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    home: Path
+
+    @property
+    def config(self) -> Path:
+        return self.home / CONFIG_NAME
+
+    @property
+    def events(self) -> Path:
+        return self.home / "events.sqlite"
+
+    @property
+    def views(self) -> Path:
+        return self.home / "views.sqlite"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def light_policy(paths: Paths) -> Policy | None:
+    """The rules' settings read without pydantic, for query commands; None if in doubt.
+
+    Query commands must start fast; when the file or environment holds anything this
+    quick reading is unsure of, the caller falls back to the full, validated `load`.
+    """
+    from kithkeep.domain.rules import Policy
+
+    data = _read_toml(paths.config)
+    env = os.environ
+    try:
+        me_raw: Any = env.get(ENV_PREFIX + "ME")
+        me = me_raw.split(",") if me_raw is not None else data.get("me", [])
+        audience = int(env.get(ENV_PREFIX + "MAX_AUDIENCE", data.get("max_audience", DEFAULT_MAX_AUDIENCE)))
+        days = int(
+            env.get(
+                ENV_PREFIX + "DEFAULT_CADENCE_DAYS",
+                data.get("default_cadence_days", DEFAULT_CADENCE_DAYS),
+            )
+        )
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if not isinstance(me, list) or not all(isinstance(a, str) for a in me):
+        return None
+    if not (1 <= audience <= 10_000 and 1 <= days <= 3650):
+        return None
+    return Policy.of(me, max_audience=audience, default_cadence_days=days)
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Paths
+    me: tuple[str, ...]
+    max_audience: int
+    default_cadence_days: int
+    timezone: str
+
+    def policy(self) -> Policy:
+        from kithkeep.domain.rules import Policy
+
+        return Policy.of(
+            self.me,
+            max_audience=self.max_audience,
+            default_cadence_days=self.default_cadence_days,
+        )
+
+
+def load(home: Path) -> Settings:
+    """Config file, overridden by KITHKEEP_* variables, validated."""
+    from pydantic import ValidationError
+
+    from kithkeep.services._model import SettingsModel
+
+    paths = Paths(home)
+    _read_toml(paths.config)  # a broken file is one clear line, not a traceback
+    try:
+        model = SettingsModel.from_file(paths.config)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "config"
+        raise ConfigError(f"{paths.config}: {where}: {first['msg']}") from None
+    return Settings(
+        paths=paths,
+        me=tuple(model.me),
+        max_audience=model.max_audience,
+        default_cadence_days=model.default_cadence_days,
+        timezone=model.timezone,
+    )
+
+
+def write_config(paths: Paths, me: list[str], *, force: bool) -> Path:
+    """The starting config file, every setting present and commented."""
+    if paths.config.exists() and not force:
+        raise ConfigError(f"{paths.config} exists; use --force to replace it")
+    paths.home.mkdir(parents=True, exist_ok=True)
+    quoted = ", ".join(f'"{a}"' for a in me)
+    paths.config.write_text(
+        "# kithkeep configuration. Every setting can also be given as KITHKEEP_<NAME>.\n\n"
+        "# Your own addresses: every account's address, aliases, send-as addresses.\n"
+        f"me = [{quoted}]\n\n"
+        "# Messages to more people than this (not counting you) are bulk, not contact.\n"
+        f"max_audience = {DEFAULT_MAX_AUDIENCE}\n\n"
+        "# How often to be in touch when neither you nor the history says otherwise.\n"
+        f"default_cadence_days = {DEFAULT_CADENCE_DAYS}\n\n"
+        '# Time zone for calendar times without one ("local": this machine\'s).\n'
+        'timezone = "local"\n',
+        encoding="utf-8",
+    )
+    return paths.config

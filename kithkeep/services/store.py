@@ -1,0 +1,147 @@
+"""The event store: an `eventsourcing` application on SQLite (or PostgreSQL).
+
+`save_page` is the one place a page of observations is written, together with the
+cursor that follows it, in one transaction. Re-saving what is stored is a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from kithkeep.domain.errors import StoreError
+from kithkeep.domain.aggregates import (
+    ADDRESS_BOOK_ID,
+    AddressBook,
+    Interaction,
+    SyncPosition,
+    position_id,
+)
+from kithkeep.domain.interaction import Observation
+
+APPLICATION_NAME = "kithkeep"
+
+
+class KithkeepApplication(Application[UUID]):
+    name = APPLICATION_NAME
+    is_snapshotting_enabled = False
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    added: int
+    duplicates: int
+
+
+class Store:
+    """Interactions, positions and directives, in the event store under `path`."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.app = KithkeepApplication(
+                env={
+                    "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(path),
+                    "SQLITE_LOCK_TIMEOUT": "30",
+                }
+            )
+        except (OperationalError, OSError) as e:
+            raise StoreError(f"cannot open the event store at {path}: {e}") from None
+        recorder = self.app.recorder
+        assert isinstance(recorder, SQLiteApplicationRecorder)
+        self.recorder = recorder
+        self.path = path
+
+    def close(self) -> None:
+        self.app.close()
+
+    # -- writing --------------------------------------------------------------------
+
+    def save_page(
+        self, source_key: str, facts: Sequence[Observation], cursor: str | None
+    ) -> Saved:
+        """Store the new facts of a page and the cursor after it, atomically.
+
+        Facts already stored (or repeated inside the page) are left out first, since one
+        duplicate id fails a whole batch; if another writer races us, filter and retry.
+        """
+        for _attempt in range(3):
+            fresh = self._fresh(facts)
+            position = self._position(source_key)
+            if not fresh and (position is not None and position.cursor == cursor):
+                return Saved(0, len(facts))
+            if not fresh and cursor is not None and position is not None:
+                # Nothing new here: moving the cursor alone is not worth an event.
+                return Saved(0, len(facts))
+            objs: list[Any] = [Interaction.from_observation(o) for o in fresh]
+            if position is None:
+                objs.append(SyncPosition(source_key=source_key, cursor=cursor))
+            elif position.cursor != cursor:
+                position.advance(cursor)
+                objs.append(position)
+            try:
+                self.app.save(*objs)
+            except IntegrityError:
+                continue
+            return Saved(len(fresh), len(facts) - len(fresh))
+        raise StoreError("the event store kept refusing a page (another writer?)")
+
+    def _fresh(self, facts: Sequence[Observation]) -> list[Observation]:
+        unique: dict[str, Observation] = {}
+        for o in facts:
+            unique.setdefault(o.interaction_id.hex, o)
+        if not unique:
+            return []
+        stored = self._stored_ids(list(unique))
+        return [o for key, o in unique.items() if key not in stored]
+
+    def _stored_ids(self, hex_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        with self.recorder.datastore.transaction(commit=False) as c:
+            for i in range(0, len(hex_ids), 500):
+                chunk = hex_ids[i : i + 500]
+                c.execute(
+                    f"SELECT originator_id FROM {self.recorder.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "AND originator_version=1",
+                    chunk,
+                )
+                found.update(row[0] for row in c.fetchall())
+        return found
+
+    def _position(self, source_key: str) -> SyncPosition | None:
+        try:
+            p = self.app.repository.get(position_id(source_key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(p, SyncPosition)
+        return p
+
+    def cursor(self, source_key: str) -> str | None:
+        p = self._position(source_key)
+        return p.cursor if p else None
+
+    @contextmanager
+    def address_book(self) -> Iterator[AddressBook]:
+        """The user's directives, saved when the block ends without error."""
+        try:
+            book = self.app.repository.get(ADDRESS_BOOK_ID)
+        except AggregateNotFoundError:
+            book = AddressBook()
+        assert isinstance(book, AddressBook)
+        yield book
+        self.app.save(book)
+
+    # -- reading --------------------------------------------------------------------
+
+    def max_notification_id(self) -> int:
+        return self.recorder.max_notification_id() or 0

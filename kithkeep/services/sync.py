@@ -1,0 +1,117 @@
+"""The one page-and-cursor loop: every source's pages go through here into the store.
+
+Parsing runs in a child process while this one stores (a file import uses both
+cores); the queue between them is bounded, so memory stays flat on any mailbox.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kithkeep.connectors.base import Page, Problem, Source
+from kithkeep.domain.errors import ConnectorError, KithkeepError
+from kithkeep.services.store import Store
+
+Progress = Callable[[int, int], None]
+_DONE = "done"
+_FAILED = "failed"
+
+
+@dataclass
+class Report:
+    """What one import or sync did, for a summary line per reason."""
+
+    source: str
+    added: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    problems: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    fallbacks: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def read(self) -> int:
+        return self.added + self.duplicates
+
+    def take(self, page: Page, added: int, duplicates: int) -> None:
+        self.added += added
+        self.duplicates += duplicates
+        self.skipped += page.skipped
+        self.fallbacks.update(page.fallbacks)
+        for p in page.problems:
+            self._problem(p)
+
+    def _problem(self, p: Problem) -> None:
+        self.problems[p.reason] += 1
+        self.examples.setdefault(p.reason, p.where)
+
+
+def run(
+    source: Source,
+    store: Store,
+    *,
+    progress: Progress | None = None,
+    parallel: bool = True,
+) -> Report:
+    """Pull every page after the saved cursor; save each with its cursor."""
+    report = Report(source.key)
+    cursor = store.cursor(source.key)
+    pages = _in_child(source, cursor) if parallel else source.pages(cursor)
+    for page in pages:
+        saved = store.save_page(source.key, page.facts, page.cursor)
+        report.take(page, saved.added, saved.duplicates)
+        if progress is not None:
+            progress(page.done, page.total)
+    return report
+
+
+def _produce(source: Source, cursor: str | None, q: Any, parent: int) -> None:
+    """Child process: read pages and hand them over; give up if the parent is gone."""
+    try:
+        for page in source.pages(cursor):
+            while True:
+                if os.getppid() != parent:
+                    return
+                try:
+                    q.put(page, timeout=1)
+                    break
+                except queue.Full:
+                    continue
+        q.put((_DONE, None))
+    except KithkeepError as e:
+        q.put((_FAILED, e))
+    except Exception as e:  # reported by the parent, which owns the user's terminal
+        q.put((_FAILED, ConnectorError(f"{type(e).__name__}: {e}")))
+
+
+def _in_child(source: Source, cursor: str | None) -> Iterator[Page]:
+    ctx = mp.get_context("spawn")
+    q: Any = ctx.Queue(maxsize=4)
+    child = ctx.Process(target=_produce, args=(source, cursor, q, os.getpid()), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=1)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise ConnectorError("the reader process died unexpectedly") from None
+                continue
+            if isinstance(item, Page):
+                yield item
+                continue
+            tag, error = item
+            if tag == _FAILED:
+                raise error
+            return
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
+        q.close()
