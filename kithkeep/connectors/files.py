@@ -26,7 +26,9 @@ from kithkeep.domain.interaction import Observation
 
 _SKIP_NAMES = frozenset({"maildirfolder", "subscriptions", "courierimapkeywords"})
 _SKIP_SUFFIXES = (".json", ".html", ".csv", ".txt", ".vcf", ".pdf", ".png", ".jpg", ".db", ".log")
-_SPAM_DIRS = frozenset({"spam", ".spam", "junk", ".junk", "junk e-mail", "junk email", "[gmail].spam"})
+_SPAM_DIRS = frozenset(
+    {"spam", ".spam", "junk", ".junk", "junk e-mail", "junk email", "[gmail].spam"}
+)
 _DRAFT_DIRS = frozenset({"drafts", ".drafts", "draft", "[gmail].drafts"})
 _MAX_MESSAGE = 64 * 1024 * 1024
 
@@ -175,16 +177,22 @@ class FileSource:
             yield Skip(skip), 0
             return
         yield (
-            parse_message(data, origin=where, file_time=_mtime(path), now=self.now, signals=signals),
+            parse_message(
+                data, origin=where, file_time=_mtime(path), now=self.now, signals=signals
+            ),
             0,
         )
 
     def _calendar(
         self, data: bytes, where: str, end: int
     ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
-        facts, problems = ics.parse_calendar(data, origin=where, now=self.now, local_tz=self.local_tz)
-        for item in [*facts, *problems]:
-            yield item, end
+        facts, problems = ics.parse_calendar(
+            data, origin=where, now=self.now, local_tz=self.local_tz
+        )
+        for fact in facts:
+            yield fact, end
+        for problem in problems:
+            yield problem, end
 
     def _mbox(
         self, f: BinaryIO, where: str, offset: int, file_time: datetime

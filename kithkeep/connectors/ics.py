@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from collections import deque
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,23 +34,23 @@ from kithkeep.domain.interaction import (
     Signal,
     meeting_key,
 )
-from kithkeep.domain.rules import normalize_address
+from kithkeep.domain.rules import EARLIEST_PLAUSIBLE, normalize_address
 
-#: Occurrences kept per series; a minutely rule since 1990 must not eat the machine.
+#: Occurrences kept per series (the latest): a daily stand-up since 1990 is not 12,000
+#: meetings worth of news, and a minutely rule must not eat the machine.
 MAX_OCCURRENCES = 5000
-_MAX_GENERATED = 4 * MAX_OCCURRENCES
+_MAX_GENERATED = 5 * MAX_OCCURRENCES
 # Expansion windows are in UTC while floating and all-day series are compared in
 # wall-clock time; two days covers every UTC offset. Exact filtering happens after.
 _MARGIN = timedelta(days=2)
-_FIRST_WINDOW = timedelta(hours=1)
-_MIN_WINDOW = timedelta(minutes=15)
+_WINDOW = timedelta(minutes=15)
 
 _BOM = b"\xef\xbb\xbf"
-_HAS_CALENDAR = re.compile(rb"^[ \t]*BEGIN:VCALENDAR[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
-_BEGIN_EVENT = re.compile(rb"^[ \t]*BEGIN:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
-_UID_LINE = re.compile(rb"^UID[;:][^\r\n]*?([^:\r\n]+)\r?$", re.IGNORECASE | re.MULTILINE)
+_HAS_CALENDAR = re.compile(rb"^BEGIN:VCALENDAR[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+_BEGIN_EVENT = re.compile(rb"^BEGIN:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+_BLOCK_ID = re.compile(rb"^(?:UID|TZID)(?:;[^:\r\n]*)?:([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 _HEADER = re.compile(rb"^(X-WR-TIMEZONE|METHOD):([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
-_FIRST_INNER = re.compile(rb"^[ \t]*BEGIN:(?!VCALENDAR)", re.IGNORECASE | re.MULTILINE)
+_FIRST_INNER = re.compile(rb"^BEGIN:(?!VCALENDAR)", re.IGNORECASE | re.MULTILINE)
 _RECURRING = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
 _NOT_PEOPLE = frozenset({"ROOM", "RESOURCE"})
 _RESPONSES = {r.value: r for r in Response if r.value}
@@ -67,26 +68,18 @@ def parse_calendar(
     `local_tz`. Never raises for bad input."""
     if now.tzinfo is None:
         now = _attach(now, local_tz)
+    reader = _Reader(origin, now.astimezone(UTC), local_tz)
     try:
         # The libraries warn about the very input this module exists to tolerate.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _parse(data, origin, now.astimezone(UTC), local_tz)
+            for cal in reader.calendars(_prepare(data)):
+                reader.calendar(cal)
     except RecursionError:
-        return [], [Problem("calendar too deeply nested", origin)]
+        reader.problem("calendar too deeply nested")
     except Exception as e:  # bad input must be counted, never fatal
-        return [], [Problem(f"unreadable calendar ({type(e).__name__})", origin)]
-
-
-def _parse(
-    data: bytes, origin: str, now: datetime, local_tz: tzinfo
-) -> tuple[list[Observation], list[Problem]]:
-    data = _prepare(data)
-    observations: list[Observation] = []
-    problems: list[Problem] = []
-    for cal in _calendars(data, origin, problems):
-        _read_calendar(cal, origin, now, local_tz, observations, problems)
-    return observations, problems
+        reader.problem(f"unreadable calendar ({type(e).__name__})")
+    return reader.observations, reader.problems
 
 
 def _prepare(data: bytes) -> bytes:
@@ -102,46 +95,174 @@ def _prepare(data: bytes) -> bytes:
     return data
 
 
-def _calendars(data: bytes, origin: str, problems: list[Problem]) -> list[Any]:
-    """The file's VCALENDARs; if a strict parse fails or loses events, the events
-    parsed one by one into a single calendar."""
-    expected = len(_BEGIN_EVENT.findall(data))
-    error: Exception | None = None
-    try:
-        # Always bytes: icalendar reads a line-break-free *str* as a file path.
-        parsed = [c for c in Calendar.from_ical(data, multiple=True) if c.name == "VCALENDAR"]
-    except Exception as e:
-        parsed, error = [], e
-    if error is None and sum(len(_events(c)) for c in parsed) >= expected:
-        if not expected and not any(c.subcomponents for c in parsed):
-            problems.append(Problem("no events in calendar", origin))
-        return parsed
-    if not expected:
-        reason = f"malformed calendar ({type(error).__name__})" if error else "no events in calendar"
-        problems.append(Problem(reason, origin))
-        return parsed
-    return [_salvage(data, origin, problems)]
+class _Reader:
+    """The observations and problems of one file, read calendar by calendar."""
 
+    zones: _Zones
+    cancel_all: bool
 
-def _salvage(data: bytes, origin: str, problems: list[Problem]) -> Any:
-    cal = Calendar()
-    inner = _FIRST_INNER.search(data)
-    for m in _HEADER.finditer(data[: inner.start()] if inner else data):
-        cal.add(m.group(1).decode().upper(), m.group(2).decode(errors="replace").strip())
-    # Time zones first: icalendar resolves an event's TZID while parsing it.
-    for kind, label in ((b"VTIMEZONE", "time zone"), (b"VEVENT", "event")):
-        for block in _blocks(data, kind):
+    def __init__(self, origin: str, now: datetime, local_tz: tzinfo) -> None:
+        self.origin, self.now, self.local_tz = origin, now, local_tz
+        self.observations: list[Observation] = []
+        self.problems: list[Problem] = []
+
+    def problem(self, reason: str, uid: str = "") -> None:
+        self.problems.append(Problem(reason, f"{self.origin}#{uid}" if uid else self.origin))
+
+    def calendars(self, data: bytes) -> list[Any]:
+        """The file's VCALENDARs; if a strict parse fails or loses events, the events
+        parsed one by one into a single calendar."""
+        expected = len(_BEGIN_EVENT.findall(data))
+        error: Exception | None = None
+        try:
+            # Always bytes: icalendar reads a line-break-free *str* as a file path.
+            parsed = [c for c in Calendar.from_ical(data, multiple=True) if c.name == "VCALENDAR"]
+        except Exception as e:
+            parsed, error = [], e
+        if error is None and sum(len(_events(c)) for c in parsed) >= expected:
+            if not expected and not any(c.subcomponents for c in parsed):
+                self.problem("no events in calendar")
+            return parsed
+        if not expected:
+            self.problem(
+                f"malformed calendar ({type(error).__name__})" if error else "no events in calendar"
+            )
+            return parsed
+        return [self.salvage(data)]
+
+    def salvage(self, data: bytes) -> Any:
+        cal = Calendar()
+        inner = _FIRST_INNER.search(data)
+        for m in _HEADER.finditer(data[: inner.start()] if inner else data):
+            cal.add(m.group(1).decode().upper(), m.group(2).decode(errors="replace").strip())
+        # Time zones first: icalendar resolves an event's TZID while parsing the event.
+        for kind, label in ((b"VTIMEZONE", "time zone"), (b"VEVENT", "event")):
+            for block in _blocks(data, kind):
+                try:
+                    wrapped = b"BEGIN:VCALENDAR\r\n" + block + b"\r\nEND:VCALENDAR\r\n"
+                    for c in Calendar.from_ical(wrapped).subcomponents:
+                        cal.add_component(c)
+                except Exception as e:
+                    tag = _BLOCK_ID.search(block)
+                    uid = tag.group(1).decode(errors="replace").strip() if tag else ""
+                    self.problem(f"malformed {label} ({type(e).__name__})", uid)
+        return cal
+
+    def calendar(self, cal: Any) -> None:
+        if "X-WR-TIMEZONE" in cal:
             try:
-                wrapped = b"BEGIN:VCALENDAR\r\n" + block + b"\r\nEND:VCALENDAR\r\n"
-                for c in Calendar.from_ical(wrapped).subcomponents:
-                    cal.add_component(c)
+                cal = x_wr_timezone.to_standard(cal)
             except Exception as e:
-                uid = _UID_LINE.search(block)
-                name = re.search(rb"^TZID:([^\r\n]*)", block, re.MULTILINE)
-                tag = uid or name
-                where = f"{origin}#{tag.group(1).decode(errors='replace').strip()}" if tag else origin
-                problems.append(Problem(f"malformed {label} ({type(e).__name__})", where))
-    return cal
+                self.problem(f"unknown X-WR-TIMEZONE ({type(e).__name__})")
+        self.zones = _Zones(cal, self.local_tz)
+        self.cancel_all = _text(cal.get("METHOD")).upper() == "CANCEL"
+        series: dict[str, list[Any]] = {}
+        for event in _events(cal):
+            # Events without a UID cannot be told apart from each other: never a series.
+            key = _text(event.get("UID")) or f"\x00{len(series)}"
+            series.setdefault(key, []).append(event)
+        for key, events in series.items():
+            uid = key if key[:1] != "\x00" else ""
+            readable = [e for e in events if self.check(e, uid)]
+            if readable:
+                self.series(uid or _derived_uid(readable[0]), readable, uid)
+
+    def check(self, event: Any, uid: str) -> bool:
+        """Whether an event can be placed in time; recurrence dates that did not parse
+        are dropped (one bad RDATE must not cost the whole series)."""
+        try:
+            _start(event)
+        except _Unreadable as e:
+            self.problem(str(e), uid)
+            return False
+        for name in ("RRULE", "RECURRENCE-ID"):
+            if any(isinstance(v, vBroken) for v in _all(event.get(name))):
+                self.problem(f"unreadable {name}", uid)
+                return False
+        for name in ("RDATE", "EXDATE"):
+            values = _all(event.get(name))
+            good = [v for v in values if not isinstance(v, vBroken)]
+            if len(good) < len(values):
+                self.problem(f"unreadable {name}", uid)
+                event.pop(name)
+                for v in good:
+                    event.add(name, v, encode=False)
+        return True
+
+    def series(self, uid: str, events: list[Any], where: str) -> None:
+        try:
+            if len(events) == 1 and not any(p in events[0] for p in _RECURRING):
+                start = self.zones.utc(_start(events[0]))
+                self.observations.append(self.observe(events[0], uid, start, None))
+            else:
+                self.observations += self.expand(uid, events, where)
+        except _Unreadable as e:
+            self.problem(str(e), where)
+        except Exception as e:
+            self.problem(f"bad recurrence ({type(e).__name__})", where)
+
+    def expand(self, uid: str, events: list[Any], where: str) -> list[Observation]:
+        """The series' occurrences that started by `now`, the latest `MAX_OCCURRENCES`
+        of them. Walked forward in windows sized to the series' density, so a rule with
+        millions of occurrences costs a bounded amount of work, not all of memory."""
+        mini = Calendar()
+        for event in events:
+            mini.add_component(event)
+        query = CalendarQuery(mini, components=("VEVENT",))
+        utc = self.zones.utc
+        starts = [utc(_start(e)) for e in events]
+        starts += [utc(r) for r in (_date(e.get("RECURRENCE-ID")) for e in events) if r]
+        first = max(min(starts), EARLIEST_PLAUSIBLE)
+        if first > self.now:
+            return []
+        high = self.now + _MARGIN
+        # Nothing starts inside the margin, so the first window spans it without growing.
+        low, stop, window = first - _MARGIN, min(first + _WINDOW, high), _WINDOW
+        kept: deque[Observation] = deque(maxlen=MAX_OCCURRENCES)
+        seen: set[datetime] = set()
+        generated, truncated = 0, False
+        while True:
+            found = query.between(low, stop)
+            generated += len(found)
+            for occurrence in found:
+                start = utc(_start(occurrence))
+                rid = _date(occurrence.get("RECURRENCE-ID"))
+                original = utc(rid) if rid is not None else start
+                if start <= self.now and original not in seen:
+                    seen.add(original)
+                    truncated |= len(kept) == MAX_OCCURRENCES
+                    kept.append(self.observe(occurrence, uid, start, original))
+            if generated > _MAX_GENERATED:
+                truncated = True
+                break
+            if stop >= high:
+                break
+            if len(found) < 20:
+                window *= 4
+            elif len(found) > 400:
+                window = max(window / 4, _WINDOW)
+            low, stop = stop, min(stop + window, high)
+        if truncated:
+            self.problem("recurrence truncated", where)
+        return list(kept)
+
+    def observe(
+        self, event: Any, uid: str, start: datetime, recurrence_id: datetime | None
+    ) -> Observation:
+        cancelled = self.cancel_all or _text(event.get("STATUS")).upper() == "CANCELLED"
+        return Observation(
+            kind=Kind.MEETING,
+            natural_key=meeting_key(uid, recurrence_id),
+            occurred_at=start,
+            sender=_organizer(event.get("ORGANIZER")),
+            parties=_attendees(event.get("ATTENDEE")),
+            subject=" ".join(_text(event.get("SUMMARY")).split())[:300],
+            thread_key=uid,
+            message_id="",
+            signals=(Signal.CANCELLED.value,) if cancelled else (),
+            date_source="header",
+            origin=self.origin,
+        )
 
 
 def _blocks(data: bytes, name: bytes) -> list[bytes]:
@@ -151,7 +272,7 @@ def _blocks(data: bytes, name: bytes) -> list[bytes]:
     blocks: list[bytes] = []
     current: list[bytes] | None = None
     for line in data.splitlines():
-        key = line.strip().upper()
+        key = line.rstrip().upper()
         if key == begin:
             if current is not None:
                 blocks.append(b"\r\n".join([*current, end]))
@@ -169,144 +290,6 @@ def _blocks(data: bytes, name: bytes) -> list[bytes]:
 
 def _events(cal: Any) -> list[Any]:
     return [c for c in cal.subcomponents if c.name == "VEVENT"]
-
-
-def _read_calendar(
-    cal: Any,
-    origin: str,
-    now: datetime,
-    local_tz: tzinfo,
-    observations: list[Observation],
-    problems: list[Problem],
-) -> None:
-    if "X-WR-TIMEZONE" in cal:
-        try:
-            cal = x_wr_timezone.to_standard(cal)
-        except Exception as e:
-            problems.append(Problem(f"unknown X-WR-TIMEZONE ({type(e).__name__})", origin))
-    zones = _Zones(cal, local_tz)
-    cancel_all = _text(cal.get("METHOD")).upper() == "CANCEL"
-    series: dict[str, list[Any]] = {}
-    for event in _events(cal):
-        uid = _text(event.get("UID"))
-        # Events without a UID cannot be told apart from each other: never a series.
-        series.setdefault(uid or f"\x00{len(series)}", []).append(event)
-    for uid, events in series.items():
-        uid = uid if uid[:1] != "\x00" else _derived_uid(events[0])
-        where = f"{origin}#{uid}" if events[0].get("UID") else origin
-        readable = []
-        for event in events:
-            try:
-                _check(event, problems, where)
-                readable.append(event)
-            except _Unreadable as e:
-                problems.append(Problem(str(e), where))
-        if readable:
-            observations += _read_series(readable, _Maker(uid, origin, zones, cancel_all), now, problems, where)
-
-
-def _read_series(
-    events: list[Any], make: _Maker, now: datetime, problems: list[Problem], where: str
-) -> list[Observation]:
-    try:
-        if len(events) == 1 and not any(p in events[0] for p in _RECURRING):
-            start = make.zones.utc(_start(events[0]))
-            return [make(events[0], start, meeting_key(make.uid, None))]
-        return _expand(events, make, now, problems, where)
-    except _Unreadable as e:
-        problems.append(Problem(str(e), where))
-    except Exception as e:
-        problems.append(Problem(f"bad recurrence ({type(e).__name__})", where))
-    return []
-
-
-def _check(event: Any, problems: list[Problem], where: str) -> None:
-    """Raise for an event that cannot be placed in time; drop recurrence dates that
-    did not parse (one bad RDATE must not cost the whole series)."""
-    _start(event)
-    for name in ("RRULE", "RECURRENCE-ID"):
-        if any(isinstance(v, vBroken) for v in _all(event.get(name))):
-            raise _Unreadable(f"unreadable {name}")
-    for name in ("RDATE", "EXDATE"):
-        values = _all(event.get(name))
-        good = [v for v in values if not isinstance(v, vBroken)]
-        if len(good) < len(values):
-            problems.append(Problem(f"unreadable {name}", where))
-            event.pop(name)
-            for v in good:
-                event.add(name, v, encode=False)
-
-
-def _expand(
-    events: list[Any],
-    make: _Maker,
-    now: datetime,
-    problems: list[Problem],
-    where: str,
-) -> list[Observation]:
-    """The series' occurrences that started by `now`, walked in growing windows so
-    that a rule with millions of occurrences stops at the cap, not at memory."""
-    mini = Calendar()
-    for event in events:
-        mini.add_component(event)
-    query = CalendarQuery(mini, components=("VEVENT",))
-    zones = make.zones
-    starts = [zones.utc(_start(e)) for e in events]
-    starts += [zones.utc(rid) for rid in (_date(e.get("RECURRENCE-ID")) for e in events) if rid]
-    low, high = min(starts) - _MARGIN, now + _MARGIN
-    out: list[Observation] = []
-    seen: set[str] = set()
-    generated = 0
-    window = _FIRST_WINDOW
-    while low < high:
-        stop = min(low + window, high)
-        found = query.between(low, stop)
-        generated += len(found)
-        for occurrence in found:
-            start = zones.utc(_start(occurrence))
-            if start > now:
-                continue
-            rid = _date(occurrence.get("RECURRENCE-ID"))
-            key = meeting_key(make.uid, zones.utc(rid) if rid is not None else start)
-            if key in seen:
-                continue
-            if len(out) >= MAX_OCCURRENCES:
-                problems.append(Problem("recurrence truncated", where))
-                return out
-            seen.add(key)
-            out.append(make(occurrence, start, key))
-        if generated > _MAX_GENERATED:
-            problems.append(Problem("recurrence truncated", where))
-            return out
-        if len(found) < 20:
-            window *= 4
-        elif len(found) > 400:
-            window = max(window / 4, _MIN_WINDOW)
-        low = stop
-    return out
-
-
-class _Maker:
-    """Builds the Observation for one occurrence of one UID."""
-
-    def __init__(self, uid: str, origin: str, zones: _Zones, cancel_all: bool) -> None:
-        self.uid, self.origin, self.zones, self.cancel_all = uid, origin, zones, cancel_all
-
-    def __call__(self, event: Any, start: datetime, key: str) -> Observation:
-        cancelled = self.cancel_all or _text(event.get("STATUS")).upper() == "CANCELLED"
-        return Observation(
-            kind=Kind.MEETING,
-            natural_key=key,
-            occurred_at=start,
-            sender=_organizer(event.get("ORGANIZER")),
-            parties=_attendees(event.get("ATTENDEE")),
-            subject=" ".join(_text(event.get("SUMMARY")).split())[:300],
-            thread_key=self.uid,
-            message_id="",
-            signals=(Signal.CANCELLED.value,) if cancelled else (),
-            date_source="header",
-            origin=self.origin,
-        )
 
 
 class _Zones:
@@ -344,7 +327,7 @@ class _Zones:
             if olson:
                 return ZoneInfo(olson)
             if name in self._own:
-                return tzp.create_timezone(self._own[name])  # type: ignore[no-any-return]
+                return tzp.create_timezone(self._own[name])
         except Exception:
             return tz
         return self._local
@@ -352,7 +335,7 @@ class _Zones:
 
 def _attach(naive: datetime, tz: tzinfo) -> datetime:
     localize = getattr(tz, "localize", None)  # pytz zones need it
-    return localize(naive) if callable(localize) else naive.replace(tzinfo=tz)  # type: ignore[no-any-return]
+    return localize(naive) if callable(localize) else naive.replace(tzinfo=tz)
 
 
 def _all(value: Any) -> list[Any]:
@@ -400,16 +383,22 @@ def _param(prop: Any, name: str) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _address(prop: Any) -> str:
+    # Writers that fold with two spaces leave one inside the address; a mailto URI
+    # never holds whitespace, so it can only be such debris.
+    return normalize_address("".join(_text(prop).split()))
+
+
 def _organizer(prop: Any) -> Party | None:
     prop = _first(prop)
-    address = normalize_address(_text(prop)) if prop is not None else ""
+    address = _address(prop)
     return Party(address, _param(prop, "CN"), Role.ATTENDEE) if address else None
 
 
 def _attendees(props: Any) -> tuple[Party, ...]:
     parties: dict[str, Party] = {}
     for prop in _all(props):
-        address = normalize_address(_text(prop))
+        address = _address(prop)
         if not address or address in parties or _param(prop, "CUTYPE").upper() in _NOT_PEOPLE:
             continue
         response = _RESPONSES.get(_param(prop, "PARTSTAT").lower(), Response.UNKNOWN)

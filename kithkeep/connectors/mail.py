@@ -41,6 +41,11 @@ _WANTED = frozenset(
     }
 )
 _UNFOLD = re.compile(rb"\r?\n[ \t]+")
+_HEADER = re.compile(
+    rb"^(" + b"|".join(sorted(_WANTED)) + rb")[ \t]*:(.*(?:\r?\n[ \t].*)*)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_PLAIN_ADDRESS = re.compile(r"^[^\s@,]+@[^\s@,]+$")
 _SIMPLE_LIST = re.compile(r'^[^"()<>:;\\]*$')
 _NAMED_LIST = re.compile(r'^[^"():;\\]*$')
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -69,13 +74,11 @@ def header_block(data: bytes) -> bytes:
 def split_headers(block: bytes) -> dict[bytes, list[bytes]]:
     """Wanted headers by lower-cased name, values unfolded, in order of appearance."""
     headers: dict[bytes, list[bytes]] = {}
-    for line in _UNFOLD.sub(b" ", block).split(b"\n"):
-        name, colon, value = line.partition(b":")
-        if not colon:
-            continue
-        name = name.strip().lower()
-        if name in _WANTED:
-            headers.setdefault(name, []).append(value.strip())
+    # One pass of the regex engine finds just the wanted headers and their folded lines.
+    for name, value in _HEADER.findall(block):
+        if b"\n" in value:
+            value = _UNFOLD.sub(b" ", value)
+        headers.setdefault(name.lower(), []).append(value.strip())
     return headers
 
 
@@ -104,6 +107,10 @@ def decode_words(value: str) -> str:
 def addresses(value: str) -> list[tuple[str, str]]:
     """(display name, normalised address) pairs; groups and junk are dropped."""
     if _SIMPLE_LIST.match(value):
+        # The common case (bare addresses, as in most archives) needs no parser at all.
+        plain = [a.strip().lower() for a in value.split(",")]
+        if all(_PLAIN_ADDRESS.match(a) for a in plain if a):
+            return [("", a) for a in plain if a and len(a) <= 254]
         pairs = [("", part) for part in value.split(",")]
     elif _NAMED_LIST.match(value):
         pairs = []
@@ -116,7 +123,7 @@ def addresses(value: str) -> list[tuple[str, str]]:
     for name, addr in pairs:
         a = normalize_address(addr)
         if a:
-            n = _SPACE.sub(" ", decode_words(name)).strip().strip("'\"").strip()
+            n = _SPACE.sub(" ", decode_words(name)).strip().strip("'\"").strip() if name else ""
             out.append((n, a))
     return out
 
@@ -226,7 +233,7 @@ def _parse(
         message_id,
         header_date,
         sender.address if sender else "",
-        [p.address for p in parties if p.role is not Role.BCC],
+        [p.address for p in parties if p.role != Role.BCC],
         subject,
     )
     if not key:

@@ -18,8 +18,6 @@ from kithkeep.domain.interaction import (
     Kind,
     Observation,
     Party,
-    Response,
-    Role,
     interaction_id,
 )
 
@@ -31,17 +29,28 @@ def position_id(source_key: str) -> UUID:
 
 
 def _parties_to_state(parties: tuple[Party, ...]) -> list[list[str]]:
-    return [[p.address, p.name, p.role.value, p.response.value] for p in parties]
+    return [list(p) for p in parties]
 
 
 def _parties_from_state(state: list[list[str]]) -> tuple[Party, ...]:
-    return tuple(Party(a, n, Role(r), Response(s)) for a, n, r, s in state)
+    return tuple(map(Party._make, state))
 
 
 class Interaction(Aggregate):
     """One email or meeting, identified by its natural key; recorded once."""
 
-    @event("Observed")
+    class Observed(Aggregate.Created):
+        natural_key: str
+        kind: str
+        occurred_at: datetime
+        sender: list[str] | None
+        parties: list[list[str]]
+        subject: str
+        thread_key: str
+        message_id: str
+        signals: list[str]
+
+    @event(Observed)
     def __init__(
         self,
         natural_key: str,
@@ -65,8 +74,29 @@ class Interaction(Aggregate):
         self.signals = signals
 
     @classmethod
-    def create_id(cls, natural_key: str, **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(cls, natural_key: str, **_: Any) -> UUID:
         return interaction_id(natural_key)
+
+    @classmethod
+    def observed(cls, o: Observation, timestamp: datetime) -> Interaction.Observed:
+        """The event that creates this aggregate, made directly: a page holds hundreds."""
+        make: Any = cls.Observed  # a dataclass made by the library's metaclass
+        event: Interaction.Observed = make(
+            originator_id=interaction_id(o.natural_key),
+            originator_version=1,
+            timestamp=timestamp,
+            originator_topic=_INTERACTION_TOPIC,
+            natural_key=o.natural_key,
+            kind=o.kind.value,
+            occurred_at=o.occurred_at,
+            sender=[o.sender.address, o.sender.name] if o.sender else None,
+            parties=_parties_to_state(o.parties),
+            subject=o.subject,
+            thread_key=o.thread_key,
+            message_id=o.message_id,
+            signals=list(o.signals),
+        )
+        return event
 
     @classmethod
     def from_observation(cls, o: Observation) -> Interaction:
@@ -81,6 +111,9 @@ class Interaction(Aggregate):
             message_id=o.message_id,
             signals=list(o.signals),
         )
+
+
+_INTERACTION_TOPIC = f"{Interaction.__module__}:{Interaction.__qualname__}"
 
 
 def observation_from_state(state: dict[str, Any]) -> Observation:
@@ -102,13 +135,17 @@ def observation_from_state(state: dict[str, Any]) -> Observation:
 class SyncPosition(Aggregate):
     """The opaque cursor of one source, advanced once per saved page."""
 
-    @event("Started")
+    class Started(Aggregate.Created):
+        source_key: str
+        cursor: str | None
+
+    @event(Started)
     def __init__(self, source_key: str, cursor: str | None) -> None:
         self.source_key = source_key
         self.cursor = cursor
 
     @classmethod
-    def create_id(cls, source_key: str, **_: Any) -> UUID:  # type: ignore[override]
+    def create_id(cls, source_key: str, **_: Any) -> UUID:
         return position_id(source_key)
 
     @event("Advanced")

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID, uuid5
 
 #: Namespace of every id kithkeep derives with uuid5.
@@ -51,14 +52,17 @@ class Signal(StrEnum):
     AUTO_REPLY = "auto-reply"
 
 
-@dataclass(frozen=True, slots=True)
-class Party:
-    """Someone on an interaction: a normalised address, the display name seen, a role."""
+class Party(NamedTuple):
+    """Someone on an interaction: a normalised address, the display name seen, a role.
+
+    A tuple, because millions are made and stored: it is its own event state.
+    `role` and `response` hold the values of `Role` and `Response` (compare with ==).
+    """
 
     address: str
     name: str = ""
-    role: Role = Role.TO
-    response: Response = Response.UNKNOWN
+    role: str = Role.TO
+    response: str = Response.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from statistics import median
 
 from kithkeep.domain.interaction import Kind, Observation, Response, Role
@@ -135,9 +136,9 @@ def _contacts(o: Observation, policy: Policy, direction: str, others: list[str])
     if "cancelled" in o.signals:
         return []
     responses = {p.address: p.response for p in o.parties}
-    if any(responses.get(a) is Response.DECLINED for a in policy.me):
+    if any(responses.get(a) == Response.DECLINED for a in policy.me):
         return []
-    return [a for a in others if responses.get(a) is not Response.DECLINED]
+    return [a for a in others if responses.get(a) != Response.DECLINED]
 
 
 def has_happened(o: Observation, at: datetime) -> bool:
@@ -149,7 +150,7 @@ def learned_cadence_from_days(days: Sequence[int]) -> int | None:
     """As `learned_cadence`, for sorted distinct day numbers (days since the epoch)."""
     if len(days) < LEARN_MIN_CONTACTS:
         return None
-    gaps = [b - a for a, b in zip(days, days[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(days)]
     learned = round(LEARN_FACTOR * median(gaps))
     return max(LEARN_MIN_DAYS, min(LEARN_MAX_DAYS, learned))
 

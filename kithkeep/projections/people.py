@@ -8,7 +8,7 @@ a crash leaves the view exactly at a page boundary and the projector resumes the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,16 +20,18 @@ from kithkeep.domain.interaction import Kind
 from kithkeep.domain.rules import OUTBOUND, Policy, counterparts, judge, learned_by_address
 from kithkeep.projections.schema import TABLES, VIEW_TABLES, VIEWS_VERSION
 
-_LATER = "CASE WHEN excluded.{c} IS NULL THEN {c} WHEN {c} IS NULL THEN excluded.{c} ELSE max({c}, excluded.{c}) END"
-_EARLIER = "CASE WHEN excluded.{c} IS NULL THEN {c} WHEN {c} IS NULL THEN excluded.{c} ELSE min({c}, excluded.{c}) END"
+_PICK = (
+    "CASE WHEN excluded.{c} IS NULL THEN {c} WHEN {c} IS NULL THEN excluded.{c} "
+    "ELSE {f}({c}, excluded.{c}) END"
+)
 _UPSERT_STATS = (
     "INSERT INTO stats (address, first, last, last_out, last_in, last_meeting, n, dirty) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (address) DO UPDATE SET "
-    f"first = {_EARLIER.format(c='first')}, "
-    f"last = {_LATER.format(c='last')}, "
-    f"last_out = {_LATER.format(c='last_out')}, "
-    f"last_in = {_LATER.format(c='last_in')}, "
-    f"last_meeting = {_LATER.format(c='last_meeting')}, "
+    f"first = {_PICK.format(c='first', f='min')}, "
+    f"last = {_PICK.format(c='last', f='max')}, "
+    f"last_out = {_PICK.format(c='last_out', f='max')}, "
+    f"last_in = {_PICK.format(c='last_in', f='max')}, "
+    f"last_meeting = {_PICK.format(c='last_meeting', f='max')}, "
     "n = n + excluded.n, dirty = 1"
 )
 
@@ -118,7 +120,8 @@ class PeopleView(SQLiteTrackingRecorder):
                 directives.append(e)
         with self.datastore.transaction(commit=True) as c:
             c.executemany(
-                "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)", rows.interactions
+                "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows.interactions,
             )
             c.executemany(
                 "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)", rows.participants
@@ -134,9 +137,7 @@ class PeopleView(SQLiteTrackingRecorder):
                 _apply_directive(c, e)
             self._insert_tracking(c, tracking)
 
-    def _interaction(
-        self, iid: int, e: Any, policy: Policy, now: int, rows: _PageRows
-    ) -> None:
+    def _interaction(self, iid: int, e: Any, policy: Policy, now: int, rows: _PageRows) -> None:
         o = observation_from_state(e.__dict__)
         j = judge(o, policy)
         at = int(o.occurred_at.timestamp())

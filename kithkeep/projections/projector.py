@@ -7,10 +7,11 @@ page with its tracking position is both fast and crash-safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording, Tracking
 
 from kithkeep.domain.rules import Policy
 from kithkeep.projections.people import PeopleView
@@ -29,7 +30,7 @@ class Projector:
         self,
         application_name: str,
         recorder: ApplicationRecorder,
-        mapper: Mapper[object],
+        mapper: Mapper[UUID],
         view: PeopleView,
         page: int = PAGE,
     ) -> None:
@@ -64,6 +65,22 @@ class Projector:
                 progress(start, end)
         self.view.settle(now)
         return Caught(done, rebuilt)
+
+    def take(self, recordings: Sequence[Recording[UUID]], policy: Policy, now: int) -> bool:
+        """Project a page just saved, from memory, if it directly follows the view's position.
+
+        The events are the ones the store just wrote, with their notification ids; the
+        tracking position keeps this exactly-once. Anything out of step is left to
+        `catch_up`, which reads the log. True if the page was taken.
+        """
+        if not recordings:
+            return True
+        ids = [r.notification.id for r in recordings]
+        if ids[-1] - ids[0] != len(ids) - 1 or self.position() != ids[0] - 1:
+            return False
+        events = [(r.notification.id, r.domain_event) for r in recordings]
+        self.view.apply_page(events, Tracking(self.application_name, ids[-1]), policy, now)
+        return True
 
     def rebuild(self, policy: Policy, now: int) -> Caught:
         self.view.reset(self.application_name, "")

@@ -158,7 +158,9 @@ def _rows_as_of(c: sqlite3.Connection, as_of: int) -> dict[str, _Row]:
     return rows
 
 
-def _contact_times(c: sqlite3.Connection, addresses: list[str], until: int) -> list[tuple[str, int]]:
+def _contact_times(
+    c: sqlite3.Connection, addresses: list[str], until: int
+) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for i in range(0, len(addresses), 500):
         chunk = addresses[i : i + 500]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from eventsourcing.persistence import Recording
 from eventsourcing.sqlite import SQLiteDatastore
 
 from kithkeep.projections.people import PeopleView
@@ -27,6 +29,17 @@ class Kit:
     def project(self, now: datetime | None = None) -> Caught:
         moment = now or datetime.now(UTC)
         return self.projector.catch_up(self.settings.policy(), int(moment.timestamp()))
+
+    def projecting(self, now: datetime) -> Callable[[Sequence[Recording[UUID]]], None]:
+        """A callback that projects each saved page while an import runs."""
+        policy = self.settings.policy()
+        moment = int(now.timestamp())
+        self.view.ensure_built_for(policy, APPLICATION_NAME)
+
+        def take(recordings: Sequence[Recording[UUID]]) -> None:
+            self.projector.take(recordings, policy, moment)
+
+        return take
 
     def local_tz(self) -> tzinfo:
         return local_timezone(self.settings.timezone)

@@ -38,7 +38,9 @@ AsOfOpt = Annotated[
 def _options(
     home: Annotated[
         Path | None,
-        typer.Option("--home", help="Config and data folder (default: $KITHKEEP_HOME or the user data dir)."),
+        typer.Option(
+            "--home", help="Config and data folder (default: $KITHKEEP_HOME or the user data dir)."
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
@@ -82,7 +84,9 @@ def _as_of(value: str | None) -> int | None:
 
 @app.command()
 def init(
-    me: Annotated[list[str], typer.Option("--me", help="One of your own addresses; repeat for more.")],
+    me: Annotated[
+        list[str], typer.Option("--me", help="One of your own addresses; repeat for more.")
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing config.")] = False,
 ) -> None:
     """Write a config file naming your own addresses."""
@@ -140,7 +144,9 @@ def _render_report(report: Any, path: Path) -> None:
         f"({report.duplicates} already known, {report.skipped} skipped as spam/trash)."
     )
     for source, n in sorted(report.fallbacks.items()):
-        label = {"received": "its Received: header", "file": "the file's own time"}.get(source, source)
+        label = {"received": "its Received: header", "file": "the file's own time"}.get(
+            source, source
+        )
         typer.echo(f"  {n} with a missing or implausible Date took it from {label}")
     for reason, n in report.problems.most_common():
         typer.echo(f"  {n} unreadable: {reason} (e.g. {report.examples[reason]})")
@@ -416,5 +422,3 @@ def main() -> None:
             e.show()
             sys.exit(e.exit_code)
         raise
-
-

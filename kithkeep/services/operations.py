@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from kithkeep.domain.errors import ConfigError, InputError, StoreError
 from kithkeep.domain.rules import normalize_address
@@ -38,7 +39,7 @@ def import_path(settings: Settings, path: Path, progress: Progress | None = None
     now = datetime.now(UTC)
     with open_kit(settings) as kit:
         source = FileSource(path, now=now, local_tz=kit.local_tz())
-        report = sync.run(source, kit.store, progress=progress)
+        report = sync.run(source, kit.store, progress=progress, on_saved=kit.projecting(now))
         kit.project(now)
     return report
 
@@ -134,7 +135,7 @@ def _sources(paths: Paths) -> list[str]:
         for n in store.recorder.select_notifications(
             start=None, limit=10_000, topics=[_topic(SyncPosition.Started)]
         ):
-            p = store.app.repository.get(n.originator_id)
+            p: Any = store.app.repository.get(UUID(str(n.originator_id)))
             assert isinstance(p, SyncPosition)
             state = "complete" if p.cursor is None else "interrupted (resumes on the next run)"
             out.append(f"{p.source_key}: last saved {p.modified_on:%Y-%m-%d %H:%M} UTC, {state}")

@@ -74,7 +74,9 @@ def light_policy(paths: Paths) -> Policy | None:
     try:
         me_raw: Any = env.get(ENV_PREFIX + "ME")
         me = me_raw.split(",") if me_raw is not None else data.get("me", [])
-        audience = int(env.get(ENV_PREFIX + "MAX_AUDIENCE", data.get("max_audience", DEFAULT_MAX_AUDIENCE)))
+        audience = int(
+            env.get(ENV_PREFIX + "MAX_AUDIENCE", data.get("max_audience", DEFAULT_MAX_AUDIENCE))
+        )
         days = int(
             env.get(
                 ENV_PREFIX + "DEFAULT_CADENCE_DAYS",

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from kithkeep.domain.errors import StoreError
 from kithkeep.domain.aggregates import (
     ADDRESS_BOOK_ID,
     AddressBook,
@@ -25,6 +25,7 @@ from kithkeep.domain.aggregates import (
     SyncPosition,
     position_id,
 )
+from kithkeep.domain.errors import StoreError
 from kithkeep.domain.interaction import Observation
 
 APPLICATION_NAME = "kithkeep"
@@ -39,6 +40,8 @@ class KithkeepApplication(Application[UUID]):
 class Saved:
     added: int
     duplicates: int
+    #: What was written, with notification ids: a projector can take it without a re-read.
+    recordings: Sequence[Recording[UUID]] = ()
 
 
 class Store:
@@ -66,9 +69,7 @@ class Store:
 
     # -- writing --------------------------------------------------------------------
 
-    def save_page(
-        self, source_key: str, facts: Sequence[Observation], cursor: str | None
-    ) -> Saved:
+    def save_page(self, source_key: str, facts: Sequence[Observation], cursor: str | None) -> Saved:
         """Store the new facts of a page and the cursor after it, atomically.
 
         Facts already stored (or repeated inside the page) are left out first, since one
@@ -82,17 +83,20 @@ class Store:
             if not fresh and cursor is not None and position is not None:
                 # Nothing new here: moving the cursor alone is not worth an event.
                 return Saved(0, len(facts))
-            objs: list[Any] = [Interaction.from_observation(o) for o in fresh]
+            now = datetime.now(UTC)
+            events: list[Any] = [Interaction.observed(o, now) for o in fresh]
             if position is None:
-                objs.append(SyncPosition(source_key=source_key, cursor=cursor))
+                position = SyncPosition(source_key=source_key, cursor=cursor)
             elif position.cursor != cursor:
                 position.advance(cursor)
-                objs.append(position)
+            events.extend(position.collect_events())
             try:
-                self.app.save(*objs)
+                # The library's event store, without Application.save's per-object protocol
+                # checks: one transaction for the page and its cursor.
+                recordings = self.app.events.put(events)
             except IntegrityError:
                 continue
-            return Saved(len(fresh), len(facts) - len(fresh))
+            return Saved(len(fresh), len(facts) - len(fresh), recordings)
         raise StoreError("the event store kept refusing a page (another writer?)")
 
     def _fresh(self, facts: Sequence[Observation]) -> list[Observation]:
@@ -120,7 +124,7 @@ class Store:
 
     def _position(self, source_key: str) -> SyncPosition | None:
         try:
-            p = self.app.repository.get(position_id(source_key))
+            p: Any = self.app.repository.get(position_id(source_key))
         except AggregateNotFoundError:
             return None
         assert isinstance(p, SyncPosition)
@@ -134,7 +138,7 @@ class Store:
     def address_book(self) -> Iterator[AddressBook]:
         """The user's directives, saved when the block ends without error."""
         try:
-            book = self.app.repository.get(ADDRESS_BOOK_ID)
+            book: Any = self.app.repository.get(ADDRESS_BOOK_ID)
         except AggregateNotFoundError:
             book = AddressBook()
         assert isinstance(book, AddressBook)

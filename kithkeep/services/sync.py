@@ -9,10 +9,14 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Recording
 
 from kithkeep.connectors.base import Page, Problem, Source
 from kithkeep.domain.errors import ConnectorError, KithkeepError
@@ -58,6 +62,7 @@ def run(
     *,
     progress: Progress | None = None,
     parallel: bool = True,
+    on_saved: Callable[[Sequence[Recording[UUID]]], None] | None = None,
 ) -> Report:
     """Pull every page after the saved cursor; save each with its cursor."""
     report = Report(source.key)
@@ -66,6 +71,8 @@ def run(
     for page in pages:
         saved = store.save_page(source.key, page.facts, page.cursor)
         report.take(page, saved.added, saved.duplicates)
+        if on_saved is not None:
+            on_saved(saved.recordings)
         if progress is not None:
             progress(page.done, page.total)
     return report
@@ -91,7 +98,9 @@ def _produce(source: Source, cursor: str | None, q: Any, parent: int) -> None:
 
 
 def _in_child(source: Source, cursor: str | None) -> Iterator[Page]:
-    ctx = mp.get_context("spawn")
+    # fork: the child needs nothing but the source, and starts at once (no re-import).
+    method = "fork" if sys.platform == "linux" else "spawn"
+    ctx = mp.get_context(method)
     q: Any = ctx.Queue(maxsize=4)
     child = ctx.Process(target=_produce, args=(source, cursor, q, os.getpid()), daemon=True)
     child.start()

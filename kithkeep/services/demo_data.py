@@ -1,0 +1,445 @@
+"""The sample network behind `kithkeep demo`, written as the files a user would import.
+
+`write_sample_network` turns the fictional roster in `kithkeep/data/demo_network.json`
+into three years of mail (an mbox) and meetings (an .ics) ending just before `today`,
+so the demo goes through the real import path rather than a shortcut into the store.
+The output depends on `today` alone: the same day gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from email.header import Header
+from email.utils import format_datetime, formataddr
+from importlib.resources import files
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SEED = 20240229
+WINDOW_DAYS = 3 * 365
+# A thread may run into the next day; one started on the oldest day must stay in the window.
+_OLDEST_DAY = WINDOW_DAYS - 3
+# Fading relationships were frequent this many days ago and earlier, then tapered off.
+_FREQUENT_UNTIL = 730
+_TEAM_EVERY = 14
+_ONE_ON_ONES = 30
+# A decline among the last team meetings would make a colleague look overdue by accident.
+_STEADY_DAYS = 60
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class SampleNetwork:
+    """Where the sample was written and what it holds.
+
+    `meetings` counts occurrences: every instance of the weekly 1:1 but its EXDATE,
+    the cancelled meeting and the one upcoming meeting included.
+    """
+
+    me: str
+    mbox: Path
+    ics: Path
+    people: int
+    messages: int
+    meetings: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Who:
+    name: str
+    address: str
+    tz: ZoneInfo
+
+    @property
+    def first(self) -> str:
+        return self.name.split()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    who: _Who
+    also: tuple[str, ...]
+    company: str
+    pattern: str
+    gap_days: int
+    quiet_days: int | None
+    since_days: int | None
+    writes_first: str
+    one_on_one: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    when: datetime
+    sender: _Who
+    to: tuple[_Who, ...]
+    cc: tuple[_Who, ...]
+    subject: str
+    message_id: str
+    parents: tuple[str, ...]
+    body: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Meeting:
+    start: datetime
+    minutes: int
+    summary: str
+    organizer: _Who
+    attendees: tuple[tuple[_Who, str], ...]
+    cancelled: bool = False
+    weekly: int = 0
+    skip_week: int | None = None
+
+
+def write_sample_network(target_dir: Path, *, today: datetime) -> SampleNetwork:
+    """Write `sample.mbox` and `sample.ics` into `target_dir` for the day `today`."""
+    if today.tzinfo is None or today.utcoffset() is None:
+        msg = "today must be timezone-aware"
+        raise ValueError(msg)
+    roster = files("kithkeep.data").joinpath("demo_network.json").read_text(encoding="utf-8")
+    sample = _Sample(json.loads(roster), today.astimezone(UTC))
+    target_dir.mkdir(parents=True, exist_ok=True)
+    mbox, ics = target_dir / "sample.mbox", target_dir / "sample.ics"
+    messages = sorted(sample.messages, key=lambda m: (m.when, m.message_id))
+    mbox.write_bytes("".join(_mbox_entry(m) for m in messages).encode("utf-8"))
+    ics.write_bytes(_calendar(sample.meetings, sample.anchor))
+    meetings = sum(m.weekly - (m.skip_week is not None) if m.weekly else 1 for m in sample.meetings)
+    return SampleNetwork(sample.me.address, mbox, ics, len(sample.people), len(messages), meetings)
+
+
+def _who(d: dict[str, Any], address: str | None = None) -> _Who:
+    return _Who(str(d["name"]), address or str(d["email"]), ZoneInfo(str(d.get("tz", "UTC"))))
+
+
+def _person(d: dict[str, Any]) -> _Person:
+    return _Person(
+        who=_who(d),
+        also=tuple(str(a) for a in d.get("also", ())),
+        company=str(d["company"]),
+        pattern=str(d["pattern"]),
+        gap_days=int(d["gap_days"]),
+        quiet_days=int(d["quiet_days"]) if "quiet_days" in d else None,
+        since_days=int(d["since_days"]) if "since_days" in d else None,
+        writes_first=str(d.get("writes_first", "either")),
+        one_on_one=bool(d.get("one_on_one", False)),
+    )
+
+
+class _Sample:
+    """Builds the messages and meetings in memory, drawing from one seeded generator."""
+
+    def __init__(self, raw: dict[str, Any], today: datetime) -> None:
+        self.rng = random.Random(SEED)
+        # Counting whole days from midnight keeps every past moment before `today`.
+        self.anchor = datetime.combine(today.date(), time(), tzinfo=UTC)
+        self.me = _who(raw["me"])
+        self.company = str(raw["me"]["company"])
+        self.people = [_person(p) for p in raw["people"]]
+        self.phrases: dict[str, list[str]] = raw["phrases"]
+        self.messages: list[_Message] = []
+        self.meetings: list[_Meeting] = []
+        by_address = {p.who.address: p.who for p in self.people}
+        for person in self.people:
+            if person.pattern != "meetings":
+                self._correspondence(person)
+        self._team_meetings()
+        self._one_on_one()
+        self._specials(raw["meetings"], by_address)
+        for i in raw["introductions"]:
+            a, b = by_address[i["a"]], by_address[i["b"]]
+            self._introduction(a, b, int(i["days_ago"]), connected=bool(i["connected"]))
+        for noise in raw["noise"]:
+            self._noise(noise)
+
+    def at(self, days_ago: int, who: _Who, lo: float = 8, hi: float = 18) -> datetime:
+        """A moment between `lo` and `hi` o'clock, `who`'s time, `days_ago` days back."""
+        day = self.anchor.date() - timedelta(days=days_ago)
+        minutes = round(self.rng.uniform(lo, hi) * 60)
+        local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=who.tz)
+        return local.astimezone(UTC)
+
+    def _days(self, p: _Person) -> list[int]:
+        """The days (counted back from today) on which `p` and self had a conversation."""
+        rng = self.rng
+        d = p.quiet_days if p.quiet_days is not None else rng.randint(1, max(1, p.gap_days // 2))
+        oldest = min(p.since_days or _OLDEST_DAY, _OLDEST_DAY)
+        # Dormant people need their few notes evenly spread to learn a long cadence.
+        jitter = 0.12 if p.pattern == "dormant" else 0.3
+        days = []
+        while d <= oldest:
+            days.append(d)
+            taper = 2.5 if p.pattern == "fading" and d < _FREQUENT_UNTIL else 1.0
+            d += max(1, round(p.gap_days * taper * rng.uniform(1 - jitter, 1 + jitter)))
+        return days
+
+    def _correspondence(self, p: _Person) -> None:
+        rng = self.rng
+        ours = [x.who for x in self.people if x.company == self.company and x.pattern == "close"]
+        theirs = [
+            x.who
+            for x in self.people
+            if x.company == p.company and x is not p and x.pattern in ("close", "regular")
+            # Copying someone in is contact with them: it must not end a planned silence.
+            and x.quiet_days is None
+        ]
+        meet_odds = {"close": 0.05, "regular": 0.08, "new": 0.15, "fading": 0.05}
+        for i, d in enumerate(self._days(p)):
+            who, kind = p.who, "work"
+            if p.also and i % 2:
+                # Alternating keeps both addresses recent, as with a friend who has two.
+                who, kind = _Who(p.who.name, p.also[0], p.who.tz), "personal"
+            elif p.pattern in ("dormant", "new"):
+                kind = p.pattern
+            elif p.pattern == "close" and rng.random() < 0.25:
+                kind = "personal"
+            mine = {"them": False, "me": True}.get(p.writes_first, rng.random() < 0.5)
+            cc: tuple[_Who, ...] = ()
+            if mine and ours and p.company != self.company and rng.random() < 0.08:
+                cc = (ours[0],)
+            elif not mine and theirs and rng.random() < 0.1:
+                cc = (rng.choice(theirs),)
+            replies = 0 if p.pattern == "dormant" else rng.choice((0, 0, 1, 1, 2))
+            subject = rng.choice(self.phrases[kind])
+            when = self._thread(who, d, subject, mine=mine, replies=replies, cc=cc)
+            meets = rng.random() < meet_odds.get(p.pattern, 0)
+            if meets and (p.pattern != "fading" or d >= _FREQUENT_UNTIL):
+                self._meet(when, p.who, kind)
+
+    def _thread(
+        self,
+        who: _Who,
+        days_ago: int,
+        subject: str,
+        *,
+        mine: bool,
+        replies: int,
+        cc: tuple[_Who, ...],
+    ) -> datetime:
+        """One conversation started `days_ago`, with `replies` going back and forth."""
+        rng = self.rng
+        while True:
+            speaker, other = (self.me, who) if mine else (who, self.me)
+            times = [self.at(days_ago, speaker)]
+            for _ in range(replies):
+                if days_ago > 1 and times[-1].hour > 12 and rng.random() < 0.1:
+                    times.append(self.at(days_ago - 1, other, 8, 11))
+                else:
+                    times.append(times[-1] + timedelta(minutes=rng.randint(12, 240)))
+                speaker, other = other, speaker
+            # Far time zones can push a thread past midnight, into `today` or out of order.
+            if times[-1] < self.anchor and all(a < b for a, b in pairwise(times)):
+                break
+            days_ago += 1
+        speaker, other = (self.me, who) if mine else (who, self.me)
+        parents: tuple[str, ...] = ()
+        for n, when in enumerate(times):
+            body = self._body(other, speaker, reply=n > 0)
+            self._mail(when, speaker, (other,), cc, ("Re: " if n else "") + subject, parents, body)
+            parents = (*parents, self.messages[-1].message_id)
+            speaker, other = other, speaker
+        return times[0]
+
+    def _body(self, to: _Who, sender: _Who, *, reply: bool) -> str:
+        pick = self.rng.choice
+        if reply:
+            return f"{pick(self.phrases['replies'])}\n\n{sender.first}\n"
+        opener, ask = pick(self.phrases["openers"]), pick(self.phrases["asks"])
+        return f"Hi {to.first},\n\n{opener}\n{ask}\n\n{sender.first}\n"
+
+    def _mail(
+        self,
+        when: datetime,
+        sender: _Who,
+        to: tuple[_Who, ...],
+        cc: tuple[_Who, ...],
+        subject: str,
+        parents: tuple[str, ...],
+        body: str,
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        domain = sender.address.rpartition("@")[2]
+        message_id = f"{when:%Y%m%d%H%M%S}.{len(self.messages):05d}.demo@{domain}"
+        message = _Message(when, sender, to, cc, subject, message_id, parents, body, extra)
+        self.messages.append(message)
+
+    def _meet(self, near: datetime, who: _Who, kind: str) -> None:
+        """A meeting on the day of a conversation, so it adds no contact day of its own."""
+        days_ago = (self.anchor.date() - near.date()).days
+        if days_ago < 1:
+            return
+        rng = self.rng
+        start = self.at(days_ago, self.me, 9, 16)
+        start = start.replace(minute=start.minute - start.minute % 15)
+        title = f"Coffee with {who.first}" if kind != "work" else f"{who.first} / {self.me.first}"
+        yours = "DECLINED" if rng.random() < 0.04 else "ACCEPTED"
+        theirs = "TENTATIVE" if rng.random() < 0.1 else "ACCEPTED"
+        organizer = self.me if rng.random() < 0.6 else who
+        attendees = ((self.me, yours), (who, theirs))
+        self.meetings.append(_Meeting(start, rng.choice((30, 45, 60)), title, organizer, attendees))
+
+    def _team_meetings(self) -> None:
+        rng = self.rng
+        team = [p for p in self.people if p.pattern == "meetings"]
+        organizer = next(p.who for p in team if p.one_on_one)
+        # Every other Tuesday, counted back from well inside the window.
+        oldest = _OLDEST_DAY - _OLDEST_DAY % _TEAM_EVERY - _TEAM_EVERY + self.anchor.weekday() - 1
+        for d in range(oldest, 0, -_TEAM_EVERY):
+            steady = d <= _STEADY_DAYS
+            attendees = [
+                (self.me, "DECLINED" if not steady and rng.random() < 0.04 else "ACCEPTED")
+            ]
+            for p in team:
+                joined = p.since_days is None or p.since_days >= d
+                if not joined or (p.quiet_days is not None and p.quiet_days > d):
+                    continue
+                roll = 1.0 if steady else rng.random()
+                answer = "DECLINED" if roll < 0.08 else "TENTATIVE" if roll < 0.15 else "ACCEPTED"
+                attendees.append((p.who, answer))
+            start = datetime.combine(self.anchor.date() - timedelta(days=d), time(10), self.me.tz)
+            self.meetings.append(
+                _Meeting(start.astimezone(UTC), 45, "Team sync", organizer, tuple(attendees))
+            )
+
+    def _one_on_one(self) -> None:
+        manager = next(p.who for p in self.people if p.one_on_one)
+        first_day = self.anchor.date() - timedelta(days=(_ONE_ON_ONES - 1) * 7 + 2)
+        start = datetime.combine(first_day, time(15), self.me.tz).astimezone(UTC)
+        both = ((self.me, "ACCEPTED"), (manager, "ACCEPTED"))
+        summary = f"{self.me.first} / {manager.first} 1:1"
+        self.meetings.append(
+            _Meeting(start, 30, summary, self.me, both, weekly=_ONE_ON_ONES, skip_week=10)
+        )
+
+    def _specials(self, raw: dict[str, Any], people: dict[str, _Who]) -> None:
+        gone, soon = raw["cancelled"], raw["upcoming"]
+        who = people[gone["with"]]
+        start = self.at(int(gone["days_ago"]), self.me, 12, 12)
+        pair = ((self.me, "ACCEPTED"), (who, "ACCEPTED"))
+        self.meetings.append(_Meeting(start, 60, gone["summary"], self.me, pair, cancelled=True))
+        who = people[soon["with"]]
+        day = self.anchor.date() + timedelta(days=int(soon["in_days"]))
+        start = datetime.combine(day, time(12, 30), self.me.tz).astimezone(UTC)
+        pair = ((self.me, "ACCEPTED"), (who, "TENTATIVE"))
+        self.meetings.append(_Meeting(start, 60, soon["summary"], who, pair))
+
+    def _introduction(self, a: _Who, b: _Who, days_ago: int, *, connected: bool) -> None:
+        me = self.me.first
+        subject = f"Intro: {a.first} <> {b.first}"
+        body = (
+            f"Hi {a.first} and {b.first},\n\nIntroducing you two: I think you should meet.\n"
+            f"{a.first}, {b.first} works on something close to your project.\n\n{me}\n"
+        )
+        self._mail(self.at(days_ago, self.me, 9, 12), self.me, (a, b), (), subject, (), body)
+        if connected:
+            parents = (self.messages[-1].message_id,)
+            body = (
+                f"Thanks {me}!\n\n{a.first}, lovely to meet you. A call next week?\n\n{b.first}\n"
+            )
+            when = self.at(days_ago - 1, b, 9, 17)
+            self._mail(when, b, (a,), (self.me,), "Re: " + subject, parents, body)
+
+    def _noise(self, raw: dict[str, Any]) -> None:
+        who = _who(raw)
+        subjects = [str(s) for s in raw["subjects"]]
+        host = who.address.rpartition("@")[2]
+        extra = (
+            (
+                ("List-Id", str(raw["list_id"])),
+                ("List-Unsubscribe", f"<mailto:unsubscribe@{host}>, <https://{host}/unsubscribe>"),
+                ("Precedence", "bulk"),
+            )
+            if "list_id" in raw
+            else (("Auto-Submitted", "auto-generated"),)
+        )
+        for d in range(_OLDEST_DAY, 0, -int(raw["gap_days"])):
+            body = f"{self.rng.choice(subjects)}.\n\nFrom {who.name}: no need to reply.\n"
+            subject = self.rng.choice(subjects)
+            self._mail(self.at(d, who, 6, 7), who, (self.me,), (), subject, (), body, extra)
+
+
+def _mbox_entry(m: _Message) -> str:
+    u = m.when
+    envelope = f"{_DAYS[u.weekday()]} {_MONTHS[u.month - 1]} {u.day:2d} {u:%H:%M:%S} {u.year}"
+    subject = m.subject if m.subject.isascii() else Header(m.subject, "utf-8").encode()
+    lines = [
+        f"From {m.sender.address} {envelope}",
+        "From: " + formataddr((m.sender.name, m.sender.address)),
+        "To: " + ",\n ".join(formataddr((w.name, w.address)) for w in m.to),
+    ]
+    if m.cc:
+        lines.append("Cc: " + ",\n ".join(formataddr((w.name, w.address)) for w in m.cc))
+    lines += [
+        "Date: " + format_datetime(u.astimezone(m.sender.tz)),
+        "Subject: " + subject,
+        f"Message-ID: <{m.message_id}>",
+    ]
+    if m.parents:
+        lines.append(f"In-Reply-To: <{m.parents[-1]}>")
+        lines.append("References: " + "\n ".join(f"<{p}>" for p in m.parents))
+    lines += [f"{k}: {v}" for k, v in m.extra]
+    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
+    lines += ["Content-Transfer-Encoding: 8bit", "", _FROM_LINE.sub(r">\1", m.body)]
+    return "\n".join(lines) + "\n"
+
+
+def _calendar(meetings: list[_Meeting], anchor: datetime) -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kithkeep//demo sample//EN"]
+    lines += ["CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    for n, m in enumerate(sorted(meetings, key=lambda m: (m.start, m.summary))):
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:demo-{n:04d}-{m.start:%Y%m%d}@example.com",
+            f"DTSTAMP:{_utc(anchor)}",
+            f"DTSTART:{_utc(m.start)}",
+            f"DTEND:{_utc(m.start + timedelta(minutes=m.minutes))}",
+            f"SUMMARY:{_text(m.summary)}",
+            f"ORGANIZER;CN={_cn(m.organizer.name)}:mailto:{m.organizer.address}",
+        ]
+        lines += [
+            f"ATTENDEE;CN={_cn(w.name)};ROLE=REQ-PARTICIPANT;PARTSTAT={s}:mailto:{w.address}"
+            for w, s in m.attendees
+        ]
+        lines.append("STATUS:" + ("CANCELLED" if m.cancelled else "CONFIRMED"))
+        if m.weekly:
+            lines.append(f"RRULE:FREQ=WEEKLY;COUNT={m.weekly}")
+        if m.skip_week is not None:
+            lines.append(f"EXDATE:{_utc(m.start + timedelta(weeks=m.skip_week))}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return b"".join(_fold(line) for line in lines)
+
+
+def _utc(t: datetime) -> str:
+    return f"{t.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+
+
+def _cn(name: str) -> str:
+    return f'"{name}"' if any(c in name for c in ":;,") else name
+
+
+def _fold(line: str) -> bytes:
+    """RFC 5545 folding: at most 75 octets a line, never inside a UTF-8 character."""
+    data, out = line.encode("utf-8"), []
+    while len(data) > 75:
+        cut = 75
+        while data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        out.append(data[:cut])
+        data = b" " + data[cut:]
+    out.append(data)
+    return b"\r\n".join(out) + b"\r\n"
