@@ -1,0 +1,71 @@
+"""Shared fixtures: where the real data lives, a fresh home, and the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("KITHKEEP_SHARED", REPO.parent / "shared"))
+IN_CI = bool(os.environ.get("CI"))
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data; skip (or fail in CI) when it is not there."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing, and CI must run the tests that read it")
+        pytest.skip(f"{path} is missing: these tests need the shared data set beside the repo")
+    return path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Run = Callable[..., Result]
+
+
+def run_cli(home: Path, *args: str, check: bool = True, timeout: float = 300) -> Result:
+    env = {**os.environ, "KITHKEEP_HOME": str(home)}
+    env.pop("KITHKEEP_ME", None)
+    p = subprocess.run(
+        [sys.executable, "-m", "kithkeep", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+    result = Result(p.returncode, p.stdout, p.stderr)
+    if check and p.returncode != 0:
+        raise AssertionError(f"kithkeep {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
+    return result
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def cli(home: Path) -> Run:
+    def run(*args: str, check: bool = True) -> Result:
+        return run_cli(home, *args, check=check)
+
+    return run

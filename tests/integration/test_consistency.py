@@ -1,0 +1,156 @@
+"""Crashes, re-runs, rebuilds and --as-of all give the answers of one clean run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from email import message_from_binary_file, policy
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import run_cli, shared_data
+
+ME = "james.derrick@enron.com"
+pytestmark = pytest.mark.slow
+
+VIEW_DUMPS = {
+    "interactions": "SELECT id, at, kind, direction, sender, subject, thread, audience, noise "
+    "FROM interactions ORDER BY id",
+    "participants": "SELECT p.address, p.at, i.id, p.how, p.contact, p.name FROM participants p "
+    "JOIN interactions i ON i.iid = p.iid ORDER BY p.address, p.at, i.id",
+    "stats": "SELECT * FROM stats ORDER BY address",
+    "names": "SELECT * FROM names ORDER BY address, name",
+    "future": "SELECT f.address, f.at, i.id FROM future f JOIN interactions i ON i.iid = f.iid "
+    "ORDER BY 1, 2, 3",
+}
+
+
+def dump_views(home: Path) -> dict[str, list[Any]]:
+    """The views' content, keyed by interaction id (not by notification number)."""
+    c = sqlite3.connect(home / "views.sqlite")
+    try:
+        return {name: c.execute(q).fetchall() for name, q in VIEW_DUMPS.items()}
+    finally:
+        c.close()
+
+
+def answers(home: Path) -> dict[str, Any]:
+    return {
+        "people": run_cli(home, "people", "--json").json(),
+        "due": run_cli(home, "due", "--json").json(),
+        "as_of": run_cli(home, "people", "--json", "--as-of", "2001-06-30").json(),
+    }
+
+
+def count_events(db: Path) -> int:
+    try:
+        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(c.execute("SELECT count(*) FROM stored_events").fetchone()[0])
+        finally:
+            c.close()
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("clean")
+    run_cli(home, "init", "--me", ME)
+    run_cli(home, "import", str(shared_data("enron", "maildir")))
+    return home
+
+
+@pytest.mark.parametrize("kill_after_events", [1, 2500, 6000])
+def test_sigkill_during_import_then_rerun_equals_clean_run(
+    clean_run: Path, tmp_path: Path, kill_after_events: int
+) -> None:
+    mail = shared_data("enron", "maildir")
+    home = tmp_path / "killed"
+    run_cli(home, "init", "--me", ME)
+    env = {**os.environ, "KITHKEEP_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kithkeep", "import", str(mail)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while count_events(home / "events.sqlite") < kill_after_events:
+        assert proc.poll() is None, "the import finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGKILL)  # the parser child dies with it
+    proc.wait()
+    partial = count_events(home / "events.sqlite")
+    assert partial < count_events(clean_run / "events.sqlite")
+
+    rerun = run_cli(home, "import", str(mail))
+    assert "new interactions" in rerun.out
+    assert dump_views(home) == dump_views(clean_run)
+    assert answers(home) == answers(clean_run)
+    again = run_cli(home, "import", str(mail))
+    assert "Imported 0 new interactions" in again.out
+
+
+def test_rebuild_equals_incremental_views(clean_run: Path, tmp_path: Path) -> None:
+    home = tmp_path / "copy"
+    shutil.copytree(clean_run, home)
+    before = dump_views(home)
+    assert before["stats"], "the clean run projected something"
+    run_cli(home, "rebuild")
+    assert dump_views(home) == before
+    # Incremental in two parts, then a rebuild, is the same again.
+    two = tmp_path / "two"
+    run_cli(two, "init", "--me", ME)
+    run_cli(two, "import", str(shared_data("enron", "maildir", "derrick-j")))
+    run_cli(two, "import", str(shared_data("enron", "maildir")))
+    assert dump_views(two)["stats"] == before["stats"]
+    run_cli(two, "rebuild")
+    assert dump_views(two)["stats"] == before["stats"]
+
+
+def _dated(path: Path) -> datetime | None:
+    with path.open("rb") as f:
+        msg = message_from_binary_file(f, policy=policy.compat32)
+    try:
+        when = parsedate_to_datetime(msg["Date"])
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("cut", ["2000-12-31", "2001-06-30", "2001-10-15"])
+def test_as_of_matches_a_fresh_import_of_only_earlier_mail(
+    clean_run: Path, tmp_path: Path, cut: str
+) -> None:
+    mail = shared_data("enron", "maildir")
+    end = datetime.fromisoformat(cut + "T23:59:59+00:00")
+    earlier = tmp_path / "earlier"
+    for path in mail.rglob("*"):
+        if not path.is_file():
+            continue
+        when = _dated(path)
+        if when is not None and datetime(1990, 1, 1, tzinfo=UTC) <= when <= end:
+            target = earlier / path.relative_to(mail)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    home = tmp_path / "fresh"
+    run_cli(home, "init", "--me", ME)
+    run_cli(home, "import", str(earlier))
+    as_of = run_cli(clean_run, "people", "--json", "--as-of", cut).json()
+    fresh = run_cli(home, "people", "--json", "--as-of", cut).json()
+    assert as_of == fresh
+    assert len(as_of) < len(run_cli(clean_run, "people", "--json").json())
+    due_then = run_cli(clean_run, "due", "--json", "--as-of", cut).json()
+    assert due_then == run_cli(home, "due", "--json", "--as-of", cut).json()
