@@ -25,18 +25,33 @@ from kithkeep.domain.errors import InputError
 from kithkeep.domain.interaction import Observation
 
 _SKIP_NAMES = frozenset({"maildirfolder", "subscriptions", "courierimapkeywords"})
-_SKIP_SUFFIXES = (".json", ".html", ".csv", ".txt", ".vcf", ".pdf", ".png", ".jpg", ".db", ".log")
+_SKIP_SUFFIXES = (
+    ".json",
+    ".html",
+    ".csv",
+    ".txt",
+    ".md",
+    ".rst",
+    ".vcf",
+    ".pdf",
+    ".png",
+    ".jpg",
+    ".db",
+    ".log",
+)
 _SPAM_DIRS = frozenset(
     {"spam", ".spam", "junk", ".junk", "junk e-mail", "junk email", "[gmail].spam"}
 )
 _DRAFT_DIRS = frozenset({"drafts", ".drafts", "draft", "[gmail].drafts"})
 _MAX_MESSAGE = 64 * 1024 * 1024
+DONE = -1
 
 
 @dataclass(frozen=True, slots=True)
 class _Position:
     path: str  # relative to the root, '/'-separated; '' when the root is a file
-    offset: int = 0  # bytes into an mbox, or messages into a zip member
+    #: Bytes into an mbox; items into a calendar or a zip; DONE once a file is read whole.
+    offset: int = 0
 
     def encode(self) -> str:
         return json.dumps({"v": 1, "path": self.path, "offset": self.offset})
@@ -102,7 +117,9 @@ class FileSource:
         done = 0
         batch = _Batch()
         for rel, path, size in files:
-            if start is not None and rel < start.path:
+            if start is not None and (
+                rel < start.path or (rel == start.path and start.offset == DONE)
+            ):
                 done += size
                 continue
             offset = start.offset if start is not None and rel == start.path else 0
@@ -110,7 +127,7 @@ class FileSource:
             for item, next_offset in self._read(path, rel, offset):
                 batch.add(item)
                 if batch.size() >= self.page_size:
-                    progress = done + (next_offset if next_offset <= size else 0)
+                    progress = done + min(max(next_offset, 0), size)
                     yield batch.page(_Position(rel, next_offset).encode(), progress, total)
                     batch = _Batch()
             done += size
@@ -153,7 +170,7 @@ class FileSource:
         lower = path.name.lower()
         try:
             if lower.endswith((".ics", ".ical", ".ifb")):
-                yield from self._calendar(path.read_bytes(), where, _size(path))
+                yield from self._calendar(path.read_bytes(), where, offset)
                 return
             if lower.endswith(".zip"):
                 yield from self._takeout(path, offset)
@@ -167,32 +184,32 @@ class FileSource:
                 f.seek(0)
                 data = f.read(_MAX_MESSAGE)
         except OSError as e:
-            yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), 0
+            yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE
             return
         if head.startswith(b"BEGIN"):
-            yield from self._calendar(data, where, len(data))
+            yield from self._calendar(data, where, offset)
             return
         signals, skip = _folder_hints(rel, path.name)
         if skip:
-            yield Skip(skip), 0
+            yield Skip(skip), DONE
             return
         yield (
             parse_message(
                 data, origin=where, file_time=_mtime(path), now=self.now, signals=signals
             ),
-            0,
+            DONE,
         )
 
     def _calendar(
-        self, data: bytes, where: str, end: int
+        self, data: bytes, where: str, skip: int
     ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+        """A calendar's items in a fixed order; the offset counts items already read."""
         facts, problems = ics.parse_calendar(
             data, origin=where, now=self.now, local_tz=self.local_tz
         )
-        for fact in facts:
-            yield fact, end
-        for problem in problems:
-            yield problem, end
+        items: list[Observation | Problem] = [*facts, *problems]
+        for index, item in enumerate(items[skip:], start=skip + 1):
+            yield item, index
 
     def _mbox(
         self, f: BinaryIO, where: str, offset: int, file_time: datetime

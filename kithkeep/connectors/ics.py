@@ -39,7 +39,10 @@ from kithkeep.domain.rules import EARLIEST_PLAUSIBLE, normalize_address
 #: Occurrences kept per series (the latest): a daily stand-up since 1990 is not 12,000
 #: meetings worth of news, and a minutely rule must not eat the machine.
 MAX_OCCURRENCES = 5000
-_MAX_GENERATED = 5 * MAX_OCCURRENCES
+# Enough for a daily series since 1990 (where expansion starts), so only sub-daily
+# rules can run out before reaching `now`.
+_MAX_GENERATED = 3 * MAX_OCCURRENCES
+_PER_WINDOW = 300
 # Expansion windows are in UTC while floating and all-day series are compared in
 # wall-clock time; two days covers every UTC offset. Exact filtering happens after.
 _MARGIN = timedelta(days=2)
@@ -211,7 +214,7 @@ class _Reader:
         query = CalendarQuery(mini, components=("VEVENT",))
         utc = self.zones.utc
         starts = [utc(_start(e)) for e in events]
-        starts += [utc(r) for r in (_date(e.get("RECURRENCE-ID")) for e in events) if r]
+        starts += [utc(r) for r in (_date(e.get("RECURRENCE-ID")) for e in events) if r is not None]
         first = max(min(starts), EARLIEST_PLAUSIBLE)
         if first > self.now:
             return []
@@ -237,10 +240,8 @@ class _Reader:
                 break
             if stop >= high:
                 break
-            if len(found) < 20:
-                window *= 4
-            elif len(found) > 400:
-                window = max(window / 4, _WINDOW)
+            # About _PER_WINDOW occurrences a call: each call re-walks the rule from its start.
+            window = max(window * min(4.0, max(0.25, _PER_WINDOW / max(len(found), 1))), _WINDOW)
             low, stop = stop, min(stop + window, high)
         if truncated:
             self.problem("recurrence truncated", where)

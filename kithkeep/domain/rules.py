@@ -64,7 +64,7 @@ class Policy:
         return cls(frozenset(normalize_address(a) for a in me if normalize_address(a)), **kw)
 
     def is_self(self, address: str) -> bool:
-        return address in self.me
+        return address in self.me or address.lower() in self.me
 
     def fingerprint(self) -> str:
         """What, if changed, means the views must be rebuilt."""

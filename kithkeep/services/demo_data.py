@@ -179,7 +179,7 @@ class _Sample:
         days = []
         while d <= oldest:
             days.append(d)
-            taper = 2.5 if p.pattern == "fading" and d < _FREQUENT_UNTIL else 1.0
+            taper = 3.0 if p.pattern == "fading" and d < _FREQUENT_UNTIL else 1.0
             d += max(1, round(p.gap_days * taper * rng.uniform(1 - jitter, 1 + jitter)))
         return days
 
@@ -189,7 +189,9 @@ class _Sample:
         theirs = [
             x.who
             for x in self.people
-            if x.company == p.company and x is not p and x.pattern in ("close", "regular")
+            if x.company == p.company
+            and x is not p
+            and x.pattern in ("close", "regular")
             # Copying someone in is contact with them: it must not end a planned silence.
             and x.quiet_days is None
         ]
@@ -237,10 +239,12 @@ class _Sample:
                 else:
                     times.append(times[-1] + timedelta(minutes=rng.randint(12, 240)))
                 speaker, other = other, speaker
-            # Far time zones can push a thread past midnight, into `today` or out of order.
-            if times[-1] < self.anchor and all(a < b for a, b in pairwise(times)):
+            # Far time zones can push a thread past midnight into `today`, or put a
+            # next-day reply before its question; then start earlier, or draw again.
+            if times[-1] >= self.anchor:
+                days_ago += 1
+            elif all(a < b for a, b in pairwise(times)):
                 break
-            days_ago += 1
         speaker, other = (self.me, who) if mine else (who, self.me)
         parents: tuple[str, ...] = ()
         for n, when in enumerate(times):
