@@ -178,9 +178,10 @@ def people(
 
     if sort not in ("last", "name", "overdue"):
         raise ConfigError(f"--sort {sort!r}: expected last, name or overdue")
+    moment = _as_of(as_of)
     conn, cadence_days = _query_conn()
     now = int(datetime.now(UTC).timestamp())
-    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=_as_of(as_of))
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
     rows = queries.sort_people(found, sort)[:limit]
     _render_people(rows, json_, title="People")
 
@@ -190,9 +191,10 @@ def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
     """Who to get in touch with now, most overdue first."""
     from kithkeep.projections import queries
 
+    moment = _as_of(as_of)
     conn, cadence_days = _query_conn()
     now = int(datetime.now(UTC).timestamp())
-    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=_as_of(as_of))
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
     _render_people(queries.due(found), json_, title="Due for a word from you")
 
 
@@ -239,10 +241,11 @@ def person(
     """One relationship: its numbers, a sparkline of two years, the timeline."""
     from kithkeep.projections import queries
 
+    moment = _as_of(as_of)
     conn, cadence_days = _query_conn()
     now = int(datetime.now(UTC).timestamp())
-    at = _as_of(as_of) or now
-    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=_as_of(as_of))
+    at = moment or now
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
     p = queries.find_person(found, who)
     if p is None:
         raise KithkeepError(f"no one matches {who!r} (try an address, or `kithkeep people`)")
@@ -374,9 +377,7 @@ def unlink(a: str, b: str) -> None:
 
 
 @app.command()
-def demo(
-    keep: Annotated[bool, typer.Option("--keep", help="Keep the demo home afterwards.")] = False,
-) -> None:
+def demo() -> None:
     """Build a sample network (no account needed) and show who is due."""
     from kithkeep.services import operations
 
@@ -395,13 +396,12 @@ def demo(
         f"  kithkeep person {result.example}\n"
         "  kithkeep due --json\n"
     )
-    if not keep and home is None:
-        typer.echo(f"(the demo home stays in {result.home} until your temp folder is cleaned)")
 
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click hands back typer.Exit's code instead of exiting.
+        code = app(standalone_mode=False)
     except KithkeepError as e:
         if _state["debug"]:
             raise
@@ -422,3 +422,4 @@ def main() -> None:
             e.show()
             sys.exit(e.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
