@@ -75,9 +75,8 @@ def split_headers(block: bytes) -> dict[bytes, list[bytes]]:
     """Wanted headers by lower-cased name, values unfolded, in order of appearance."""
     headers: dict[bytes, list[bytes]] = {}
     # One pass of the regex engine finds just the wanted headers and their folded lines.
-    for name, value in _HEADER.findall(block):
-        if b"\n" in value:
-            value = _UNFOLD.sub(b" ", value)
+    for name, raw in _HEADER.findall(block):
+        value = _UNFOLD.sub(b" ", raw) if b"\n" in raw else raw
         headers.setdefault(name.lower(), []).append(value.strip())
     return headers
 

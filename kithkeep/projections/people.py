@@ -96,9 +96,12 @@ class PeopleView(SQLiteTrackingRecorder):
         return True
 
     def reset(self, application_name: str, stamp: str) -> None:
+        """Empty views (recreated, so a new views version may change their shape)."""
         with self.datastore.transaction(commit=True) as c:
             for table in VIEW_TABLES:
-                c.execute(f"DELETE FROM {table}")
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in TABLES:
+                c.execute(statement)
             c.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
             c.execute("INSERT OR REPLACE INTO meta VALUES ('rules', ?)", (stamp,))
 
@@ -197,14 +200,22 @@ class PeopleView(SQLiteTrackingRecorder):
             if matured:
                 self._upsert_stats(c, matured)
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))
-            c.execute(
+            # Streamed, not fetched: after a big import every address is dirty.
+            rows = c.sqlite_cursor.execute(
                 "SELECT p.address, p.at FROM stats s JOIN participants p ON p.address = s.address "
                 "WHERE s.dirty = 1 AND p.contact = 1 AND p.at <= ? ORDER BY p.address, p.at",
                 (now,),
             )
-            updates = [(learned, a) for a, learned in learned_by_address(c.fetchall())]
+            updates = [(learned, a) for a, learned in learned_by_address(rows)]
             c.executemany("UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?", updates)
             c.execute("UPDATE stats SET dirty = 0 WHERE dirty = 1")
+            # The most frequent display name, kept here so that queries need not look it up.
+            c.execute(
+                "UPDATE stats SET name = b.name FROM (SELECT s.address, coalesce(("
+                "SELECT name FROM names n WHERE n.address = s.address "
+                "ORDER BY n.n DESC, n.name LIMIT 1), '') AS name FROM stats s) AS b "
+                "WHERE stats.address = b.address AND stats.name != b.name"
+            )
 
 
 def _apply_directive(c: SQLiteCursor, e: Any) -> None:

@@ -11,7 +11,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from time import gmtime, strftime
+from typing import Any, NamedTuple
 
 from kithkeep.domain.people import Directory, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
@@ -32,20 +33,24 @@ PERSON_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
+    """One person's answer. A tuple: `due` may build tens of thousands.
+
+    Times are ISO-8601 strings in UTC (they sort as they compare), ready for --json.
+    """
+
     key: str
     name: str
     addresses: tuple[str, ...]
-    first_contact: int | None
-    last_contact: int | None
-    last_outbound: int | None
-    last_inbound: int | None
-    last_meeting: int | None
+    first_contact: str | None
+    last_contact: str | None
+    last_outbound: str | None
+    last_inbound: str | None
+    last_meeting: str | None
     interactions: int
     cadence_days: int
     cadence_source: str
-    due_at: int | None
+    due_at: str | None
     overdue_days: int | None
 
     @property
@@ -56,21 +61,22 @@ class Person:
         return {
             "name": self.name or None,
             "addresses": list(self.addresses),
-            "first_contact": iso(self.first_contact),
-            "last_contact": iso(self.last_contact),
-            "last_outbound": iso(self.last_outbound),
-            "last_inbound": iso(self.last_inbound),
-            "last_meeting": iso(self.last_meeting),
+            "first_contact": self.first_contact,
+            "last_contact": self.last_contact,
+            "last_outbound": self.last_outbound,
+            "last_inbound": self.last_inbound,
+            "last_meeting": self.last_meeting,
             "interactions": self.interactions,
             "cadence_days": self.cadence_days,
             "cadence_source": self.cadence_source,
-            "due_at": iso(self.due_at),
+            "due_at": self.due_at,
             "overdue_days": self.overdue_days,
         }
 
 
 def iso(t: int | None) -> str | None:
-    return None if t is None else datetime.fromtimestamp(t, UTC).isoformat()
+    """ISO-8601 in UTC with its offset (time.strftime: a third faster than datetime)."""
+    return None if t is None else strftime("%Y-%m-%dT%H:%M:%S+00:00", gmtime(t))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -130,18 +136,23 @@ def directory(c: sqlite3.Connection) -> Directory:
     return d
 
 
-def _rows_now(c: sqlite3.Connection, now: int) -> tuple[dict[str, _Row], set[str]]:
-    """Running totals, plus contacts that have come due since the projector last ran."""
+def _rows_now(c: sqlite3.Connection, now: int, d: Directory) -> tuple[dict[str, _Row], set[str]]:
+    """Running totals of linked addresses and of those with contacts come due since the
+    projector last ran (everyone else is answered by `_simple_now`)."""
+    matured = c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,)).fetchall()
+    stale = {a for a, _, _ in matured}
+    wanted = sorted(stale | {a for pair in d.links for a in pair})
     rows: dict[str, _Row] = {}
-    for a, first, last, lo, li, lm, n, learned in c.execute(
-        "SELECT address, first, last, last_out, last_in, last_meeting, n, learned "
-        "FROM stats WHERE n > 0"
-    ):
-        rows[a] = _Row(first, last, lo, li, lm, n, learned)
-    stale: set[str] = set()
-    for a, at, how in c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,)):
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        for a, first, last, lo, li, lm, n, learned in c.execute(
+            "SELECT address, first, last, last_out, last_in, last_meeting, n, learned "
+            f"FROM stats WHERE n > 0 AND address IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            rows[a] = _Row(first, last, lo, li, lm, n, learned)
+    for a, at, how in matured:
         rows.setdefault(a, _Row()).add(at, how)
-        stale.add(a)
     return rows, stale
 
 
@@ -177,7 +188,15 @@ def _contact_times(
 def _names(
     c: sqlite3.Connection, addresses: list[str], as_of: int | None
 ) -> dict[str, Counter[str]]:
+    """Display names seen per address (up to `as_of`), with how often."""
     names: dict[str, Counter[str]] = defaultdict(Counter)
+    wanted = set(addresses)
+    if as_of is None and len(wanted) > 2000:
+        # Many people: one scan of the table beats thousands of lookups.
+        for a, name, n in c.execute("SELECT address, name, n FROM names"):
+            if a in wanted:
+                names[a][name] += n
+        return names
     for i in range(0, len(addresses), 500):
         chunk = addresses[i : i + 500]
         marks = ",".join("?" * len(chunk))
@@ -195,17 +214,73 @@ def _names(
     return names
 
 
-def people(
-    c: sqlite3.Connection, *, now: int, default_cadence: int, as_of: int | None = None
+_ISO = "strftime('%Y-%m-%dT%H:%M:%S+00:00', {}, 'unixepoch')"
+
+
+def _simple_now(
+    c: sqlite3.Connection, d: Directory, now: int, default_cadence: int, only_due: bool
 ) -> list[Person]:
-    """Everyone self has been in touch with, as of `as_of` (else now)."""
+    """People with one address and current running totals, answered by SQLite at once.
+
+    Only the clauses the user's directives need are added: most stores have none.
+    """
+    days = "coalesce(s.learned, :default)"
+    source = "CASE WHEN s.learned IS NOT NULL THEN 'learned' ELSE 'default' END"
+    joins = ""
+    where = ["s.n > 0", "s.address NOT IN (SELECT address FROM future WHERE at <= :now)"]
+    if d.cadences:
+        joins = "LEFT JOIN directives d ON d.kind = 'cadence' AND d.a = s.address"
+        days = "coalesce(d.value, s.learned, :default)"
+        source = f"CASE WHEN d.value IS NOT NULL THEN 'set' ELSE {source} END"
+    if d.links:
+        where.append(
+            "s.address NOT IN (SELECT a FROM directives WHERE kind = 'link' "
+            "UNION SELECT b FROM directives WHERE kind = 'link')"
+        )
+    if d.ignored:
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM directives i WHERE i.kind = 'ignore' AND "
+            "i.a IN (s.address, '@' || substr(s.address, instr(s.address, '@') + 1)))"
+        )
+    due = f"s.last + {days} * 86400"
+    if only_due:
+        where.append(f"{due} <= :now")
+    query = (
+        f"SELECT s.address, s.name, {_ISO.format('s.first')}, {_ISO.format('s.last')}, "
+        f"{_ISO.format('s.last_out')}, {_ISO.format('s.last_in')}, "
+        f"{_ISO.format('s.last_meeting')}, s.n, {days}, {source}, {_ISO.format(due)}, {due} "
+        f"FROM stats s {joins} WHERE {' AND '.join(where)}"
+    )
+    params = {"default": default_cadence, "now": now}
+    return [
+        Person(a, name, (a,), f, la, lo, li, lm, n, days, src, due, (now - due_at) // DAY)
+        for a, name, f, la, lo, li, lm, n, days, src, due, due_at in c.execute(query, params)
+    ]
+
+
+def people(
+    c: sqlite3.Connection,
+    *,
+    now: int,
+    default_cadence: int,
+    as_of: int | None = None,
+    only_due: bool = False,
+) -> list[Person]:
+    """Everyone self has been in touch with, as of `as_of` (else now); or just those due."""
     at = now if as_of is None else as_of
     d = directory(c)
     if as_of is None:
-        rows, stale = _rows_now(c, now)
+        rows, stale = _rows_now(c, now, d)
     else:
         rows, stale = _rows_as_of(c, as_of), set()
-    rows = {a: r for a, r in rows.items() if not d.is_ignored(a)}
+    if d.ignored:
+        rows = {a: r for a, r in rows.items() if not d.is_ignored(a)}
+    chosen: list[tuple[str, list[str], _Row, int, str, int | None, int | None]] = []
+    out: list[Person] = []
+    if as_of is None:
+        # Most people have one address and current running totals: SQLite answers for
+        # them in one statement; only linked or just-matured addresses are merged below.
+        out.extend(_simple_now(c, d, now, default_cadence, only_due))
     groups: dict[str, list[str]] = defaultdict(list)
     for a, key in d.groups(rows).items():
         if a in rows:
@@ -221,8 +296,6 @@ def people(
         key_of = {a: key for key, members in groups.items() for a in members}
         times = sorted((key_of[a], t) for a, t in _contact_times(c, relearn, at))
         learned_for = dict(learned_by_address(times))
-    names = _names(c, [a for members in groups.values() for a in members], as_of)
-    out: list[Person] = []
     for key, members in groups.items():
         total = _Row()
         for a in members:
@@ -232,23 +305,30 @@ def people(
         days, source = cadence(set_days, learned, default_cadence)
         due_at = None if total.last is None else total.last + days * DAY
         overdue = None if due_at is None else (at - due_at) // DAY
-        counts: Counter[str] = Counter()
-        for a in members:
-            counts.update(names.get(a, Counter()))
+        if not only_due or (overdue is not None and overdue >= 0):
+            chosen.append((key, members, total, days, source, due_at, overdue))
+    names = _names(c, [a for item in chosen for a in item[1]], as_of)
+    for key, members, total, days, source, due_at, overdue in chosen:
+        if len(members) == 1:
+            counts = names.get(key, Counter())
+        else:
+            counts = Counter()
+            for a in members:
+                counts.update(names.get(a, Counter()))
         out.append(
             Person(
                 key,
                 best_name(counts),
                 tuple(sorted(members)),
-                total.first,
-                total.last,
-                total.last_out,
-                total.last_in,
-                total.last_meeting,
+                iso(total.first),
+                iso(total.last),
+                iso(total.last_out),
+                iso(total.last_in),
+                iso(total.last_meeting),
                 total.n,
                 days,
                 source,
-                due_at,
+                iso(due_at),
                 overdue,
             )
         )
@@ -260,7 +340,8 @@ def sort_people(found: list[Person], by: str) -> list[Person]:
         return sorted(found, key=lambda p: ((p.name or p.key).casefold(), p.key))
     if by == "overdue":
         return sorted(found, key=lambda p: (-(p.overdue_days or 0), p.key))
-    return sorted(found, key=lambda p: (-(p.last_contact or 0), p.key))
+    by_key = sorted(found, key=lambda p: p.key)
+    return sorted(by_key, key=lambda p: p.last_contact or "", reverse=True)
 
 
 def due(found: list[Person]) -> list[Person]:

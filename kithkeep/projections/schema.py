@@ -5,7 +5,10 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address.
 """
 
-VIEWS_VERSION = "1"
+VIEWS_VERSION = "2"
+
+#: The event store's application name; the views track their position under it.
+APPLICATION_NAME = "kithkeep"
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -39,7 +42,8 @@ TABLES = (
         last_meeting INTEGER,
         n INTEGER NOT NULL DEFAULT 0,
         learned INTEGER,
-        dirty INTEGER NOT NULL DEFAULT 0
+        dirty INTEGER NOT NULL DEFAULT 0,
+        name TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX IF NOT EXISTS stats_dirty ON stats (dirty) WHERE dirty = 1",
     """CREATE TABLE IF NOT EXISTS future (

@@ -15,8 +15,9 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from kithkeep.projections.people import PeopleView
 from kithkeep.projections.projector import Caught, Projector
+from kithkeep.projections.schema import APPLICATION_NAME
 from kithkeep.services.settings import Settings
-from kithkeep.services.store import APPLICATION_NAME, Store
+from kithkeep.services.store import Store
 
 
 @dataclass

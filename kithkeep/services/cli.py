@@ -163,7 +163,8 @@ def _query_conn() -> tuple[Any, int]:
 
 
 def _print_json(rows: list[dict[str, Any]] | dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    # No indent: the C encoder is ten times faster, and a pipe into jq reads either.
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
 
 
 @app.command()
@@ -194,15 +195,16 @@ def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
     moment = _as_of(as_of)
     conn, cadence_days = _query_conn()
     now = int(datetime.now(UTC).timestamp())
-    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True)
     _render_people(queries.due(found), json_, title="Due for a word from you")
 
 
-def _ago(t: int | None, now: int) -> str:
-    if t is None:
+def _ago(when: str | None, now: int) -> str:
+    if when is None:
         return "—"
-    days = (now - t) // 86400
-    return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d} ({days}d ago)"
+    t = datetime.fromisoformat(when)
+    days = (now - int(t.timestamp())) // 86400
+    return f"{t:%Y-%m-%d} ({days}d ago)"
 
 
 def _render_people(rows: list[Any], as_json: bool, title: str) -> None:
@@ -274,7 +276,7 @@ def person(
     console.print(f"[bold]{p.name or p.key}[/]  {', '.join(p.addresses)}")
     console.print(
         f"last contact {_ago(p.last_contact, at)} · {p.interactions} contacts · "
-        f"cadence {p.cadence_days}d ({p.cadence_source}) · due {queries.iso(p.due_at)}"
+        f"cadence {p.cadence_days}d ({p.cadence_source}) · due {p.due_at}"
     )
     console.print(f"24 months: {queries.sparkline(months)}")
     table = Table()

@@ -64,8 +64,7 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
 
 
 def _views_stale(paths: Paths, fingerprint: str) -> bool:
-    from kithkeep.projections.schema import VIEWS_VERSION
-    from kithkeep.services.store import APPLICATION_NAME
+    from kithkeep.projections.schema import APPLICATION_NAME, VIEWS_VERSION
 
     if not paths.events.exists():
         return False

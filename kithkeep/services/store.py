@@ -27,8 +27,7 @@ from kithkeep.domain.aggregates import (
 )
 from kithkeep.domain.errors import StoreError
 from kithkeep.domain.interaction import Observation
-
-APPLICATION_NAME = "kithkeep"
+from kithkeep.projections.schema import APPLICATION_NAME
 
 
 class KithkeepApplication(Application[UUID]):

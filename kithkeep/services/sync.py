@@ -100,7 +100,7 @@ def _produce(source: Source, cursor: str | None, q: Any, parent: int) -> None:
 def _in_child(source: Source, cursor: str | None) -> Iterator[Page]:
     # fork: the child needs nothing but the source, and starts at once (no re-import).
     method = "fork" if sys.platform == "linux" else "spawn"
-    ctx = mp.get_context(method)
+    ctx: Any = mp.get_context(method)
     q: Any = ctx.Queue(maxsize=4)
     child = ctx.Process(target=_produce, args=(source, cursor, q, os.getpid()), daemon=True)
     child.start()

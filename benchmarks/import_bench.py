@@ -1,0 +1,182 @@
+"""Import throughput against its baseline, peak memory, and query latency, in one run.
+
+Baseline: the stdlib `BytesHeaderParser(policy=compat32)` reading only the headers of
+the same messages (warm page cache). Measured: the whole `kithkeep import` (parse +
+store + project) of the same messages into a fresh home, run in a fresh process.
+
+    python benchmarks/import_bench.py                    # the Enron sample
+    python benchmarks/import_bench.py --synthetic 1000000  # also a 1M-message mbox
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from email import policy
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+ENRON = REPO.parent / "shared" / "data" / "enron" / "maildir"
+ME_ENRON = "james.derrick@enron.com"
+
+
+def files_under(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def baseline_files(paths: list[Path]) -> float:
+    parser = BytesHeaderParser(policy=policy.compat32)
+    for p in paths:  # warm the page cache first, as the import will find it
+        p.read_bytes()
+    start = time.perf_counter()
+    for p in paths:
+        with p.open("rb") as f:
+            parser.parse(f)
+    return len(paths) / (time.perf_counter() - start)
+
+
+def mbox_messages(path: Path) -> Iterator[bytes]:
+    chunk: list[bytes] = []
+    blank = True
+    with path.open("rb") as f:
+        for line in f:
+            if blank and line.startswith(b"From "):
+                if chunk:
+                    yield b"".join(chunk)
+                chunk = []
+            else:
+                chunk.append(line)
+            blank = line == b"\n"
+    if chunk:
+        yield b"".join(chunk)
+
+
+def baseline_mbox(path: Path) -> tuple[float, int]:
+    parser = BytesHeaderParser(policy=policy.compat32)
+    n = 0
+    start = time.perf_counter()
+    for raw in mbox_messages(path):
+        parser.parsebytes(raw)
+        n += 1
+    return n / (time.perf_counter() - start), n
+
+
+def worker(home: Path, source: Path, me: str) -> None:
+    """In a fresh process: time one import, report it and the peak memory as JSON."""
+    from kithkeep.services import operations
+    from kithkeep.services.settings import Paths, load, write_config
+
+    write_config(Paths(home), [me], force=True)
+    settings = load(home)
+    start = time.perf_counter()
+    report = operations.import_path(settings, source)
+    seconds = time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "read": report.read,
+                "added": report.added,
+                "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_reader_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def run_import(source: Path, me: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", str(home), str(source), me],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+        if os.environ.get("KEEP_HOME"):
+            import shutil
+
+            shutil.copytree(home, os.environ["KEEP_HOME"], dirs_exist_ok=True)
+        return result
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def query_latency(home: Path, runs: int) -> tuple[float, float]:
+    env = {**os.environ, "KITHKEEP_HOME": str(home)}
+    due = [sys.executable, "-m", "kithkeep", "due", "--json"]
+    bare = [sys.executable, "-c", "import typer, sqlite3"]
+    timed(due, env)  # the first run may catch the views up; later ones only read
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(timed(due, env))
+        theirs.append(timed(bare, env))
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def report(label: str, n: int, base: float, result: dict[str, float]) -> None:
+    rate = result["read"] / result["seconds"]
+    print(f"{label}: {n:,} messages")
+    print(f"  baseline  stdlib BytesHeaderParser(compat32), headers only : {base:10,.0f} msg/s")
+    print(f"  kithkeep  import (parse + store + project)                 : {rate:10,.0f} msg/s")
+    print(f"  ratio {rate / base:.2f} (target >= 0.5); {result['added']:,.0f} interactions stored")
+    print(
+        f"  peak RSS: importer {result['rss_main_mb']:.0f} MB, "
+        f"reader process {result['rss_reader_mb']:.0f} MB"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--enron", type=Path, default=ENRON)
+    ap.add_argument("--synthetic", type=int, default=0, help="also import an mbox of N messages")
+    ap.add_argument("--runs", type=int, default=9, help="query timings per command")
+    ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(Path(args.worker[0]), Path(args.worker[1]), args.worker[2])
+        return
+
+    if args.enron.exists():
+        paths = files_under(args.enron)
+        base = baseline_files(paths)
+        report("Enron sample", len(paths), base, run_import(args.enron, ME_ENRON))
+    else:
+        print(f"Enron sample not found at {args.enron}; skipped")
+
+    if args.synthetic:
+        from benchmarks.synthetic import ME, write_mbox
+
+        with tempfile.TemporaryDirectory() as tmp:
+            mbox = write_mbox(Path(tmp) / "synthetic.mbox", args.synthetic)
+            base, n = baseline_mbox(mbox)
+            keep = Path(tmp) / "home"
+            os.environ["KEEP_HOME"] = str(keep)
+            result = run_import(mbox, ME)
+            del os.environ["KEEP_HOME"]
+            report(f"Synthetic mbox ({mbox.stat().st_size / 1e6:,.0f} MB)", n, base, result)
+            ours, theirs = query_latency(keep, args.runs)
+            print(
+                f"  `kithkeep due --json` p50 {ours * 1000:.0f} ms vs "
+                f"`python3 -c 'import typer, sqlite3'` p50 {theirs * 1000:.0f} ms: "
+                f"{ours / theirs:.1f}x (target <= 4x)"
+            )
+
+
+if __name__ == "__main__":
+    main()
