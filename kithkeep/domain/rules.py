@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
-from statistics import median
 
 from kithkeep.domain.interaction import Kind, Observation, Response, Role
 
@@ -25,6 +24,14 @@ EARLIEST_PLAUSIBLE = datetime.fromisoformat("1990-01-01T00:00:00+00:00")
 FUTURE_SLACK = timedelta(days=1)
 
 DAY = 86400
+
+
+def median(values: Sequence[int]) -> float:
+    """The median (statistics.median, without importing what it imports at start-up)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
 
 OUTBOUND = "outbound"
 INBOUND = "inbound"

@@ -10,12 +10,14 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json import dumps
 from pathlib import Path
 from time import gmtime, strftime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from kithkeep.domain.people import Directory, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
+from kithkeep.projections.schema import ISO
 
 PERSON_FIELDS = (
     "name",
@@ -53,6 +55,10 @@ class Person(NamedTuple):
     due_at: str | None
     overdue_days: int | None
 
+    def answer(self) -> Answer:
+        text = dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
+        return Answer(self.key, self.name, self.last_contact, self.overdue_days, text)
+
     @property
     def is_due(self) -> bool:
         return self.overdue_days is not None and self.overdue_days >= 0
@@ -72,6 +78,16 @@ class Person(NamedTuple):
             "due_at": self.due_at,
             "overdue_days": self.overdue_days,
         }
+
+
+class Answer(NamedTuple):
+    """A person as --json shows them: what sorting needs, and the JSON object's text."""
+
+    key: str
+    name: str
+    last_contact: str | None
+    overdue_days: int | None
+    json: str
 
 
 def iso(t: int | None) -> str | None:
@@ -214,12 +230,14 @@ def _names(
     return names
 
 
-_ISO = "strftime('%Y-%m-%dT%H:%M:%S+00:00', {}, 'unixepoch')"
-
-
 def _simple_now(
-    c: sqlite3.Connection, d: Directory, now: int, default_cadence: int, only_due: bool
-) -> list[Person]:
+    c: sqlite3.Connection,
+    d: Directory,
+    now: int,
+    default_cadence: int,
+    only_due: bool,
+    as_json: bool,
+) -> list[Person] | list[Answer]:
     """People with one address and current running totals, answered by SQLite at once.
 
     Only the clauses the user's directives need are added: most stores have none.
@@ -242,19 +260,33 @@ def _simple_now(
             "NOT EXISTS (SELECT 1 FROM directives i WHERE i.kind = 'ignore' AND "
             "i.a IN (s.address, '@' || substr(s.address, instr(s.address, '@') + 1)))"
         )
-    due = f"s.last + {days} * 86400"
+    due = f"(s.last + {days} * 86400)"
     if only_due:
         where.append(f"{due} <= :now")
-    query = (
-        f"SELECT s.address, s.name, {_ISO.format('s.first')}, {_ISO.format('s.last')}, "
-        f"{_ISO.format('s.last_out')}, {_ISO.format('s.last_in')}, "
-        f"{_ISO.format('s.last_meeting')}, s.n, {days}, {source}, {_ISO.format(due)}, {due} "
-        f"FROM stats s {joins} WHERE {' AND '.join(where)}"
-    )
+    late = f"(:now - {due})"
+    overdue = f"(CASE WHEN {late} >= 0 THEN {late} / 86400 ELSE -((86399 - {late}) / 86400) END)"
+    due_iso = ISO.format(due)
+    source_from = f"FROM stats s {joins} WHERE {' AND '.join(where)}"
     params = {"default": default_cadence, "now": now}
+    if as_json:
+        # SQLite writes each JSON object itself: the answer may hold tens of thousands.
+        query = f"""
+            SELECT s.address, s.name, s.last_iso, {overdue},
+                json_object('name', nullif(s.name, ''), 'addresses', json_array(s.address),
+                    'first_contact', s.first_iso, 'last_contact', s.last_iso,
+                    'last_outbound', s.last_out_iso, 'last_inbound', s.last_in_iso,
+                    'last_meeting', s.last_meeting_iso, 'interactions', s.n,
+                    'cadence_days', {days}, 'cadence_source', {source},
+                    'due_at', {due_iso}, 'overdue_days', {overdue})
+            {source_from}"""
+        return [Answer(*row) for row in c.execute(query, params)]
+    query = f"""
+        SELECT s.address, s.name, s.first_iso, s.last_iso, s.last_out_iso, s.last_in_iso,
+            s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue}
+        {source_from}"""
     return [
-        Person(a, name, (a,), f, la, lo, li, lm, n, days, src, due, (now - due_at) // DAY)
-        for a, name, f, la, lo, li, lm, n, days, src, due, due_at in c.execute(query, params)
+        Person(a, name, (a,), f, la, lo, li, lm, n, days, src, due, late)
+        for a, name, f, la, lo, li, lm, n, days, src, due, late in c.execute(query, params)
     ]
 
 
@@ -267,6 +299,32 @@ def people(
     only_due: bool = False,
 ) -> list[Person]:
     """Everyone self has been in touch with, as of `as_of` (else now); or just those due."""
+    found = _people(c, now, default_cadence, as_of, only_due, as_json=False)
+    return [p for p in found if isinstance(p, Person)]
+
+
+def answers(
+    c: sqlite3.Connection,
+    *,
+    now: int,
+    default_cadence: int,
+    as_of: int | None = None,
+    only_due: bool = False,
+) -> list[Answer]:
+    """As `people`, ready for --json."""
+    found = _people(c, now, default_cadence, as_of, only_due, as_json=True)
+    return [p if isinstance(p, Answer) else p.answer() for p in found]
+
+
+def _people(
+    c: sqlite3.Connection,
+    now: int,
+    default_cadence: int,
+    as_of: int | None,
+    only_due: bool,
+    *,
+    as_json: bool,
+) -> list[Person | Answer]:
     at = now if as_of is None else as_of
     d = directory(c)
     if as_of is None:
@@ -276,11 +334,11 @@ def people(
     if d.ignored:
         rows = {a: r for a, r in rows.items() if not d.is_ignored(a)}
     chosen: list[tuple[str, list[str], _Row, int, str, int | None, int | None]] = []
-    out: list[Person] = []
+    out: list[Person | Answer] = []
     if as_of is None:
         # Most people have one address and current running totals: SQLite answers for
         # them in one statement; only linked or just-matured addresses are merged below.
-        out.extend(_simple_now(c, d, now, default_cadence, only_due))
+        out.extend(_simple_now(c, d, now, default_cadence, only_due, as_json))
     groups: dict[str, list[str]] = defaultdict(list)
     for a, key in d.groups(rows).items():
         if a in rows:
@@ -335,7 +393,10 @@ def people(
     return out
 
 
-def sort_people(found: list[Person], by: str) -> list[Person]:
+Sortable = TypeVar("Sortable", Person, Answer)
+
+
+def sort_people(found: list[Sortable], by: str) -> list[Sortable]:
     if by == "name":
         return sorted(found, key=lambda p: ((p.name or p.key).casefold(), p.key))
     if by == "overdue":
@@ -344,8 +405,8 @@ def sort_people(found: list[Person], by: str) -> list[Person]:
     return sorted(by_key, key=lambda p: p.last_contact or "", reverse=True)
 
 
-def due(found: list[Person]) -> list[Person]:
-    return sort_people([p for p in found if p.is_due], "overdue")
+def due(found: list[Sortable]) -> list[Sortable]:
+    return sort_people([p for p in found if (p.overdue_days or -1) >= 0], "overdue")
 
 
 @dataclass(frozen=True, slots=True)

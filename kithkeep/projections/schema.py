@@ -5,10 +5,14 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address.
 """
 
-VIEWS_VERSION = "2"
+VIEWS_VERSION = "3"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
+
+#: ISO-8601 text of an epoch-seconds column, computed by SQLite (in C, once, on write).
+ISO = "strftime('%Y-%m-%dT%H:%M:%S+00:00', {}, 'unixepoch')"
+ISO_COLUMNS = ("first", "last", "last_out", "last_in", "last_meeting")
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -43,8 +47,13 @@ TABLES = (
         n INTEGER NOT NULL DEFAULT 0,
         learned INTEGER,
         dirty INTEGER NOT NULL DEFAULT 0,
-        name TEXT NOT NULL DEFAULT ''
-    )""",
+        name TEXT NOT NULL DEFAULT '',
+        first_iso TEXT GENERATED ALWAYS AS ({iso_first}) STORED,
+        last_iso TEXT GENERATED ALWAYS AS ({iso_last}) STORED,
+        last_out_iso TEXT GENERATED ALWAYS AS ({iso_last_out}) STORED,
+        last_in_iso TEXT GENERATED ALWAYS AS ({iso_last_in}) STORED,
+        last_meeting_iso TEXT GENERATED ALWAYS AS ({iso_last_meeting}) STORED
+    )""".format(**{f"iso_{c}": ISO.format(c) for c in ISO_COLUMNS}),
     "CREATE INDEX IF NOT EXISTS stats_dirty ON stats (dirty) WHERE dirty = 1",
     """CREATE TABLE IF NOT EXISTS future (
         address TEXT NOT NULL,

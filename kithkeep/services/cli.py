@@ -164,7 +164,7 @@ def _query_conn() -> tuple[Any, int]:
 
 def _print_json(rows: list[dict[str, Any]] | dict[str, Any]) -> None:
     # No indent: the C encoder is ten times faster, and a pipe into jq reads either.
-    sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(rows) + "\n")
 
 
 @app.command()
@@ -182,9 +182,12 @@ def people(
     moment = _as_of(as_of)
     conn, cadence_days = _query_conn()
     now = int(datetime.now(UTC).timestamp())
-    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
-    rows = queries.sort_people(found, sort)[:limit]
-    _render_people(rows, json_, title="People")
+    if json_:
+        found = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
+        _print_answers(queries.sort_people(found, sort)[:limit])
+        return
+    found_people = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
+    _render_people(queries.sort_people(found_people, sort)[:limit], title="People")
 
 
 @app.command()
@@ -195,8 +198,16 @@ def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
     moment = _as_of(as_of)
     conn, cadence_days = _query_conn()
     now = int(datetime.now(UTC).timestamp())
-    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True)
-    _render_people(queries.due(found), json_, title="Due for a word from you")
+    if json_:
+        found = queries.answers(
+            conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
+        )
+        _print_answers(queries.due(found))
+        return
+    people_due = queries.people(
+        conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
+    )
+    _render_people(queries.due(people_due), title="Due for a word from you")
 
 
 def _ago(when: str | None, now: int) -> str:
@@ -207,10 +218,11 @@ def _ago(when: str | None, now: int) -> str:
     return f"{t:%Y-%m-%d} ({days}d ago)"
 
 
-def _render_people(rows: list[Any], as_json: bool, title: str) -> None:
-    if as_json:
-        _print_json([p.as_json() for p in rows])
-        return
+def _print_answers(rows: list[Any]) -> None:
+    sys.stdout.write("[" + ",".join(a.json for a in rows) + "]\n")
+
+
+def _render_people(rows: list[Any], title: str) -> None:
     if not rows:
         typer.echo("No one.")
         return
