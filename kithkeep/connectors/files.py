@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from kithkeep.connectors import ics
 from kithkeep.connectors.base import PAGE_SIZE, Page, Problem
@@ -43,7 +43,7 @@ _SPAM_DIRS = frozenset(
     {"spam", ".spam", "junk", ".junk", "junk e-mail", "junk email", "[gmail].spam"}
 )
 _DRAFT_DIRS = frozenset({"drafts", ".drafts", "draft", "[gmail].drafts"})
-_MAX_MESSAGE = 64 * 1024 * 1024
+_HEAD_BYTES = 1024 * 1024
 DONE = -1
 
 
@@ -65,6 +65,13 @@ class _Position:
             return cls(str(d["path"]), int(d["offset"]))
         except (ValueError, KeyError, TypeError):
             return None
+
+
+class _File(NamedTuple):
+    rel: str  # relative to the root, '/'-separated; sorts the walk
+    path: str
+    size: int
+    mtime: float
 
 
 @dataclass
@@ -112,44 +119,55 @@ class FileSource:
         if not os.access(self.root, os.R_OK):
             raise InputError(f"{self.root}: permission denied")
         start = _Position.decode(cursor)
-        files = list(self._files())
-        total = sum(size for _, _, size in files)
+        files = self._files()
+        total = sum(f.size for f in files)
         done = 0
         batch = _Batch()
-        for rel, path, size in files:
+        for f in files:
             if start is not None and (
-                rel < start.path or (rel == start.path and start.offset == DONE)
+                f.rel < start.path or (f.rel == start.path and start.offset == DONE)
             ):
-                done += size
+                done += f.size
                 continue
-            offset = start.offset if start is not None and rel == start.path else 0
+            offset = start.offset if start is not None and f.rel == start.path else 0
             start = None
-            for item, next_offset in self._read(path, rel, offset):
+            for item, next_offset in self._read(f, offset):
                 batch.add(item)
                 if batch.size() >= self.page_size:
-                    progress = done + min(max(next_offset, 0), size)
-                    yield batch.page(_Position(rel, next_offset).encode(), progress, total)
+                    progress = done + min(max(next_offset, 0), f.size)
+                    yield batch.page(_Position(f.rel, next_offset).encode(), progress, total)
                     batch = _Batch()
-            done += size
+            done += f.size
         yield batch.page(None, total, total)
 
-    def _files(self) -> Iterator[tuple[str, Path, int]]:
+    def _files(self) -> list[_File]:
+        """Every candidate file in sorted order (strings and one stat each: this is hot)."""
         if self.root.is_file():
-            yield "", self.root, _size(self.root)
-            return
-        found: list[tuple[str, Path, int]] = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            names = set(dirnames)
-            maildir = {"cur", "new"} <= names
-            # Maildir++ keeps its folders in dot-directories; other dot-directories are not mail.
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if not d.startswith(".") or os.path.isdir(os.path.join(dirpath, d, "cur"))
-            )
-            if maildir and "tmp" in dirnames:
-                dirnames.remove("tmp")
-            for name in filenames:
+            st = self.root.stat()
+            return [_File("", str(self.root), st.st_size, st.st_mtime)]
+        found: list[_File] = []
+        root = str(self.root)
+        pending = [("", root)]
+        while pending:
+            rel_dir, path = pending.pop()
+            try:
+                entries = list(os.scandir(path))
+            except OSError:
+                continue
+            dirs = {e.name for e in entries if e.is_dir(follow_symlinks=False)}
+            maildir = {"cur", "new"} <= dirs
+            for e in entries:
+                name = e.name
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                if name in dirs:
+                    # Maildir++ keeps folders in dot-directories; other dot-directories are
+                    # not mail, nor is a Maildir's tmp/ (messages still being delivered).
+                    if (
+                        name.startswith(".") and not os.path.isdir(os.path.join(e.path, "cur"))
+                    ) or (maildir and name == "tmp"):
+                        continue
+                    pending.append((rel, e.path))
+                    continue
                 lower = name.lower()
                 if (
                     name.startswith(".")
@@ -158,45 +176,45 @@ class FileSource:
                     or lower.endswith(_SKIP_SUFFIXES)
                 ):
                     continue
-                p = Path(dirpath, name)
-                found.append((p.relative_to(self.root).as_posix(), p, _size(p)))
-        found.sort(key=lambda t: t[0])
-        yield from found
+                try:
+                    st = e.stat()
+                    found.append(_File(rel, e.path, st.st_size, st.st_mtime))
+                except OSError:
+                    found.append(_File(rel, e.path, 0, 0.0))
+        found.sort(key=lambda f: f.rel)
+        return found
 
-    def _read(
-        self, path: Path, rel: str, offset: int
-    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
-        where = str(path)
-        lower = path.name.lower()
+    def _read(self, f: _File, offset: int) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+        where = f.path
+        lower = where.lower()
+        file_time = datetime.fromtimestamp(f.mtime, UTC)
         try:
             if lower.endswith((".ics", ".ical", ".ifb")):
-                yield from self._calendar(path.read_bytes(), where, offset)
+                with open(where, "rb") as fh:
+                    yield from self._calendar(fh.read(), where, offset)
                 return
             if lower.endswith(".zip"):
-                yield from self._takeout(path, offset)
+                yield from self._takeout(Path(where), offset)
                 return
-            with path.open("rb") as f:
-                head = f.read(5)
-                if head == b"From " or lower.endswith(".mbox"):
-                    f.seek(offset)
-                    yield from self._mbox(f, where, offset, _mtime(path))
+            with open(where, "rb") as fh:
+                # Headers are at the top: a whole small file, or its first megabyte.
+                data = fh.read() if f.size <= _HEAD_BYTES else fh.read(_HEAD_BYTES)
+                if data[:5] == b"From " or lower.endswith(".mbox"):
+                    fh.seek(offset)
+                    yield from self._mbox(fh, where, offset, file_time)
                     return
-                f.seek(0)
-                data = f.read(_MAX_MESSAGE)
         except OSError as e:
             yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE
             return
-        if head.startswith(b"BEGIN"):
+        if data[:5].startswith(b"BEGIN"):
             yield from self._calendar(data, where, offset)
             return
-        signals, skip = _folder_hints(rel, path.name)
+        signals, skip = _folder_hints(f.rel)
         if skip:
             yield Skip(skip), DONE
             return
         yield (
-            parse_message(
-                data, origin=where, file_time=_mtime(path), now=self.now, signals=signals
-            ),
+            parse_message(data, origin=where, file_time=file_time, now=self.now, signals=signals),
             DONE,
         )
 
@@ -288,9 +306,11 @@ def _from_line_time(separator: bytes) -> datetime | None:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
-def _folder_hints(rel: str, name: str) -> tuple[tuple[str, ...], str]:
+def _folder_hints(rel: str) -> tuple[tuple[str, ...], str]:
     """Signals and skip reasons a Maildir's folders and flags carry."""
-    folders = {part.lower() for part in rel.split("/")[:-1]}
+    parts = rel.split("/")
+    name = parts[-1]
+    folders = {part.lower() for part in parts[:-1]}
     if folders & _SPAM_DIRS:
         return (), "spam"
     signals: tuple[str, ...] = ("draft",) if folders & _DRAFT_DIRS else ()
@@ -301,17 +321,3 @@ def _folder_hints(rel: str, name: str) -> tuple[tuple[str, ...], str]:
         if "D" in flags:
             signals = ("draft",)
     return signals, ""
-
-
-def _size(p: Path) -> int:
-    try:
-        return p.stat().st_size
-    except OSError:
-        return 0
-
-
-def _mtime(p: Path) -> datetime:
-    try:
-        return datetime.fromtimestamp(p.stat().st_mtime, UTC)
-    except OSError:
-        return datetime.fromtimestamp(0, UTC)

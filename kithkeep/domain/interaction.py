@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID, uuid5
 
 #: Namespace of every id kithkeep derives with uuid5.
@@ -65,10 +64,7 @@ class Party(NamedTuple):
     response: str = Response.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """One interaction as a source saw it, before it is stored."""
-
+class _ObservationFields(NamedTuple):
     kind: Kind
     natural_key: str
     occurred_at: datetime
@@ -80,12 +76,22 @@ class Observation:
     signals: tuple[str, ...] = ()
     date_source: str = "header"
     origin: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
+
+class Observation(_ObservationFields):
+    """One interaction as a source saw it, before it is stored.
+
+    A tuple: pages of them cross a process boundary, and tuples pickle fastest.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Observation:
+        self = super().__new__(cls, *args, **kwargs)
         if self.occurred_at.tzinfo is None:
             msg = "occurred_at must be timezone-aware"
             raise ValueError(msg)
+        return self
 
     @property
     def interaction_id(self) -> UUID:
