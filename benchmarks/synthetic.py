@@ -47,11 +47,21 @@ def write_mbox(path: Path, n: int, people: int = 20_000, seed: int = 7) -> Path:
                     f"From: News <news@list{i % 40}.example>\nTo: {ME}\n"
                     f"List-Id: <list{i % 40}.example>\nPrecedence: bulk\n"
                 )
+            stamp = format_datetime(when)
+            # The transport headers every real message carries, and kithkeep skips.
+            transport = (
+                f"Return-Path: <bounce-{i}@mx.example>\n"
+                f"Received: from mx{i % 7}.example (mx{i % 7}.example [192.0.2.{i % 250}])\n"
+                f"\tby mail.example.com with ESMTPS id {i:x}; {stamp}\n"
+                f"Received: from client.example ([198.51.100.{i % 250}])\n"
+                f"\tby mx{i % 7}.example with ESMTPSA id {i * 7:x}; {stamp}\n"
+            )
             f.write(
                 (
-                    f"From sender@example.com {when:%a %b %d %H:%M:%S %Y}\n{head}"
-                    f"Subject: note {i}\nDate: {format_datetime(when)}\n"
-                    f"Message-ID: <m{i}@synthetic.example>\n\nHello {i}.\n\n"
+                    f"From sender@example.com {when:%a %b %d %H:%M:%S %Y}\n{transport}{head}"
+                    f"Subject: note {i}\nDate: {stamp}\nMessage-ID: <m{i}@synthetic.example>\n"
+                    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+                    f"X-Mailer: Synthetic 1.0\n\nHello {i}.\n\n"
                 ).encode()
             )
     return path

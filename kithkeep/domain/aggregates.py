@@ -98,20 +98,6 @@ class Interaction(Aggregate):
         )
         return event
 
-    @classmethod
-    def from_observation(cls, o: Observation) -> Interaction:
-        return cls(
-            natural_key=o.natural_key,
-            kind=o.kind.value,
-            occurred_at=o.occurred_at,
-            sender=[o.sender.address, o.sender.name] if o.sender else None,
-            parties=_parties_to_state(o.parties),
-            subject=o.subject,
-            thread_key=o.thread_key,
-            message_id=o.message_id,
-            signals=list(o.signals),
-        )
-
 
 _INTERACTION_TOPIC = f"{Interaction.__module__}:{Interaction.__qualname__}"
 

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from enum import StrEnum
+from hashlib import sha1
 from typing import Any, NamedTuple
 from uuid import UUID, uuid5
 
@@ -125,7 +125,7 @@ def mail_key(
                 " ".join(subject.split()).casefold(),
             ]
         )
-        return "mail:" + hashlib.sha1(material.encode("utf-8", "surrogatepass")).hexdigest()
+        return "mail:" + sha1(material.encode("utf-8", "surrogatepass")).hexdigest()
     if message_id:
         return "msgid:" + message_id
     return ""

@@ -50,3 +50,46 @@ def best_name(counts: Counter[str]) -> str:
         if name and (n > best_n or (n == best_n and name < best)):
             best, best_n = name, n
     return best
+
+
+def _later(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+@dataclass
+class Totals:
+    """Running contact totals for an address or a person (times in epoch seconds).
+
+    `how` is 'out' (outbound mail), 'in' (inbound mail) or 'meet' (a meeting).
+    """
+
+    first: int | None = None
+    last: int | None = None
+    last_out: int | None = None
+    last_in: int | None = None
+    last_meeting: int | None = None
+    n: int = 0
+    learned: int | None = None
+
+    def add(self, at: int, how: str) -> None:
+        self.first = _earlier(self.first, at)
+        self.last = _later(self.last, at)
+        if how == "out":
+            self.last_out = _later(self.last_out, at)
+        elif how == "in":
+            self.last_in = _later(self.last_in, at)
+        else:
+            self.last_meeting = _later(self.last_meeting, at)
+        self.n += 1
+
+    def merge(self, o: Totals) -> None:
+        self.first = _earlier(self.first, o.first)
+        self.last = _later(self.last, o.last)
+        self.last_out = _later(self.last_out, o.last_out)
+        self.last_in = _later(self.last_in, o.last_in)
+        self.last_meeting = _later(self.last_meeting, o.last_meeting)
+        self.n += o.n

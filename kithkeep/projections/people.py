@@ -17,6 +17,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 
 from kithkeep.domain.aggregates import AddressBook, Interaction, observation_from_state
 from kithkeep.domain.interaction import Kind
+from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import OUTBOUND, Policy, counterparts, judge, learned_by_address
 from kithkeep.projections.schema import TABLES, VIEW_TABLES, VIEWS_VERSION
 
@@ -36,38 +37,13 @@ _UPSERT_STATS = (
 )
 
 
-def _later(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-@dataclass
-class _Stat:
-    first: int | None = None
-    last: int | None = None
-    last_out: int | None = None
-    last_in: int | None = None
-    last_meeting: int | None = None
-    n: int = 0
-
-    def add(self, at: int, how: str) -> None:
-        self.first = at if self.first is None else min(self.first, at)
-        self.last = _later(self.last, at)
-        if how == "out":
-            self.last_out = _later(self.last_out, at)
-        elif how == "in":
-            self.last_in = _later(self.last_in, at)
-        else:
-            self.last_meeting = _later(self.last_meeting, at)
-        self.n += 1
-
-
 @dataclass
 class _PageRows:
     interactions: list[tuple[Any, ...]] = field(default_factory=list)
     participants: list[tuple[Any, ...]] = field(default_factory=list)
     future: list[tuple[Any, ...]] = field(default_factory=list)
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
-    stats: dict[str, _Stat] = field(default_factory=dict)
+    stats: dict[str, Totals] = field(default_factory=dict)
 
 
 class PeopleView(SQLiteTrackingRecorder):
@@ -176,12 +152,12 @@ class PeopleView(SQLiteTrackingRecorder):
             if not is_contact:
                 continue
             if at <= now:
-                rows.stats.setdefault(address, _Stat()).add(at, how)
+                rows.stats.setdefault(address, Totals()).add(at, how)
             else:
                 rows.future.append((address, at, iid, how))
 
     @staticmethod
-    def _upsert_stats(c: SQLiteCursor, stats: dict[str, _Stat]) -> None:
+    def _upsert_stats(c: SQLiteCursor, stats: dict[str, Totals]) -> None:
         c.executemany(
             _UPSERT_STATS,
             [
@@ -194,9 +170,9 @@ class PeopleView(SQLiteTrackingRecorder):
         """Fold contacts whose time has come into the statistics; relearn cadences."""
         with self.datastore.transaction(commit=True) as c:
             c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
-            matured: dict[str, _Stat] = {}
+            matured: dict[str, Totals] = {}
             for address, at, how in c.fetchall():
-                matured.setdefault(address, _Stat()).add(at, how)
+                matured.setdefault(address, Totals()).add(at, how)
             if matured:
                 self._upsert_stats(c, matured)
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))

@@ -15,7 +15,7 @@ from pathlib import Path
 from time import gmtime, strftime
 from typing import Any, NamedTuple, TypeVar
 
-from kithkeep.domain.people import Directory, best_name
+from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
 from kithkeep.projections.schema import ISO
 
@@ -101,45 +101,6 @@ def connect(path: Path) -> sqlite3.Connection:
     return c
 
 
-def _later(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def _earlier(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-@dataclass
-class _Row:
-    first: int | None = None
-    last: int | None = None
-    last_out: int | None = None
-    last_in: int | None = None
-    last_meeting: int | None = None
-    n: int = 0
-    learned: int | None = None
-
-    def merge(self, o: _Row) -> None:
-        self.first = _earlier(self.first, o.first)
-        self.last = _later(self.last, o.last)
-        self.last_out = _later(self.last_out, o.last_out)
-        self.last_in = _later(self.last_in, o.last_in)
-        self.last_meeting = _later(self.last_meeting, o.last_meeting)
-        self.n += o.n
-
-    def add(self, at: int, how: str) -> None:
-        self.merge(
-            _Row(
-                at,
-                at,
-                at if how == "out" else None,
-                at if how == "in" else None,
-                at if how == "meet" else None,
-                1,
-            )
-        )
-
-
 def directory(c: sqlite3.Connection) -> Directory:
     d = Directory()
     for kind, a, b, value in c.execute("SELECT kind, a, b, value FROM directives"):
@@ -152,13 +113,13 @@ def directory(c: sqlite3.Connection) -> Directory:
     return d
 
 
-def _rows_now(c: sqlite3.Connection, now: int, d: Directory) -> tuple[dict[str, _Row], set[str]]:
+def _rows_now(c: sqlite3.Connection, now: int, d: Directory) -> tuple[dict[str, Totals], set[str]]:
     """Running totals of linked addresses and of those with contacts come due since the
     projector last ran (everyone else is answered by `_simple_now`)."""
     matured = c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,)).fetchall()
     stale = {a for a, _, _ in matured}
     wanted = sorted(stale | {a for pair in d.links for a in pair})
-    rows: dict[str, _Row] = {}
+    rows: dict[str, Totals] = {}
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
         for a, first, last, lo, li, lm, n, learned in c.execute(
@@ -166,14 +127,14 @@ def _rows_now(c: sqlite3.Connection, now: int, d: Directory) -> tuple[dict[str, 
             f"FROM stats WHERE n > 0 AND address IN ({','.join('?' * len(chunk))})",
             chunk,
         ):
-            rows[a] = _Row(first, last, lo, li, lm, n, learned)
+            rows[a] = Totals(first, last, lo, li, lm, n, learned)
     for a, at, how in matured:
-        rows.setdefault(a, _Row()).add(at, how)
+        rows.setdefault(a, Totals()).add(at, how)
     return rows, stale
 
 
-def _rows_as_of(c: sqlite3.Connection, as_of: int) -> dict[str, _Row]:
-    rows: dict[str, _Row] = {}
+def _rows_as_of(c: sqlite3.Connection, as_of: int) -> dict[str, Totals]:
+    rows: dict[str, Totals] = {}
     for a, first, last, lo, li, lm, n in c.execute(
         "SELECT address, min(at), max(at), "
         "max(CASE WHEN how = 'out' THEN at END), max(CASE WHEN how = 'in' THEN at END), "
@@ -181,7 +142,7 @@ def _rows_as_of(c: sqlite3.Connection, as_of: int) -> dict[str, _Row]:
         "FROM participants WHERE contact = 1 AND at <= ? GROUP BY address",
         (as_of,),
     ):
-        rows[a] = _Row(first, last, lo, li, lm, n)
+        rows[a] = Totals(first, last, lo, li, lm, n)
     return rows
 
 
@@ -333,7 +294,7 @@ def _people(
         rows, stale = _rows_as_of(c, as_of), set()
     if d.ignored:
         rows = {a: r for a, r in rows.items() if not d.is_ignored(a)}
-    chosen: list[tuple[str, list[str], _Row, int, str, int | None, int | None]] = []
+    chosen: list[tuple[str, list[str], Totals, int, str, int | None, int | None]] = []
     out: list[Person | Answer] = []
     if as_of is None:
         # Most people have one address and current running totals: SQLite answers for
@@ -355,7 +316,7 @@ def _people(
         times = sorted((key_of[a], t) for a, t in _contact_times(c, relearn, at))
         learned_for = dict(learned_by_address(times))
     for key, members in groups.items():
-        total = _Row()
+        total = Totals()
         for a in members:
             total.merge(rows[a])
         learned = learned_for[key] if key in learned_for else rows[members[0]].learned

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -196,6 +195,8 @@ class Demo:
 
 def demo(home: Path | None, progress: Progress | None = None) -> Demo:
     """A sample network in a fresh home, imported through the ordinary import path."""
+    import tempfile
+
     from kithkeep.services.demo_data import write_sample_network
     from kithkeep.services.settings import load, write_config
 

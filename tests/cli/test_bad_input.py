@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import Run, shared_data
 
-GOOD = b"From: a@x.com\nTo: me@example.com\nSubject: hi\nDate: Tue, 1 May 2001 10:00:00 -0500\n\nbody\n"
+GOOD = (
+    b"From: a@x.com\nTo: me@example.com\nSubject: hi\n"
+    b"Date: Tue, 1 May 2001 10:00:00 -0500\n\nbody\n"
+)
 
 
 def test_real_world_ics_files_import_or_are_reported(cli: Run) -> None:

@@ -15,7 +15,9 @@ def test_demo_builds_a_network_and_shows_who_is_due(tmp_path: Path) -> None:
     assert "Try next:" in result.out and f"KITHKEEP_HOME={home}" in result.out
     due = run_cli(home, "due", "--json").json()
     assert 5 <= len(due) <= 30
-    assert [p["overdue_days"] for p in due] == sorted((p["overdue_days"] for p in due), reverse=True)
+    assert [p["overdue_days"] for p in due] == sorted(
+        (p["overdue_days"] for p in due), reverse=True
+    )
     people = run_cli(home, "people", "--json").json()
     assert 45 <= len(people) <= 60
     assert {p["cadence_source"] for p in people} >= {"learned"}

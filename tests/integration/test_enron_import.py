@@ -28,8 +28,8 @@ pytestmark = pytest.mark.slow
 def _addrs(msg: object, name: str) -> list[str]:
     values = msg.get_all(name) or []  # type: ignore[attr-defined]
     found = []
-    for _, a in getaddresses([str(v) for v in values]):
-        a = a.strip().lower()
+    for _, raw in getaddresses([str(v) for v in values]):
+        a = raw.strip().lower()
         if "@" in a and " " not in a:
             found.append(a)
     return found

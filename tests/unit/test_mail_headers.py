@@ -82,7 +82,10 @@ def test_bad_dates_fall_back_to_received_then_file_time() -> None:
 
 
 def test_copies_with_different_message_ids_share_one_identity() -> None:
-    head = b"From: a@x.com\nTo: B@y.com, c@z.com\nSubject: Lunch\nDate: Tue, 1 May 2001 10:00:00 -0500\n"
+    head = (
+        b"From: a@x.com\nTo: B@y.com, c@z.com\nSubject: Lunch\n"
+        b"Date: Tue, 1 May 2001 10:00:00 -0500\n"
+    )
     one = observed(head + b"Message-ID: <1@x>\n\n")
     two = observed(
         head.replace(b"B@y.com, c@z.com", b"c@z.com, b@y.com") + b"Message-ID: <2@x>\n\n"
@@ -93,8 +96,9 @@ def test_copies_with_different_message_ids_share_one_identity() -> None:
 
 def test_noise_signals_are_recorded() -> None:
     o = observed(
-        b"From: news@list.org\nTo: me@x.com\nList-Id: <news.list.org>\nList-Unsubscribe: <mailto:u@l>\n"
-        b"Precedence: bulk\nAuto-Submitted: auto-generated\nDate: Tue, 1 May 2001 10:00:00 -0500\n\n"
+        b"From: news@list.org\nTo: me@x.com\nList-Id: <news.list.org>\n"
+        b"List-Unsubscribe: <mailto:u@l>\nPrecedence: bulk\nAuto-Submitted: auto-generated\n"
+        b"Date: Tue, 1 May 2001 10:00:00 -0500\n\n"
     )
     assert set(o.signals) >= {"list-id", "list-unsubscribe", "precedence:bulk"}
     assert "auto-submitted:auto-generated" in o.signals

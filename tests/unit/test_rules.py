@@ -62,8 +62,9 @@ def test_noise_is_recorded_with_its_reasons_and_is_no_contact() -> None:
         assert reason in j.noise and j.contacts == ()
     assert judge(mail("a@x.com", signals=("auto-submitted:no",)), ME).noise == ()
     assert judge(mail("a@x.com", signals=("precedence:first-class",)), ME).noise == ()
-    for sender in ("no-reply@x.com", "noreply@x.com", "notifications@x.com", "MAILER-DAEMON@x.com".lower(),
-                   "postmaster@x.com", "do-not-reply@x.com"):  # fmt: skip
+    automated = ("no-reply@x.com", "noreply@x.com", "notifications@x.com",
+                 "mailer-daemon@x.com", "postmaster@x.com", "do-not-reply@x.com")  # fmt: skip
+    for sender in automated:
         assert "automated-sender" in judge(mail(sender, "me@example.com"), ME).noise
     crowd = [f"p{i}@x.com" for i in range(16)]
     assert "audience" in judge(mail("me@example.com", *crowd), ME).noise
@@ -133,4 +134,4 @@ def test_naive_datetimes_are_refused() -> None:
     import pytest
 
     with pytest.raises(ValueError, match="timezone-aware"):
-        Observation(Kind.EMAIL, "k", datetime(2024, 1, 1), None, ())  # noqa: DTZ001
+        Observation(Kind.EMAIL, "k", datetime(2024, 1, 1), None, ())

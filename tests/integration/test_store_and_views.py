@@ -1,0 +1,107 @@
+"""The store's page transaction and the view's time-dependent answers, below the CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
+from kithkeep.projections import queries
+from kithkeep.services.app import open_kit
+from kithkeep.services.settings import Paths, load, write_config
+
+ME = "me@example.com"
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def mail(i: int, sender: str = "a@x.com") -> Observation:
+    return Observation(
+        Kind.EMAIL, f"k{i}", T0 + timedelta(days=i), Party(sender), (Party(ME),), f"s{i}"
+    )
+
+
+def make_settings(home: Path):  # type: ignore[no-untyped-def]
+    write_config(Paths(home), [ME], force=True)
+    return load(home)
+
+
+def stored(home: Path) -> int:
+    c = sqlite3.connect(home / "events.sqlite")
+    try:
+        return int(c.execute("SELECT count(*) FROM stored_events").fetchone()[0])
+    finally:
+        c.close()
+
+
+def test_duplicates_inside_a_page_and_already_stored_do_not_lose_the_rest(tmp_path: Path) -> None:
+    with open_kit(make_settings(tmp_path)) as kit:
+        first = kit.store.save_page("src", [mail(1), mail(2), mail(1)], "c1")
+        assert (first.added, first.duplicates) == (2, 1)
+        second = kit.store.save_page("src", [mail(2), mail(3), mail(3), mail(4)], "c2")
+        assert (second.added, second.duplicates) == (2, 2)
+        assert kit.store.cursor("src") == "c2"
+        again = kit.store.save_page("src", [mail(1), mail(4)], "c3")
+        assert again.added == 0
+    assert stored(tmp_path) == 4 + 2  # four interactions, one position started and advanced
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=12), max_size=8))
+def test_any_sequence_of_pages_stores_each_interaction_once(
+    tmp_path_factory: object, pages: list[list[int]]
+) -> None:
+    import tempfile
+
+    home = Path(tempfile.mkdtemp())
+    with open_kit(make_settings(home)) as kit:
+        for n, page in enumerate(pages):
+            kit.store.save_page("src", [mail(i) for i in page], f"c{n}")
+        kit.project(T0 + timedelta(days=100))
+        c = sqlite3.connect(home / "views.sqlite")
+        count = c.execute("SELECT count(*) FROM interactions").fetchone()[0]
+        c.close()
+    assert count == len({i for page in pages for i in page})
+
+
+def test_a_meeting_counts_once_it_has_started(tmp_path: Path) -> None:
+    meeting_at = T0 + timedelta(days=30)
+    meeting = Observation(
+        Kind.MEETING, "ical:m1", meeting_at, Party("org@x.com"),
+        (Party(ME, role=Role.ATTENDEE, response=Response.ACCEPTED),
+         Party("guest@x.com", role=Role.ATTENDEE, response=Response.ACCEPTED),
+         Party("nope@x.com", role=Role.ATTENDEE, response=Response.DECLINED)),
+        "Planning",
+    )  # fmt: skip
+    settings_ = make_settings(tmp_path)
+    with open_kit(settings_) as kit:
+        kit.store.save_page("cal", [meeting, mail(1, "org@x.com")], None)
+        kit.project(T0 + timedelta(days=10))  # projected before the meeting
+    c = queries.connect(tmp_path / "views.sqlite")
+    before = {
+        p.key: p
+        for p in queries.people(
+            c, now=int((T0 + timedelta(days=10)).timestamp()), default_cadence=180
+        )
+    }
+    assert before["org@x.com"].last_meeting is None
+    assert "guest@x.com" not in before
+    later = int((meeting_at + timedelta(hours=1)).timestamp())
+    after = {p.key: p for p in queries.people(c, now=later, default_cadence=180)}
+    assert after["guest@x.com"].last_meeting == meeting_at.isoformat()
+    assert after["org@x.com"].interactions == 2
+    assert "nope@x.com" not in after
+    as_json = {a.key: a for a in queries.answers(c, now=later, default_cadence=180)}
+    assert set(as_json) == set(after)
+    c.close()
+    with open_kit(settings_) as kit:
+        kit.project(meeting_at + timedelta(hours=1))  # the projector folds it in for good
+    c = queries.connect(tmp_path / "views.sqlite")
+    settled = {p.key: p for p in queries.people(c, now=later, default_cadence=180)}
+    assert settled == after
+    c.close()
