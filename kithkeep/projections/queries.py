@@ -380,13 +380,13 @@ class Entry:
     noise: str
 
 
-def find_person(found: list[Person], query: str) -> Person | None:
+def find_person(found: list[Person], query: str) -> list[Person]:
+    """The person with this address; else everyone whose name contains the text."""
     q = query.strip().lower()
     for p in found:
         if q in p.addresses:
-            return p
-    matches = [p for p in found if p.name and q in p.name.lower()]
-    return matches[0] if len(matches) == 1 else None
+            return [p]
+    return [p for p in found if p.name and q in p.name.lower()]
 
 
 def timeline(

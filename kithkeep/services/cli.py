@@ -260,9 +260,13 @@ def person(
     now = int(datetime.now(UTC).timestamp())
     at = moment or now
     found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
-    p = queries.find_person(found, who)
-    if p is None:
+    matches = queries.find_person(found, who)
+    if not matches:
         raise KithkeepError(f"no one matches {who!r} (try an address, or `kithkeep people`)")
+    if len(matches) > 1:
+        some = ", ".join(f"{m.name} <{m.key}>" for m in matches[:5])
+        raise KithkeepError(f"{len(matches)} people match {who!r}: {some}; give an address")
+    p = matches[0]
     entries = queries.timeline(conn, p.addresses, at, limit)
     months = queries.monthly_contacts(conn, p.addresses, at)
     if json_:

@@ -33,3 +33,38 @@ def test_demo_without_home_uses_a_fresh_temporary_folder(tmp_path: Path) -> None
     demo_home = Path(line.split("=", 1)[1])
     assert demo_home.exists() and demo_home != tmp_path / "unused"
     assert (demo_home / "events.sqlite").exists()
+
+
+def test_person_by_name_shows_a_sparkline_and_refuses_ambiguity(tmp_path: Path) -> None:
+    home = tmp_path / "demo"
+    run_cli(home, "--home", str(home), "demo")
+    people = run_cli(home, "people", "--json").json()
+    busiest = max(people, key=lambda p: p["interactions"])
+    first_name = busiest["name"].split()[0]
+    detail = run_cli(home, "person", busiest["addresses"][0], "--json").json()
+    months = detail["contacts_per_month"]
+    assert len(months) == 24 and sum(months) > 0
+    assert sum(1 for e in detail["timeline"] if e["contact"]) > 0
+    by_name = run_cli(home, "person", first_name, check=False)
+    if by_name.code == 0:
+        assert busiest["addresses"][0] in by_name.out and "24 months:" in by_name.out
+    else:
+        assert "give an address" in by_name.err
+    vague = run_cli(home, "person", "e", check=False)
+    assert vague.code == 1 and "people match" in vague.err
+
+
+def test_no_message_body_is_ever_stored(tmp_path: Path) -> None:
+    home, mail = tmp_path / "home", tmp_path / "mail"
+    mail.mkdir()
+    marker = "kithkeep-secret-body-marker-7f3a"
+    (mail / "1.eml").write_text(
+        "From: a@x.com\nTo: me@example.com\nSubject: hello\n"
+        f"Date: Tue, 1 May 2001 10:00:00 -0500\n\n{marker}\nmore {marker}\n"
+    )
+    run_cli(home, "init", "--me", "me@example.com")
+    run_cli(home, "import", str(mail))
+    assert run_cli(home, "status", "--json").json()["interactions"] == 1
+    for f in home.iterdir():
+        if f.is_file():
+            assert marker.encode() not in f.read_bytes(), f
