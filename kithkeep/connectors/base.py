@@ -32,6 +32,8 @@ class Page:
     #: Work units done so far and in all, for a progress bar (0 when unknown).
     done: int = 0
     total: int = 0
+    #: Copies of interactions this source already gave in this run (left out).
+    duplicates: int = 0
 
 
 class Source(Protocol):

@@ -80,6 +80,7 @@ class _Batch:
     problems: list[Problem] = field(default_factory=list)
     fallbacks: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
+    duplicates: int = 0
 
     def add(self, item: Observation | Problem | Skip) -> None:
         if isinstance(item, Observation):
@@ -88,15 +89,24 @@ class _Batch:
                 self.fallbacks[item.date_source] += 1
         elif isinstance(item, Problem):
             self.problems.append(item)
+        elif item.reason == "duplicate":
+            self.duplicates += 1
         else:
             self.skipped += 1
 
     def size(self) -> int:
-        return len(self.facts) + len(self.problems) + self.skipped
+        return len(self.facts) + len(self.problems) + self.skipped + self.duplicates
 
     def page(self, cursor: str | None, done: int, total: int) -> Page:
         return Page(
-            self.facts, cursor, self.problems, dict(self.fallbacks), self.skipped, done, total
+            self.facts,
+            cursor,
+            self.problems,
+            dict(self.fallbacks),
+            self.skipped,
+            done,
+            total,
+            self.duplicates,
         )
 
 
@@ -123,6 +133,7 @@ class FileSource:
         total = sum(f.size for f in files)
         done = 0
         batch = _Batch()
+        seen: set[int] = set()  # identities given in this run: copies are dropped early
         for f in files:
             if start is not None and (
                 f.rel < start.path or (f.rel == start.path and start.offset == DONE)
@@ -131,7 +142,7 @@ class FileSource:
                 continue
             offset = start.offset if start is not None and f.rel == start.path else 0
             start = None
-            for item, next_offset in self._read(f, offset):
+            for item, next_offset in self._read(f, offset, seen):
                 batch.add(item)
                 if batch.size() >= self.page_size:
                     progress = done + min(max(next_offset, 0), f.size)
@@ -184,7 +195,9 @@ class FileSource:
         found.sort(key=lambda f: f.rel)
         return found
 
-    def _read(self, f: _File, offset: int) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+    def _read(
+        self, f: _File, offset: int, seen: set[int]
+    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
         where = f.path
         lower = where.lower()
         file_time = datetime.fromtimestamp(f.mtime, UTC)
@@ -194,14 +207,14 @@ class FileSource:
                     yield from self._calendar(fh.read(), where, offset)
                 return
             if lower.endswith(".zip"):
-                yield from self._takeout(Path(where), offset)
+                yield from self._takeout(Path(where), offset, seen)
                 return
             with open(where, "rb") as fh:
                 # Headers are at the top: a whole small file, or its first megabyte.
                 data = fh.read() if f.size <= _HEAD_BYTES else fh.read(_HEAD_BYTES)
                 if data[:5] == b"From " or lower.endswith(".mbox"):
                     fh.seek(offset)
-                    yield from self._mbox(fh, where, offset, file_time)
+                    yield from self._mbox(fh, where, offset, file_time, seen)
                     return
         except OSError as e:
             yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE
@@ -214,7 +227,9 @@ class FileSource:
             yield Skip(skip), DONE
             return
         yield (
-            parse_message(data, origin=where, file_time=file_time, now=self.now, signals=signals),
+            parse_message(
+                data, origin=where, file_time=file_time, now=self.now, signals=signals, seen=seen
+            ),
             DONE,
         )
 
@@ -230,16 +245,20 @@ class FileSource:
             yield item, index
 
     def _mbox(
-        self, f: BinaryIO, where: str, offset: int, file_time: datetime
+        self, f: BinaryIO, where: str, offset: int, file_time: datetime, seen: set[int]
     ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
         for start, end, separator, header in _mbox_messages(f, offset):
             when = _from_line_time(separator) or file_time
             yield (
-                parse_message(header, origin=f"{where}@{start}", file_time=when, now=self.now),
+                parse_message(
+                    header, origin=f"{where}@{start}", file_time=when, now=self.now, seen=seen
+                ),
                 end,
             )
 
-    def _takeout(self, path: Path, skip: int) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+    def _takeout(
+        self, path: Path, skip: int, seen: set[int]
+    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
         """A Google Takeout archive: its mbox(es) and calendars, streamed member by member."""
         try:
             z = zipfile.ZipFile(path)
@@ -261,7 +280,7 @@ class FileSource:
                             )
                         else:
                             file_time = datetime(*info.date_time, tzinfo=UTC)
-                            items = self._mbox(member, where, 0, file_time)  # type: ignore[arg-type]
+                            items = self._mbox(member, where, 0, file_time, seen)  # type: ignore[arg-type]
                         for item, _ in items:
                             index += 1
                             if index > skip:

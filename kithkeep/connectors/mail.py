@@ -16,6 +16,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
+from kithkeep.domain.introductions import BODY_CUE_CHARS, introduction_cues
 from kithkeep.domain.rules import is_plausible_date, normalize_address
 
 _WANTED = frozenset(
@@ -38,6 +39,8 @@ _WANTED = frozenset(
         b"x-mozilla-draft-info",
         b"x-autoreply",
         b"x-autorespond",
+        b"content-type",
+        b"content-transfer-encoding",
     }
 )
 _UNFOLD = re.compile(rb"\r?\n[ \t]+")
@@ -49,6 +52,7 @@ _PLAIN_ADDRESS = re.compile(r"^[^\s@,]+@[^\s@,]+$")
 _SIMPLE_LIST = re.compile(r'^[^"()<>:;\\]*$')
 _NAMED_LIST = re.compile(r'^[^"():;\\]*$')
 _MSGID = re.compile(r"<([^<>\s]+)>")
+_IDENTIFYING = (b"date", b"from", b"to", b"cc", b"subject")
 _CAL_REPLY = re.compile(r"^(accepted|declined|tentative(ly accepted)?)\s*:", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
@@ -148,6 +152,69 @@ def _message_id(value: str) -> str:
     return v.strip().lower() if len(v) < 998 else ""
 
 
+_CHARSET = re.compile(r'charset\s*=\s*"?([\w.:-]+)', re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,500}>")
+_BODY_BYTES = BODY_CUE_CHARS * 4
+
+
+def body_text(rest: bytes, content_type: str, encoding: str) -> str:
+    """The start of a message's text, decoded well enough to find a few phrases in."""
+    raw = rest.lstrip(b"\r\n")[:_BODY_BYTES]
+    kind = content_type.lower()
+    if kind.startswith("multipart/"):
+        return _first_text_part(raw, content_type)
+    if kind and not kind.startswith("text/"):
+        return ""
+    return _decode(raw, content_type, encoding, html="html" in kind)
+
+
+def _first_text_part(raw: bytes, content_type: str) -> str:
+    from email import message_from_bytes, policy
+
+    head = f"Content-Type: {content_type}\n\n".encode("ascii", "replace")
+    message = message_from_bytes(head + raw, policy=policy.compat32)
+    html = ""
+    for part in message.walk():
+        ctype = part.get_content_type()
+        if ctype not in ("text/plain", "text/html"):
+            continue
+        payload = part.get_payload(decode=False)
+        if not isinstance(payload, str):
+            continue
+        text = _decode(
+            payload.encode("ascii", "surrogateescape"),
+            str(part.get("content-type", "")),
+            str(part.get("content-transfer-encoding", "")),
+            html=ctype == "text/html",
+        )
+        if ctype == "text/plain":
+            return text
+        html = html or text
+    return html
+
+
+def _decode(raw: bytes, content_type: str, encoding: str, *, html: bool) -> str:
+    import binascii
+    import quopri
+
+    cte = encoding.strip().lower()
+    try:
+        if cte == "quoted-printable":
+            raw = quopri.decodestring(raw)
+        elif cte == "base64":
+            compact = b"".join(raw.split())
+            raw = binascii.a2b_base64(compact[: len(compact) // 4 * 4])
+    except (ValueError, binascii.Error):
+        return ""
+    m = _CHARSET.search(content_type)
+    charset = m.group(1) if m else "utf-8"
+    try:
+        text = raw.decode(charset, errors="replace")
+    except LookupError:
+        text = raw.decode("utf-8", errors="replace")
+    return _TAG.sub(" ", text) if html else text
+
+
 def parse_message(
     data: bytes,
     *,
@@ -155,10 +222,15 @@ def parse_message(
     file_time: datetime,
     now: datetime,
     signals: tuple[str, ...] = (),
+    seen: set[int] | None = None,
 ) -> Observation | Problem | Skip:
-    """Reduce one raw message to metadata. Never raises for bad input."""
+    """Reduce one raw message to metadata. Never raises for bad input.
+
+    `seen` holds the identities given so far by the caller: a copy of one of them is
+    answered with `Skip("duplicate")` at the cost of its headers alone.
+    """
     try:
-        return _parse(data, origin=origin, file_time=file_time, now=now, signals=signals)
+        return _parse(data, origin=origin, file_time=file_time, now=now, signals=signals, seen=seen)
     except RecursionError:
         return Problem("headers too deeply nested", origin)
     except Exception as e:  # bad input must be counted, never fatal
@@ -172,6 +244,7 @@ def _parse(
     file_time: datetime,
     now: datetime,
     signals: tuple[str, ...],
+    seen: set[int] | None,
 ) -> Observation | Problem | Skip:
     block = header_block(data)
     h = split_headers(block)
@@ -188,6 +261,18 @@ def _parse(
         for skip in SKIP_LABELS:
             if skip in label_set:
                 return Skip(skip)
+    header_date = parse_date(one(b"date")) if b"date" in h else None
+    if header_date is not None and not is_plausible_date(header_date, now):
+        header_date = None
+    if seen is not None:
+        # Byte-identical identifying headers mean the same identity (`mail_key`), so a
+        # copy is known before anything is decoded. Without a usable Date, the
+        # Message-ID is part of the identity.
+        named = _IDENTIFYING if header_date is not None else (*_IDENTIFYING, b"message-id")
+        copy = hash(tuple(tuple(h.get(n, ())) for n in named))
+        if copy in seen:
+            return Skip("duplicate")
+        seen.add(copy)
 
     senders = addresses(one(b"from"))
     sender = Party(senders[0][1], senders[0][0]) if senders else None
@@ -201,11 +286,9 @@ def _parse(
     subject = _SPACE.sub(" ", decode_words(one(b"subject"))).strip()
     message_id = _message_id(one(b"message-id"))
 
-    header_date = parse_date(one(b"date")) if b"date" in h else None
     occurred_at = header_date
     date_source = "header"
-    if occurred_at is None or not is_plausible_date(occurred_at, now):
-        header_date = None
+    if occurred_at is None:
         occurred_at, date_source = _fallback_date(h, file_time, now)
 
     sig = list(signals)
@@ -237,6 +320,19 @@ def _parse(
     )
     if not key:
         key = "raw:" + hashlib.sha1(block).hexdigest()
+    if seen is not None:
+        # Another copy of a message this reader already gave: say so, and skip the rest.
+        digest = hash(key)
+        if digest in seen:
+            return Skip("duplicate")
+        seen.add(digest)
+    if parties:
+        # The first lines of the body are read for introduction cues, then forgotten:
+        # only the names of the cues that fired are kept.
+        body = body_text(
+            data[len(block) :], one(b"content-type"), one(b"content-transfer-encoding")
+        )
+        sig.extend("cue:" + c for c in introduction_cues(subject, body))
     return Observation(
         kind=Kind.EMAIL,
         natural_key=key,

@@ -434,10 +434,10 @@ def main() -> None:
         _err("interrupted; what was saved stays saved")
         sys.exit(130)
     except Exception as e:
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
+        # Usage errors (unknown command, bad option) are click's, vendored by typer.
+        show = getattr(e, "show", None)
+        if callable(show) and isinstance(getattr(e, "exit_code", None), int):
+            show()
+            sys.exit(e.exit_code)  # type: ignore[attr-defined]
         raise
     sys.exit(code if isinstance(code, int) else 0)

@@ -45,7 +45,7 @@ class Report:
 
     def take(self, page: Page, added: int, duplicates: int) -> None:
         self.added += added
-        self.duplicates += duplicates
+        self.duplicates += duplicates + page.duplicates
         self.skipped += page.skipped
         self.fallbacks.update(page.fallbacks)
         for p in page.problems:

@@ -29,9 +29,9 @@ def keys(pages: list[Page]) -> list[str]:
     return [f.natural_key for p in pages for f in p.facts]
 
 
-def write_mbox(path: Path, n: int) -> None:
+def write_mbox(path: Path, n: int, first: int = 0) -> None:
     box = mailbox.mbox(path)
-    for i in range(n):
+    for i in range(first, first + n):
         box.add(message(i))
     box.flush()
     box.close()
@@ -52,7 +52,7 @@ def test_maildir_mbox_eml_ics_and_takeout_are_detected(tmp_path: Path) -> None:
     (md / ".Sent" / "cur" / "7:2,S").write_bytes(message(7, "me@example.com", "b@y.com"))
     (md / "dovecot.index").write_bytes(b"\x00binary")
     (tmp_path / "one.eml").write_bytes(message(8))
-    write_mbox(tmp_path / "box.mbox", 3)
+    write_mbox(tmp_path / "box.mbox", 3, first=100)
     cal = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20200101T100000Z\r\nSUMMARY:x\r\n"
     cal += b"ORGANIZER:mailto:o@x.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:me@example.com\r\n"
     cal += b"END:VEVENT\r\nEND:VCALENDAR\r\n"
@@ -65,9 +65,10 @@ def test_maildir_mbox_eml_ics_and_takeout_are_detected(tmp_path: Path) -> None:
     origins = sorted(Path(f.origin.split("@")[0].split("!")[0]).name for f in facts)
     assert origins == sorted(
         ["1:2,S", "2:2,D", "4", "7:2,S", "one.eml", "box.mbox", "box.mbox", "box.mbox",
-         "cal.ics", "takeout.zip", "takeout.zip", "takeout.zip", "takeout.zip"]
+         "cal.ics", "takeout.zip"]
     )  # fmt: skip
     assert sum(p.skipped for p in pages) == 2  # junk folder, trashed flag
+    assert sum(p.duplicates for p in pages) == 3  # the Takeout mbox repeats box.mbox
     drafts = [f for f in facts if "draft" in f.signals]
     assert [Path(f.origin).name for f in drafts] == ["2:2,D"]
     assert {f.kind.value for f in facts} == {"email", "meeting"}
@@ -96,7 +97,7 @@ def test_resuming_from_any_saved_cursor_reads_the_rest_exactly_once(
     root = Path(tempfile.mkdtemp())
     if layout == "mbox":
         write_mbox(root / "a.mbox", 20)
-        write_mbox(root / "b.mbox", 5)
+        write_mbox(root / "b.mbox", 5, first=15)  # copies: given once in a run
     elif layout == "maildir":
         for i in range(25):
             (root / f"d{i % 3}").mkdir(exist_ok=True)
@@ -115,7 +116,7 @@ def test_resuming_from_any_saved_cursor_reads_the_rest_exactly_once(
         (root / "a.mbox").unlink()
     source = FileSource(root, now=NOW, page_size=page_size)
     whole = keys(list(source.pages(None)))
-    assert len(whole) == 25
+    assert len(whole) == len(set(whole)) == (20 if layout == "mbox" else 25)
     first: list[Page] = []
     for page in source.pages(None):
         if len(first) == stop_after:
@@ -126,4 +127,8 @@ def test_resuming_from_any_saved_cursor_reads_the_rest_exactly_once(
         assert keys(first) == whole
         return
     rest = list(source.pages(cursor))
-    assert keys(first) + keys(rest) == whole
+    # A resumed run may give again a copy of something before the cursor (the store
+    # drops it); it never loses anything, and keeps the order.
+    resumed = keys(first) + keys(rest)
+    assert set(resumed) == set(whole)
+    assert list(dict.fromkeys(resumed)) == whole

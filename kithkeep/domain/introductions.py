@@ -1,0 +1,227 @@
+"""Introductions: the cues that mark one, and how its follow-up state is worked out.
+
+The cues are data: each is a name and a pattern, matched against the subject or the
+first lines of a message's body when it is imported. Only the names of the cues that
+matched are kept (as `cue:<name>` signals); the body itself is never stored.
+The follow-up state is a pure function of what happened after the introduction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+DEFAULT_FOLLOW_UP_AFTER_DAYS = 14
+OPT_IN_WINDOW_DAYS = 30
+#: How much of a body is read for cues: the first lines are where introductions say so.
+BODY_CUE_CHARS = 1500
+BODY_CUE_LINES = 12
+
+
+class Cue(NamedTuple):
+    name: str
+    pattern: str
+
+
+_NAME = r"[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?"
+
+#: Cues in a subject line that an introduction is being made.
+SUBJECT_CUES: tuple[Cue, ...] = (
+    Cue("subject-intro", r"\b(?:intro|introduction|introducing|introductions)\b"),
+    Cue(
+        "subject-meet",
+        # "Meet Ada", "Intro: meet Ada", and the address-first "Ada, meet Bo".
+        r"(?:^|[:\-–,]\s*)(?:please\s+)?meet\b|\byou should meet\b|\bmeet each other\b",
+    ),
+    Cue("subject-connecting", r"\bconnect(?:ing|ion)\b"),
+    Cue("subject-pair", rf"{_NAME}\s*(?:<>|<->|↔|/|\bx\b|\+)\s*{_NAME}"),
+)
+
+#: Cues in the first lines of a body.
+BODY_CUES: tuple[Cue, ...] = (
+    Cue(
+        "body-introduce",
+        r"\b(?:like|love|want|wanted|let me|allow me|happy|pleased|delighted|glad)"
+        r"\s+(?:to\s+)?introduce\b|\bintroduce you\b",
+    ),
+    Cue(
+        "body-introducing",
+        r"\b(?:introducing|introduction to|this is an intro|quick intro|intro(?:ducing)? you"
+        r"(?: two| both)?)\b",
+    ),
+    Cue(
+        "body-meet",
+        # Matched case-sensitively (the name after "meet" needs its capital), so the
+        # phrases are case-insensitive groups: they often open a sentence.
+        r"(?i:\b(?:want|wanted|like|love) (?:you two|you both|the two of you) to (?:meet|connect)\b"
+        r"|\byou (?:two|both|three) (?:should|need to|ought to|must|have to)"
+        r" (?:really |definitely |absolutely |totally )?"
+        r"(?:meet|talk|connect|chat|know each other|compare notes"
+        r"|grab (?:a )?(?:coffee|drink|lunch)|get (?:a )?coffee)\b"
+        r"|\bplease meet\b)"
+        r"|\b(?i:meet) [A-Z][a-zà-ÿ]+\b",
+    ),
+    Cue(
+        "body-connecting",
+        r"\b(?:connecting you|connect you (?:two|both|with)|putting you (?:two )?in touch"
+        r"|put you in touch)\b",
+    ),
+    Cue("body-bcc", r"\bmov(?:e|ing) (?:you|me|myself) to bcc\b"),
+)
+
+#: Cues that self is asking one person first whether they want an introduction.
+OPT_IN_CUES: tuple[Cue, ...] = (
+    Cue("optin-intro-to", r"\b(?:intro|introduction) to\b"),
+    Cue(
+        "optin-would-you",
+        r"\bwould you (?:like|be (?:open|up|interested)) (?:to meet|to an intro"
+        r"|to be introduced|to connect|in an intro)"
+        r"|\bany interest in (?:meeting|an? intro|being introduced|connecting)\b",
+    ),
+    Cue(
+        "optin-mind-if",
+        r"\b(?:mind if|ok if|okay if) i (?:introduce|intro|connect|put you in touch)\b"
+        r"|\b(?:can|could|may|shall) i (?:introduce|intro|connect) you\b"
+        r"|\b(?:can|could|may|shall) i put you in touch\b",
+    ),
+    Cue("optin-open-to", r"\b(?:open|up) (?:to|for) an? (?:intro|introduction)\b"),
+)
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|sv|vs)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def _compiled(cues: Sequence[Cue], flags: int) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((c.name, re.compile(c.pattern, flags)) for c in cues)
+
+
+_SUBJECT = _compiled(SUBJECT_CUES, re.IGNORECASE)
+_SUBJECT_PAIR = re.compile(SUBJECT_CUES[-1].pattern)  # names are capitalised: case matters
+_BODY = _compiled(BODY_CUES, 0)
+_BODY_CI = _compiled(BODY_CUES, re.IGNORECASE)
+_OPT_IN = _compiled(OPT_IN_CUES, re.IGNORECASE)
+
+
+def is_reply_or_forward(subject: str) -> bool:
+    return bool(_REPLY_PREFIX.match(subject))
+
+
+def body_head(text: str) -> str:
+    """The first lines of a body, without quoted text: where a writer says what this is."""
+    lines: list[str] = []
+    for line in text[: BODY_CUE_CHARS * 2].splitlines():
+        stripped = line.strip()
+        quoted = stripped.startswith(">")
+        if quoted or stripped.lower().startswith(("-----original", "on ", "from:")):
+            if lines:
+                break
+            continue
+        if stripped:
+            lines.append(stripped)
+        if len(lines) >= BODY_CUE_LINES:
+            break
+    return " ".join(lines)[:BODY_CUE_CHARS]
+
+
+#: Every cue needs one of these words: most mail has none, and skips the patterns.
+_STEMS = ("intro", "connect", "touch", "bcc")
+_MEET = re.compile(r"meet\b")  # "meet", not "meeting": a cheap gate on lower-cased text
+_PAIR_STEMS = ("<>", "<->", "↔", "/", " x ", "+")
+
+
+def _may_cue(text: str) -> bool:
+    lowered = text.lower()
+    return any(stem in lowered for stem in _STEMS) or (
+        "meet" in lowered and _MEET.search(lowered) is not None
+    )
+
+
+def introduction_cues(subject: str, body: str) -> tuple[str, ...]:
+    """Names of the cues that fire: introduction cues, and opt-in cues (`optin-*`)."""
+    fired: list[str] = []
+    topic = _REPLY_PREFIX.sub("", subject)
+    topic_words = _may_cue(topic)
+    if topic_words or any(stem in topic for stem in _PAIR_STEMS):
+        for name, pattern in _SUBJECT:
+            hit = _SUBJECT_PAIR.search(topic) if name == "subject-pair" else pattern.search(topic)
+            if hit:
+                fired.append(name)
+    head_words = _may_cue(body[: BODY_CUE_CHARS * 2])
+    head = body_head(body) if head_words else ""
+    if head_words:
+        for (name, exact), (_, loose) in zip(_BODY, _BODY_CI, strict=True):
+            # "meet Ada" needs the capital; the other phrases are matched in any case.
+            pattern = exact if name == "body-meet" else loose
+            if pattern.search(head):
+                fired.append(name)
+    if topic_words or head_words:
+        for name, pattern in _OPT_IN:
+            if pattern.search(topic) or pattern.search(head):
+                fired.append(name)
+    return tuple(fired)
+
+
+def has_introduction_cue(cues: Sequence[str]) -> bool:
+    return any(not c.startswith("optin-") for c in cues)
+
+
+def has_opt_in_cue(cues: Sequence[str]) -> bool:
+    return any(c.startswith("optin-") for c in cues)
+
+
+# -- follow-up state -------------------------------------------------------------------
+
+CONNECTED = "connected"
+ACKNOWLEDGED = "acknowledged"
+AWAITING = "awaiting"
+FOLLOW_UP_DUE = "follow_up_due"
+FOLLOWED_UP = "followed_up"
+DISMISSED = "dismissed"
+CLOSED = "closed"
+STATES = (FOLLOW_UP_DUE, AWAITING, ACKNOWLEDGED, FOLLOWED_UP, CONNECTED, CLOSED, DISMISSED)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What is known of an introduction at a moment, and what it means."""
+
+    state: str
+    next_follow_up_at: int | None  # epoch seconds; None once nothing more is due
+
+
+def follow_up_state(
+    *,
+    made_at: int,
+    at: int,
+    follow_up_after: int,
+    connected_at: int | None,
+    acknowledged_at: int | None,
+    self_wrote_at: Sequence[int],
+    dismissed_at: int | None = None,
+    closed_at: int | None = None,
+) -> FollowUp:
+    """The state at `at` (epoch seconds), from the times things happened.
+
+    `self_wrote_at` are the times self wrote to either party after the introduction.
+    A follow-up counts once the introduction was due; it restarts the timer.
+    """
+    if dismissed_at is not None and dismissed_at <= at:
+        return FollowUp(DISMISSED, None)
+    if closed_at is not None and closed_at <= at:
+        return FollowUp(CLOSED, None)
+    if connected_at is not None and connected_at <= at:
+        return FollowUp(CONNECTED, None)
+    due = made_at + follow_up_after
+    followed = False
+    for t in sorted(self_wrote_at):
+        if t > at:
+            break
+        if t >= due:
+            followed = True
+            due = t + follow_up_after
+    if acknowledged_at is not None and acknowledged_at <= at:
+        return FollowUp(ACKNOWLEDGED, due)
+    if at >= due:
+        return FollowUp(FOLLOW_UP_DUE, due)
+    return FollowUp(FOLLOWED_UP if followed else AWAITING, due)
