@@ -175,3 +175,40 @@ class AddressBook(Aggregate):
     @event("Unignored")
     def unignore(self, pattern: str) -> None:
         self.ignored = [p for p in self.ignored if p != pattern]
+
+
+REFERRALS_ID = uuid5(NAMESPACE, "referrals")
+
+
+def referral_id(source: str) -> str:
+    """A short, stable id for an introduction: from its message, or from what was logged."""
+    return uuid5(NAMESPACE, "referral:" + source).hex[:10]
+
+
+class Referrals(Aggregate):
+    """The user's own word on introductions: made outside mail, dismissed, or closed."""
+
+    @event("Opened")
+    def __init__(self) -> None:
+        self.logged: list[str] = []
+        self.marks: dict[str, str] = {}
+
+    @classmethod
+    def create_id(cls, *_: Any, **__: Any) -> UUID:
+        return REFERRALS_ID
+
+    @event("Logged")
+    def log(self, referral_id: str, a: str, b: str, made_at: datetime, note: str) -> None:
+        self.logged.append(referral_id)
+
+    @event("Dismissed")
+    def dismiss(self, referral_id: str) -> None:
+        self.marks[referral_id] = "dismissed"
+
+    @event("Closed")
+    def close(self, referral_id: str) -> None:
+        self.marks[referral_id] = "closed"
+
+    @event("Reopened")
+    def reopen(self, referral_id: str) -> None:
+        self.marks.pop(referral_id, None)

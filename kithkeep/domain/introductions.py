@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-DEFAULT_FOLLOW_UP_AFTER_DAYS = 14
+from kithkeep.domain.interaction import Kind, Observation, Role
+from kithkeep.domain.rules import Policy
+
 OPT_IN_WINDOW_DAYS = 30
 #: How much of a body is read for cues: the first lines are where introductions say so.
 BODY_CUE_CHARS = 1500
@@ -29,7 +31,12 @@ _NAME = r"[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?"
 
 #: Cues in a subject line that an introduction is being made.
 SUBJECT_CUES: tuple[Cue, ...] = (
-    Cue("subject-intro", r"\b(?:intro|introduction|introducing|introductions)\b"),
+    Cue(
+        "subject-intro",
+        # Not "intro call" / "intro deck": a first sales call or a primer, nobody connected.
+        r"\b(?:intro|introduction|introducing|introductions)\b"
+        r"(?!\s+(?:call|calls|meeting|chat|deck|session|course|class)\b)",
+    ),
     Cue(
         "subject-meet",
         # "Meet Ada", "Intro: meet Ada", and the address-first "Ada, meet Bo".
@@ -168,6 +175,49 @@ def has_introduction_cue(cues: Sequence[str]) -> bool:
 
 def has_opt_in_cue(cues: Sequence[str]) -> bool:
     return any(c.startswith("optin-") for c in cues)
+
+
+# -- candidates --------------------------------------------------------------------------
+
+MADE = "made"
+RECEIVED = "received"
+LOGGED = "logged"
+OPT_IN = "optin"
+
+
+class Candidate(NamedTuple):
+    """A message that may be an introduction; history decides (see `referrals` queries).
+
+    `parties` are the people besides self and the introducer: for one self made, everyone
+    it went to or copied; for one self received, the people self was introduced to.
+    """
+
+    kind: str
+    introducer: str
+    parties: tuple[str, ...]
+    cues: tuple[str, ...]
+
+
+def candidate(o: Observation, policy: Policy, noise: Sequence[str]) -> Candidate | None:
+    if o.kind is not Kind.EMAIL or noise:
+        return None
+    cues = tuple(s[4:] for s in o.signals if s.startswith("cue:"))
+    if not cues:
+        return None
+    sender = o.sender.address if o.sender else ""
+    visible = [p.address for p in o.parties if p.role != Role.BCC]
+    others = tuple(dict.fromkeys(a for a in visible if not policy.is_self(a)))
+    if policy.is_self(sender):
+        if len(others) >= 2 and has_introduction_cue(cues):
+            return Candidate(MADE, sender, others, cues)
+        if len(others) == 1 and has_opt_in_cue(cues):
+            return Candidate(OPT_IN, sender, others, cues)
+        return None
+    if any(policy.is_self(a) for a in visible) and has_introduction_cue(cues):
+        new = tuple(a for a in others if a != sender)
+        if new:
+            return Candidate(RECEIVED, sender, new, cues)
+    return None
 
 
 # -- follow-up state -------------------------------------------------------------------

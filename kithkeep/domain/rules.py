@@ -16,6 +16,7 @@ from kithkeep.domain.interaction import Kind, Observation, Response, Role
 
 DEFAULT_CADENCE_DAYS = 180
 DEFAULT_MAX_AUDIENCE = 15
+DEFAULT_FOLLOW_UP_AFTER_DAYS = 14
 LEARN_MIN_CONTACTS = 4
 LEARN_FACTOR = 1.5
 LEARN_MIN_DAYS = 14
@@ -65,6 +66,7 @@ class Policy:
     me: frozenset[str]
     max_audience: int = DEFAULT_MAX_AUDIENCE
     default_cadence_days: int = DEFAULT_CADENCE_DAYS
+    follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
 
     @classmethod
     def of(cls, me: Iterable[str], **kw: int) -> Policy:

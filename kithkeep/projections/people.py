@@ -15,8 +15,15 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from kithkeep.domain.aggregates import AddressBook, Interaction, observation_from_state
+from kithkeep.domain.aggregates import (
+    AddressBook,
+    Interaction,
+    Referrals,
+    observation_from_state,
+    referral_id,
+)
 from kithkeep.domain.interaction import Kind
+from kithkeep.domain.introductions import candidate
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import OUTBOUND, Policy, counterparts, judge, learned_by_address
 from kithkeep.projections.schema import TABLES, VIEW_TABLES, VIEWS_VERSION
@@ -44,6 +51,7 @@ class _PageRows:
     future: list[tuple[Any, ...]] = field(default_factory=list)
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
     stats: dict[str, Totals] = field(default_factory=dict)
+    intros: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class PeopleView(SQLiteTrackingRecorder):
@@ -95,7 +103,7 @@ class PeopleView(SQLiteTrackingRecorder):
         for notification_id, e in events:
             if isinstance(e, Interaction.Observed):
                 self._interaction(notification_id, e, policy, now, rows)
-            elif isinstance(e, AddressBook.Event):
+            elif isinstance(e, AddressBook.Event | Referrals.Event):
                 directives.append(e)
         with self.datastore.transaction(commit=True) as c:
             c.executemany(
@@ -106,6 +114,7 @@ class PeopleView(SQLiteTrackingRecorder):
                 "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)", rows.participants
             )
             c.executemany("INSERT OR REPLACE INTO future VALUES (?,?,?,?)", rows.future)
+            c.executemany("INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)", rows.intros)
             c.executemany(
                 "INSERT INTO names VALUES (?,?,?) "
                 "ON CONFLICT (address, name) DO UPDATE SET n = n + excluded.n",
@@ -155,6 +164,22 @@ class PeopleView(SQLiteTrackingRecorder):
                 rows.stats.setdefault(address, Totals()).add(at, how)
             else:
                 rows.future.append((address, at, iid, how))
+        found = candidate(o, policy, j.noise)
+        if found is not None:
+            rows.intros.append(
+                (
+                    iid,
+                    referral_id(e.originator_id.hex),
+                    at,
+                    found.kind,
+                    found.introducer,
+                    ",".join(found.parties),
+                    ",".join(found.cues),
+                    o.thread_key,
+                    o.subject,
+                    o.message_id,
+                )
+            )
 
     @staticmethod
     def _upsert_stats(c: SQLiteCursor, stats: dict[str, Totals]) -> None:
@@ -213,3 +238,13 @@ def _apply_directive(c: SQLiteCursor, e: Any) -> None:
         c.execute("INSERT OR IGNORE INTO directives (kind, a) VALUES ('ignore', ?)", (e.pattern,))
     elif name == "Unignored":
         c.execute("DELETE FROM directives WHERE kind = 'ignore' AND a = ?", (e.pattern,))
+    elif name == "Logged":
+        c.execute(
+            "INSERT INTO referral_marks VALUES (?, 'logged', ?, ?, ?, ?)",
+            (e.referral_id, int(e.made_at.timestamp()), e.a, e.b, e.note),
+        )
+    elif name in ("Dismissed", "Closed", "Reopened"):
+        c.execute(
+            "INSERT INTO referral_marks (id, kind, at) VALUES (?, ?, ?)",
+            (e.referral_id, name.lower(), int(e.timestamp.timestamp())),
+        )

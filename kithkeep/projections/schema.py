@@ -5,7 +5,7 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address.
 """
 
-VIEWS_VERSION = "3"
+VIEWS_VERSION = "4"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
@@ -69,6 +69,27 @@ TABLES = (
         n INTEGER NOT NULL,
         PRIMARY KEY (address, name)
     ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS intros (
+        iid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        introducer TEXT NOT NULL,
+        parties TEXT NOT NULL,
+        cues TEXT NOT NULL,
+        thread TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        message_id TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS referral_marks (
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        a TEXT NOT NULL DEFAULT '',
+        b TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX IF NOT EXISTS interactions_thread ON interactions (thread, at)",
     """CREATE TABLE IF NOT EXISTS directives (
         kind TEXT NOT NULL,
         a TEXT NOT NULL,
@@ -78,4 +99,13 @@ TABLES = (
     )""",
 )
 
-VIEW_TABLES = ("interactions", "participants", "stats", "future", "names", "directives")
+VIEW_TABLES = (
+    "interactions",
+    "participants",
+    "stats",
+    "future",
+    "names",
+    "directives",
+    "intros",
+    "referral_marks",
+)

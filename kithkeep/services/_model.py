@@ -15,7 +15,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from kithkeep.domain.rules import DEFAULT_CADENCE_DAYS, DEFAULT_MAX_AUDIENCE, normalize_address
+from kithkeep.domain.rules import (
+    DEFAULT_CADENCE_DAYS,
+    DEFAULT_FOLLOW_UP_AFTER_DAYS,
+    DEFAULT_MAX_AUDIENCE,
+    normalize_address,
+)
 
 
 class SettingsModel(BaseSettings):
@@ -25,6 +30,7 @@ class SettingsModel(BaseSettings):
     me: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_audience: int = Field(DEFAULT_MAX_AUDIENCE, ge=1, le=10_000)
     default_cadence_days: int = Field(DEFAULT_CADENCE_DAYS, ge=1, le=3650)
+    follow_up_after_days: int = Field(DEFAULT_FOLLOW_UP_AFTER_DAYS, ge=1, le=3650)
     timezone: str = "local"
 
     @field_validator("me", mode="before")

@@ -155,7 +155,7 @@ def _render_report(report: Any, path: Path) -> None:
 # -- queries ----------------------------------------------------------------------------
 
 
-def _query_conn() -> tuple[Any, int]:
+def _query_conn() -> tuple[Any, Any]:
     """A read connection to up-to-date views, and the default cadence."""
     from kithkeep.services import operations
 
@@ -180,7 +180,8 @@ def people(
     if sort not in ("last", "name", "overdue"):
         raise ConfigError(f"--sort {sort!r}: expected last, name or overdue")
     moment = _as_of(as_of)
-    conn, cadence_days = _query_conn()
+    conn, policy = _query_conn()
+    cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
     if json_:
         found = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
@@ -196,7 +197,8 @@ def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
     from kithkeep.projections import queries
 
     moment = _as_of(as_of)
-    conn, cadence_days = _query_conn()
+    conn, policy = _query_conn()
+    cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
     if json_:
         found = queries.answers(
@@ -256,7 +258,8 @@ def person(
     from kithkeep.projections import queries
 
     moment = _as_of(as_of)
-    conn, cadence_days = _query_conn()
+    conn, policy = _query_conn()
+    cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
     at = moment or now
     found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
@@ -414,6 +417,179 @@ def demo() -> None:
         f"  kithkeep person {result.example}\n"
         "  kithkeep due --json\n"
     )
+
+
+# -- introductions --------------------------------------------------------------------
+
+referrals_app = typer.Typer(
+    help="Introductions you made and received, and their follow-up state.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(referrals_app, name="referrals")
+
+STATUS_HELP = (
+    "follow_up_due | awaiting | acknowledged | followed_up | connected | closed | dismissed"
+)
+
+
+def _referrals(moment: int | None) -> tuple[Any, list[Any], dict[str, str], int]:
+    from kithkeep.projections import referrals as ledger
+
+    conn, policy = _query_conn()
+    at = moment or int(datetime.now(UTC).timestamp())
+    found = ledger.referrals(
+        conn, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days
+    )
+    names = ledger.names_for(conn, [p for r in found for p in (*r.parties, r.introducer)])
+    return conn, found, names, at
+
+
+_URGENCY = {"follow_up_due": 0, "awaiting": 1, "acknowledged": 2, "followed_up": 3}
+
+
+def _by_urgency(found: list[Any]) -> list[Any]:
+    return sorted(
+        found,
+        key=lambda r: (_URGENCY.get(r.status, 9), r.next_follow_up_at or 0, -r.made_at),
+    )
+
+
+@referrals_app.callback()
+def referrals(
+    ctx: typer.Context,
+    status_: Annotated[str | None, typer.Option("--status", help=STATUS_HELP)] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Why each was detected.")] = False,
+) -> None:
+    """Introductions and their follow-up state, most urgent first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from kithkeep.domain.introductions import STATES
+
+    if status_ is not None and status_ not in STATES:
+        raise ConfigError(f"--status {status_!r}: expected one of {STATUS_HELP}")
+    moment = _as_of(as_of)
+    _, found, names, _ = _referrals(moment)
+    rows = _by_urgency([r for r in found if status_ is None or r.status == status_])
+    if json_:
+        _print_json([r.as_json(names, explain) for r in rows])
+        return
+    if not rows:
+        typer.echo("No introductions" + (f" with status {status_}." if status_ else "."))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Introductions (mail between the two that you are not on is not seen)")
+    for col in ("id", "made", "who", "status", "next follow-up", "evidence"):
+        table.add_column(col)
+    for r in rows:
+        who = " ↔ ".join(names.get(p) or p for p in r.parties)
+        if r.kind == "received":
+            who = f"{names.get(r.introducer) or r.introducer} introduced you to " + ", ".join(
+                names.get(p) or p for p in r.parties[1:]
+            )
+        evidence = "" if r.evidence is None else f"{_day(r.evidence.at)} {r.evidence.subject}"
+        table.add_row(r.id, _day(r.made_at), who, r.status, _day(r.next_follow_up_at), evidence)
+    console = Console()
+    console.print(table)
+    if explain:
+        for r in rows:
+            console.print(f"[bold]{r.id}[/] {r.subject or r.note}: " + "; ".join(r.reasons))
+
+
+def _day(t: int | None) -> str:
+    return "" if t is None else f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d}"
+
+
+def _verdict(prefix: str, verdict: str, done: str) -> None:
+    from kithkeep.services import operations
+
+    rid = operations.mark_referral(_settings(), prefix, verdict)
+    typer.echo(f"{done} {rid}")
+
+
+@referrals_app.command("dismiss")
+def referrals_dismiss(
+    prefix: Annotated[str, typer.Argument(help="The id (or its start).")],
+) -> None:
+    """Mark a detected introduction as not one (a false positive)."""
+    _verdict(prefix, "dismiss", "Dismissed")
+
+
+@referrals_app.command("close")
+def referrals_close(prefix: Annotated[str, typer.Argument(help="The id (or its start).")]) -> None:
+    """End an introduction by hand: nothing more to follow up."""
+    _verdict(prefix, "close", "Closed")
+
+
+@referrals_app.command("reopen")
+def referrals_reopen(prefix: Annotated[str, typer.Argument(help="The id (or its start).")]) -> None:
+    """Undo a dismiss or close."""
+    _verdict(prefix, "reopen", "Reopened")
+
+
+@app.command()
+def refer(
+    a: Annotated[str, typer.Argument(help="One person's address.")],
+    b: Annotated[str, typer.Argument(help="The other's address.")],
+    note: Annotated[str, typer.Option("--note", help="What it was about.")] = "",
+    at: Annotated[str | None, typer.Option("--at", help="When (YYYY-MM-DD); default now.")] = None,
+) -> None:
+    """Log an introduction you made outside mail (phone, in person)."""
+    from kithkeep.services import operations
+
+    moment = _as_of(at)
+    when = datetime.fromtimestamp(moment, UTC) if moment else datetime.now(UTC)
+    rid = operations.refer(_settings(), a, b, when, note)
+    typer.echo(f"Logged introduction {rid}")
+
+
+@app.command()
+def digest(
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="People due shown.")] = 10,
+) -> None:
+    """Today's short list: introductions to follow up, and people due."""
+    from kithkeep.projections import queries
+
+    moment = _as_of(as_of)
+    conn, found, names, at = _referrals(moment)
+    follow = _by_urgency([r for r in found if r.status == "follow_up_due"])
+    policy = _query_conn()[1]
+    due_people = queries.due(
+        queries.people(
+            conn,
+            now=at,
+            default_cadence=policy.default_cadence_days,
+            as_of=moment,
+            only_due=True,
+        )
+    )
+    if json_:
+        _print_json(
+            {
+                "follow_ups_due": [r.as_json(names) for r in follow],
+                "people_due": [p.as_json() for p in due_people[:limit]],
+                "people_due_total": len(due_people),
+            }
+        )
+        return
+    typer.echo(f"Digest for {_day(at)}")
+    typer.echo(f"\nIntroductions to follow up ({len(follow)}):")
+    for r in follow[:limit]:
+        who = " and ".join(names.get(p) or p for p in r.parties)
+        due_on = _day(r.next_follow_up_at)
+        typer.echo(f"  {r.id}  {who}: introduced {_day(r.made_at)}, check in (due {due_on})")
+    typer.echo(f"\nPeople due for a word from you ({len(due_people)}):")
+    for p in due_people[:limit]:
+        last = (p.last_contact or "")[:10]
+        typer.echo(f"  {p.name or p.key} <{p.key}>: last contact {last}, {p.overdue_days}d overdue")
+    if len(due_people) > limit:
+        typer.echo(f"  … and {len(due_people) - limit} more (kithkeep due)")
 
 
 def main() -> None:

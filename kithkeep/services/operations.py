@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from kithkeep.domain.errors import ConfigError, InputError, StoreError
-from kithkeep.domain.rules import normalize_address
+from kithkeep.domain.rules import Policy, normalize_address
 from kithkeep.projections.queries import connect
 from kithkeep.services.settings import Paths, Settings, light_policy
 
@@ -43,7 +43,7 @@ def import_path(settings: Settings, path: Path, progress: Progress | None = None
     return report
 
 
-def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Connection, int]:
+def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Connection, Policy]:
     """A read-only connection to views that are up to date, and the default cadence.
 
     The quick path reads only sqlite3 and the TOML file; if the views lag behind the
@@ -59,7 +59,7 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
         policy = settings.policy()
     if not paths.views.exists():
         raise StoreError(f"nothing imported yet in {paths.home}: try `kithkeep import PATH`")
-    return connect(paths.views), policy.default_cadence_days
+    return connect(paths.views), policy
 
 
 def _views_stale(paths: Paths, fingerprint: str) -> bool:
@@ -214,3 +214,54 @@ def demo(home: Path | None, progress: Progress | None = None) -> Demo:
     ).fetchone()
     conn.close()
     return Demo(target, sample.people, sample.messages, sample.meetings, example)
+
+
+def _referral_act(settings: Settings, act: Callable[[Any], None]) -> None:
+    from kithkeep.services.app import open_kit
+
+    with open_kit(settings) as kit:
+        with kit.store.referral_ledger() as ledger:
+            act(ledger)
+        kit.project()
+
+
+def refer(settings: Settings, a: str, b: str, made_at: datetime, note: str) -> str:
+    """Log an introduction made outside mail; its id."""
+    from kithkeep.domain.aggregates import referral_id
+
+    x, y = sorted((_address(a), _address(b)))
+    if x == y:
+        raise ConfigError("an introduction needs two different people")
+    rid = referral_id(f"logged:{x}:{y}:{int(made_at.timestamp())}:{note}")
+    _referral_act(settings, lambda ledger: ledger.log(rid, x, y, made_at, note))
+    return rid
+
+
+def mark_referral(settings: Settings, prefix: str, verdict: str) -> str:
+    """Dismiss, close or reopen the introduction whose id starts with `prefix`."""
+    rid = _find_referral(settings, prefix)
+    _referral_act(settings, lambda ledger: getattr(ledger, verdict)(rid))
+    return rid
+
+
+def _find_referral(settings: Settings, prefix: str) -> str:
+    p = prefix.strip().lower()
+    if len(p) < 3:
+        raise ConfigError("give at least the first 3 characters of an introduction's id")
+    conn, _ = open_views(settings.paths, heavy=lambda: settings)
+    try:
+        ids = {
+            rid
+            for (rid,) in conn.execute(
+                "SELECT id FROM intros WHERE kind != 'optin' AND id LIKE ? "
+                "UNION SELECT id FROM referral_marks WHERE kind = 'logged' AND id LIKE ?",
+                (p + "%", p + "%"),
+            )
+        }
+    finally:
+        conn.close()
+    if not ids:
+        raise ConfigError(f"no introduction has an id starting with {prefix!r}")
+    if len(ids) > 1:
+        raise ConfigError(f"{prefix!r} matches {len(ids)} introductions; give more of the id")
+    return str(ids.pop())

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.domain.rules import DEFAULT_CADENCE_DAYS, DEFAULT_MAX_AUDIENCE
+from kithkeep.domain.rules import (
+    DEFAULT_CADENCE_DAYS,
+    DEFAULT_FOLLOW_UP_AFTER_DAYS,
+    DEFAULT_MAX_AUDIENCE,
+)
 
 if TYPE_CHECKING:
     from kithkeep.domain.rules import Policy
@@ -83,13 +87,21 @@ def light_policy(paths: Paths) -> Policy | None:
                 data.get("default_cadence_days", DEFAULT_CADENCE_DAYS),
             )
         )
+        follow = int(
+            env.get(
+                ENV_PREFIX + "FOLLOW_UP_AFTER_DAYS",
+                data.get("follow_up_after_days", DEFAULT_FOLLOW_UP_AFTER_DAYS),
+            )
+        )
     except (TypeError, ValueError, AttributeError):
         return None
     if not isinstance(me, list) or not all(isinstance(a, str) for a in me):
         return None
-    if not (1 <= audience <= 10_000 and 1 <= days <= 3650):
+    if not (1 <= audience <= 10_000 and 1 <= days <= 3650 and 1 <= follow <= 3650):
         return None
-    return Policy.of(me, max_audience=audience, default_cadence_days=days)
+    return Policy.of(
+        me, max_audience=audience, default_cadence_days=days, follow_up_after_days=follow
+    )
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class Settings:
     max_audience: int
     default_cadence_days: int
     timezone: str
+    follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
 
     def policy(self) -> Policy:
         from kithkeep.domain.rules import Policy
@@ -107,6 +120,7 @@ class Settings:
             self.me,
             max_audience=self.max_audience,
             default_cadence_days=self.default_cadence_days,
+            follow_up_after_days=self.follow_up_after_days,
         )
 
 
@@ -129,6 +143,7 @@ def load(home: Path) -> Settings:
         me=tuple(model.me),
         max_audience=model.max_audience,
         default_cadence_days=model.default_cadence_days,
+        follow_up_after_days=model.follow_up_after_days,
         timezone=model.timezone,
     )
 
@@ -147,6 +162,8 @@ def write_config(paths: Paths, me: list[str], *, force: bool) -> Path:
         f"max_audience = {DEFAULT_MAX_AUDIENCE}\n\n"
         "# How often to be in touch when neither you nor the history says otherwise.\n"
         f"default_cadence_days = {DEFAULT_CADENCE_DAYS}\n\n"
+        "# Days after an introduction (or your last follow-up) before you should check in.\n"
+        f"follow_up_after_days = {DEFAULT_FOLLOW_UP_AFTER_DAYS}\n\n"
         '# Time zone for calendar times without one ("local": this machine\'s).\n'
         'timezone = "local"\n',
         encoding="utf-8",

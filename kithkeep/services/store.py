@@ -20,8 +20,10 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from kithkeep.domain.aggregates import (
     ADDRESS_BOOK_ID,
+    REFERRALS_ID,
     AddressBook,
     Interaction,
+    Referrals,
     SyncPosition,
     position_id,
 )
@@ -143,6 +145,17 @@ class Store:
         assert isinstance(book, AddressBook)
         yield book
         self.app.save(book)
+
+    @contextmanager
+    def referral_ledger(self) -> Iterator[Referrals]:
+        """The user's word on introductions, saved when the block ends without error."""
+        try:
+            ledger: Any = self.app.repository.get(REFERRALS_ID)
+        except AggregateNotFoundError:
+            ledger = Referrals()
+        assert isinstance(ledger, Referrals)
+        yield ledger
+        self.app.save(ledger)
 
     # -- reading --------------------------------------------------------------------
 

@@ -1,0 +1,298 @@
+"""The introductions ledger, read from the views: which candidates were introductions,
+and what has happened since.
+
+A candidate message becomes an introduction only if two of its people had never been
+on an interaction together before it — a question for the whole store, asked when the
+ledger is read, so importing older mail later changes the answer as it should. Mail
+between the two that self is not on is invisible: `connected` means "seen".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from itertools import combinations
+from typing import Any, NamedTuple
+
+from kithkeep.domain.introductions import (
+    CLOSED,
+    DISMISSED,
+    LOGGED,
+    MADE,
+    OPT_IN,
+    OPT_IN_WINDOW_DAYS,
+    RECEIVED,
+    follow_up_state,
+)
+from kithkeep.domain.rules import DAY
+from kithkeep.projections.queries import iso
+
+
+class Evidence(NamedTuple):
+    at: int
+    kind: str
+    sender: str
+    subject: str
+
+
+class Referral(NamedTuple):
+    id: str
+    kind: str  # made | received | logged
+    made_at: int
+    introducer: str
+    parties: tuple[str, ...]
+    status: str
+    next_follow_up_at: int | None
+    evidence: Evidence | None
+    cues: tuple[str, ...]
+    subject: str
+    message_id: str
+    opt_in: tuple[int, str] | None
+    note: str
+    reasons: tuple[str, ...]
+
+    def as_json(self, names: dict[str, str], explain: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "made_at": iso(self.made_at),
+            "introducer": self.introducer,
+            "parties": [{"address": a, "name": names.get(a) or None} for a in self.parties],
+            "status": self.status,
+            "evidence": None
+            if self.evidence is None
+            else {
+                "at": iso(self.evidence.at),
+                "kind": self.evidence.kind,
+                "from": self.evidence.sender,
+                "subject": self.evidence.subject,
+            },
+            "next_follow_up_at": iso(self.next_follow_up_at),
+            "cues": list(self.cues),
+            "subject": self.subject,
+            "message_id": self.message_id,
+            "opt_in": None
+            if self.opt_in is None
+            else {"at": iso(self.opt_in[0]), "with": self.opt_in[1]},
+            "note": self.note or None,
+        }
+        if explain:
+            data["reasons"] = list(self.reasons)
+        return data
+
+
+_KNEW = (
+    "SELECT 1 FROM participants p1 JOIN participants p2 "
+    "ON p2.address = ? AND p2.at = p1.at AND p2.iid = p1.iid "
+    "JOIN interactions i ON i.iid = p1.iid "
+    "WHERE p1.address = ? AND p1.at < ? AND i.noise = '' LIMIT 1"
+)
+_SEEN_BEFORE = (
+    "SELECT 1 FROM participants p JOIN interactions i ON i.iid = p.iid "
+    "WHERE p.address = ? AND p.at < ? AND i.noise = '' LIMIT 1"
+)
+_MET = (
+    "SELECT i.at, i.kind, i.sender, i.subject FROM participants p1 JOIN participants p2 "
+    "ON p2.address = ? AND p2.at = p1.at AND p2.iid = p1.iid "
+    "JOIN interactions i ON i.iid = p1.iid "
+    "WHERE p1.address = ? AND p1.at > ? AND p1.at <= ? AND i.noise = '' AND ("
+    "(i.kind = 'meeting' AND p1.contact = 1 AND p2.contact = 1) "
+    "OR (i.kind = 'email' AND i.sender IN (?, ?))) "
+    "ORDER BY p1.at LIMIT 1"
+)
+_IN_TOUCH = (
+    "SELECT i.at, i.kind, i.sender, i.subject FROM participants p "
+    "JOIN interactions i ON i.iid = p.iid "
+    "WHERE p.address = ? AND p.at > ? AND p.at <= ? AND p.contact = 1 "
+    "ORDER BY p.at LIMIT 1"
+)
+_WROTE_TO = (
+    "SELECT DISTINCT p.at FROM participants p JOIN interactions i ON i.iid = p.iid "
+    "WHERE p.address = ? AND p.at > ? AND p.at <= ? AND i.kind = 'email' "
+    "AND i.direction = 'outbound' AND i.noise = ''"
+)
+
+
+def _knew(c: sqlite3.Connection, a: str, b: str, before: int) -> bool:
+    return c.execute(_KNEW, (b, a, before)).fetchone() is not None
+
+
+def _first_meeting(
+    c: sqlite3.Connection, parties: tuple[str, ...], after: int, until: int
+) -> Evidence | None:
+    found: list[Evidence] = []
+    for a, b in combinations(parties, 2):
+        row = c.execute(_MET, (b, a, after, until, a, b)).fetchone()
+        if row is not None:
+            found.append(Evidence(*row))
+    return min(found, default=None)
+
+
+def _first_contact(
+    c: sqlite3.Connection, people: Iterable[str], after: int, until: int
+) -> Evidence | None:
+    found = [c.execute(_IN_TOUCH, (a, after, until)).fetchone() for a in people]
+    return min((Evidence(*row) for row in found if row is not None), default=None)
+
+
+def _acknowledged(
+    c: sqlite3.Connection, thread: str, senders: tuple[str, ...], after: int, until: int
+) -> int | None:
+    if not thread:
+        return None
+    marks = ",".join("?" * len(senders))
+    row = c.execute(
+        f"SELECT min(at) FROM interactions WHERE thread = ? AND at > ? AND at <= ? "
+        f"AND sender IN ({marks})",
+        (thread, after, until, *senders),
+    ).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def _self_wrote(
+    c: sqlite3.Connection, parties: tuple[str, ...], after: int, until: int
+) -> list[int]:
+    times: set[int] = set()
+    for a in parties:
+        times.update(t for (t,) in c.execute(_WROTE_TO, (a, after, until)))
+    return sorted(times)
+
+
+def referrals(
+    c: sqlite3.Connection, *, me: frozenset[str], at: int, follow_up_after_days: int
+) -> list[Referral]:
+    """Every introduction made, received or logged up to `at`, with its state at `at`."""
+    follow = follow_up_after_days * DAY
+    marks: dict[str, tuple[str, int]] = {}
+    logged: list[tuple[str, int, str, str, str]] = []
+    for rid, kind, t, a, b, note in c.execute(
+        "SELECT id, kind, at, a, b, note FROM referral_marks ORDER BY rowid"
+    ):
+        if kind == LOGGED:
+            logged.append((rid, t, a, b, note))
+        elif kind == "reopened":
+            marks.pop(rid, None)
+        else:
+            marks[rid] = (kind, t)
+    opt_ins: list[tuple[int, str]] = [
+        (t, p)
+        for t, p in c.execute(
+            "SELECT at, parties FROM intros WHERE kind = ? AND at <= ?", (OPT_IN, at)
+        )
+    ]
+    me_key = min(me) if me else ""
+    out: list[Referral] = []
+    rows = c.execute(
+        "SELECT id, at, kind, introducer, parties, cues, thread, subject, message_id "
+        "FROM intros WHERE kind IN (?, ?) AND at <= ? ORDER BY at, iid",
+        (MADE, RECEIVED, at),
+    ).fetchall()
+    for rid, t, kind, introducer, parties_text, cues_text, thread, subject, message_id in rows:
+        people = tuple(parties_text.split(","))
+        cues = tuple(cues_text.split(",")) if cues_text else ()
+        reasons = [f"cue: {cue}" for cue in cues]
+        if kind == MADE:
+            strangers = {
+                x for a, b in combinations(people, 2) if not _knew(c, a, b, t) for x in (a, b)
+            }
+            if not strangers:
+                continue
+            parties = tuple(p for p in people if p in strangers)
+            reasons.append("never on an interaction together before: " + ", ".join(parties))
+        else:
+            new = tuple(p for p in people if c.execute(_SEEN_BEFORE, (p, t)).fetchone() is None)
+            if not new:
+                continue
+            parties = (me_key, *new)
+            reasons.append("you had no interaction before with: " + ", ".join(new))
+        out.append(
+            _state(
+                c, rid, kind, t, introducer, parties, cues, thread, subject, message_id, "",
+                tuple(reasons), marks, opt_ins, at, follow,
+            )
+        )  # fmt: skip
+    for rid, t, a, b, note in logged:
+        if t <= at:
+            out.append(
+                _state(
+                    c, rid, LOGGED, t, me_key, (a, b), (), "", "", "", note,
+                    ("logged by hand",), marks, opt_ins, at, follow,
+                )
+            )  # fmt: skip
+    return out
+
+
+def _state(
+    c: sqlite3.Connection,
+    rid: str,
+    kind: str,
+    made_at: int,
+    introducer: str,
+    parties: tuple[str, ...],
+    cues: tuple[str, ...],
+    thread: str,
+    subject: str,
+    message_id: str,
+    note: str,
+    reasons: tuple[str, ...],
+    marks: dict[str, tuple[str, int]],
+    opt_ins: list[tuple[int, str]],
+    at: int,
+    follow: int,
+) -> Referral:
+    mark = marks.get(rid)
+    if kind == RECEIVED:
+        others = parties[1:]
+        evidence = _first_contact(c, others, made_at, at)
+        acknowledged = None
+        wrote: list[int] = []
+    else:
+        evidence = _first_meeting(c, parties, made_at, at)
+        acknowledged = _acknowledged(c, thread, parties, made_at, at)
+        wrote = _self_wrote(c, parties, made_at, at)
+    state = follow_up_state(
+        made_at=made_at,
+        at=at,
+        follow_up_after=follow,
+        connected_at=evidence.at if evidence else None,
+        acknowledged_at=acknowledged,
+        self_wrote_at=wrote,
+        dismissed_at=mark[1] if mark and mark[0] == DISMISSED else None,
+        closed_at=mark[1] if mark and mark[0] == CLOSED else None,
+    )
+    asked = [
+        (t, p)
+        for t, p in opt_ins
+        if p in parties and made_at - OPT_IN_WINDOW_DAYS * DAY <= t < made_at
+    ]
+    shown_evidence = evidence if evidence is not None and evidence.at <= at else None
+    return Referral(
+        rid,
+        kind,
+        made_at,
+        introducer,
+        parties,
+        state.state,
+        state.next_follow_up_at,
+        shown_evidence,
+        cues,
+        subject,
+        message_id,
+        max(asked) if asked else None,
+        note,
+        reasons,
+    )
+
+
+def names_for(c: sqlite3.Connection, addresses: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(addresses))
+    out: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for a, name in c.execute(
+            f"SELECT address, name FROM names WHERE address IN ({marks}) ORDER BY n, name DESC",
+            chunk,
+        ):
+            out[a] = name  # the last row per address is the most frequent name
+    return out
