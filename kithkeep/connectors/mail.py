@@ -178,15 +178,10 @@ def _first_text_part(raw: bytes, content_type: str) -> str:
         ctype = part.get_content_type()
         if ctype not in ("text/plain", "text/html"):
             continue
-        payload = part.get_payload(decode=False)
-        if not isinstance(payload, str):
+        payload = part.get_payload(decode=True)  # bytes, transfer encoding undone
+        if not isinstance(payload, bytes):
             continue
-        text = _decode(
-            payload.encode("ascii", "surrogateescape"),
-            str(part.get("content-type", "")),
-            str(part.get("content-transfer-encoding", "")),
-            html=ctype == "text/html",
-        )
+        text = _decode(payload, str(part.get("content-type", "")), "", html=ctype == "text/html")
         if ctype == "text/plain":
             return text
         html = html or text
@@ -329,9 +324,12 @@ def _parse(
     if parties:
         # The first lines of the body are read for introduction cues, then forgotten:
         # only the names of the cues that fired are kept.
-        body = body_text(
-            data[len(block) :], one(b"content-type"), one(b"content-transfer-encoding")
-        )
+        try:
+            body = body_text(
+                data[len(block) :], one(b"content-type"), one(b"content-transfer-encoding")
+            )
+        except Exception:  # a body we cannot read costs its cues, never the message
+            body = ""
         sig.extend("cue:" + c for c in introduction_cues(subject, body))
     return Observation(
         kind=Kind.EMAIL,

@@ -27,7 +27,8 @@ class Cue(NamedTuple):
     pattern: str
 
 
-_NAME = r"[A-Z][\w'.-]*(?: [A-Z][\w'.-]*)?"
+# A person's name: capitalised words with lower case in them ("Ada", "Bo Li", not "FERC").
+_NAME = r"\b[A-Z][a-z][\w'.-]*(?: [A-Z][a-z][\w'.-]*)?"
 
 #: Cues in a subject line that an introduction is being made.
 SUBJECT_CUES: tuple[Cue, ...] = (
@@ -43,7 +44,8 @@ SUBJECT_CUES: tuple[Cue, ...] = (
         r"(?:^|[:\-–,]\s*)(?:please\s+)?meet\b|\byou should meet\b|\bmeet each other\b",
     ),
     Cue("subject-connecting", r"\bconnect(?:ing|ion)\b"),
-    Cue("subject-pair", rf"{_NAME}\s*(?:<>|<->|↔|/|\bx\b|\+)\s*{_NAME}"),
+    # "Ada <> Bo", "Ada ↔ Bo"; "/", "x" and "+" only with spaces ("Legal/Tax" is no pair).
+    Cue("subject-pair", rf"{_NAME}\s*(?:<>|<->|↔)\s*{_NAME}|{_NAME} (?:/|x|\+) {_NAME}\b"),
 )
 
 #: Cues in the first lines of a body.
@@ -84,8 +86,7 @@ OPT_IN_CUES: tuple[Cue, ...] = (
     Cue(
         "optin-would-you",
         r"\bwould you (?:like|be (?:open|up|interested)) (?:to meet|to an intro"
-        r"|to be introduced|to connect|in an intro)"
-        r"|\bany interest in (?:meeting|an? intro|being introduced|connecting)\b",
+        r"|to be introduced|to connect|in an intro)",
     ),
     Cue(
         "optin-mind-if",
@@ -110,8 +111,12 @@ _BODY_CI = _compiled(BODY_CUES, re.IGNORECASE)
 _OPT_IN = _compiled(OPT_IN_CUES, re.IGNORECASE)
 
 
-def is_reply_or_forward(subject: str) -> bool:
-    return bool(_REPLY_PREFIX.match(subject))
+_FORWARD = re.compile(r"^\s*(?:re\s*:\s*)*(?:fw|fwd)\s*:", re.IGNORECASE)
+
+
+def is_forward(subject: str) -> bool:
+    """A forward passes something on; it does not introduce the people it goes to."""
+    return bool(_FORWARD.match(subject))
 
 
 def body_head(text: str) -> str:
@@ -119,8 +124,11 @@ def body_head(text: str) -> str:
     lines: list[str] = []
     for line in text[: BODY_CUE_CHARS * 2].splitlines():
         stripped = line.strip()
-        quoted = stripped.startswith(">")
-        if quoted or stripped.lower().startswith(("-----original", "on ", "from:")):
+        lowered = stripped.lower()
+        quoted = stripped.startswith(">") or (
+            lowered.startswith("on ") and lowered.endswith("wrote:")
+        )
+        if quoted or lowered.startswith(("-----original", "from:")):
             if lines:
                 break
             continue
@@ -132,7 +140,7 @@ def body_head(text: str) -> str:
 
 
 #: Every cue needs one of these words: most mail has none, and skips the patterns.
-_STEMS = ("intro", "connect", "touch", "bcc")
+_STEMS = ("intro", "connect", "touch", "bcc", "you two", "you both", "you three")
 _MEET = re.compile(r"meet\b")  # "meet", not "meeting": a cheap gate on lower-cased text
 _PAIR_STEMS = ("<>", "<->", "↔", "/", " x ", "+")
 
@@ -205,6 +213,8 @@ def candidate(o: Observation, policy: Policy, noise: Sequence[str]) -> Candidate
     if not cues:
         return None
     sender = o.sender.address if o.sender else ""
+    if policy.is_self(sender) and is_forward(o.subject):
+        return None
     visible = [p.address for p in o.parties if p.role != Role.BCC]
     others = tuple(dict.fromkeys(a for a in visible if not policy.is_self(a)))
     if policy.is_self(sender):
