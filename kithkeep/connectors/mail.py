@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
-from kithkeep.domain.introductions import BODY_CUE_CHARS, introduction_cues
+from kithkeep.domain.introductions import BODY_CUE_CHARS, introduction_cues, may_have_cues
 from kithkeep.domain.rules import is_plausible_date, normalize_address
 
 _WANTED = frozenset(
@@ -131,7 +131,27 @@ def addresses(value: str) -> list[tuple[str, str]]:
     return out
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+)}  # fmt: skip
+# The shape nearly every mailer writes ("Mon, 14 May 2001 16:39:00 -0700"); anything
+# else goes to the standard library's forgiving parser.
+_RFC5322_DATE = re.compile(
+    r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+"
+    r"(\d{2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})\b"
+)
+
+
 def parse_date(value: str) -> datetime | None:
+    m = _RFC5322_DATE.match(value)
+    if m is not None and (month := _MONTHS.get(m.group(2).lower())):
+        day, year, hh, mm = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+        offset = (int(m.group(8)) * 60 + int(m.group(9))) * (-1 if m.group(7) == "-" else 1)
+        try:
+            local = datetime(year, month, day, hh, mm, int(m.group(6) or 0), tzinfo=UTC)
+            return local - timedelta(minutes=offset)
+        except (ValueError, OverflowError):
+            pass
     try:
         d = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -165,6 +185,9 @@ def body_text(rest: bytes, content_type: str, encoding: str) -> str:
         return _first_text_part(raw, content_type)
     if kind and not kind.startswith("text/"):
         return ""
+    plain = encoding.strip().lower() not in ("base64", "quoted-printable")
+    if plain and not may_have_cues(raw):
+        return ""  # nothing to decode: no cue word is anywhere in the first lines
     return _decode(raw, content_type, encoding, html="html" in kind)
 
 

@@ -145,6 +145,18 @@ _MEET = re.compile(r"meet\b")  # "meet", not "meeting": a cheap gate on lower-ca
 _PAIR_STEMS = ("<>", "<->", "↔", "/", " x ", "+")
 
 
+_BYTE_STEMS = tuple(s.encode() for s in _STEMS)
+_BYTE_MEET = re.compile(rb"meet\b")
+
+
+def may_have_cues(raw: bytes) -> bool:
+    """Whether undecoded plain text could hold a body cue: most mail is skipped here."""
+    lowered = raw[: BODY_CUE_CHARS * 2].lower()
+    return any(stem in lowered for stem in _BYTE_STEMS) or (
+        b"meet" in lowered and _BYTE_MEET.search(lowered) is not None
+    )
+
+
 def _may_cue(text: str) -> bool:
     lowered = text.lower()
     return any(stem in lowered for stem in _STEMS) or (

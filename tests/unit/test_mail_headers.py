@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kithkeep.connectors.base import Problem
-from kithkeep.connectors.mail import Skip, addresses, parse_message
+from kithkeep.connectors.mail import Skip, addresses, parse_date, parse_message
 from kithkeep.domain.interaction import Observation
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -151,3 +152,18 @@ def test_parser_never_raises_and_keeps_dates_aware(
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
     assert isinstance(parse(raw), Observation | Problem | Skip)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1990, 1, 1),
+        max_value=datetime(2090, 1, 1),
+        timezones=st.sampled_from(
+            [UTC, *(timezone(timedelta(minutes=m)) for m in (-720, -300, 330, 345, 840))]
+        ),
+    )
+)
+def test_the_fast_date_path_agrees_with_the_standard_library(when: datetime) -> None:
+    text = format_datetime(when.replace(microsecond=0))
+    assert parse_date(text) == parsedate_to_datetime(text).astimezone(UTC)
+    assert parse_date(text + " (PDT)") == parse_date(text)
