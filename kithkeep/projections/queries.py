@@ -57,7 +57,9 @@ class Person(NamedTuple):
 
     def answer(self) -> Answer:
         text = dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
-        return Answer(self.key, self.name, self.last_contact, self.overdue_days, text)
+        return Answer(
+            self.key, self.name, self.last_contact, self.overdue_days, text, self.addresses
+        )
 
     @property
     def is_due(self) -> bool:
@@ -88,6 +90,7 @@ class Answer(NamedTuple):
     last_contact: str | None
     overdue_days: int | None
     json: str
+    addresses: tuple[str, ...] = ()
 
 
 def iso(t: int | None) -> str | None:
@@ -240,7 +243,10 @@ def _simple_now(
                     'cadence_days', {days}, 'cadence_source', {source},
                     'due_at', {due_iso}, 'overdue_days', {overdue})
             {source_from}"""
-        return [Answer(*row) for row in c.execute(query, params)]
+        return [
+            Answer(a, name, last, late, js, (a,))
+            for a, name, last, late, js in c.execute(query, params)
+        ]
     query = f"""
         SELECT s.address, s.name, s.first_iso, s.last_iso, s.last_out_iso, s.last_in_iso,
             s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue}

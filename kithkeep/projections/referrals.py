@@ -296,3 +296,84 @@ def names_for(c: sqlite3.Connection, addresses: Iterable[str]) -> dict[str, str]
         ):
             out[a] = name  # the last row per address is the most frequent name
     return out
+
+
+class Ledger(NamedTuple):
+    """Reciprocity with one person: introductions each way, and who writes first."""
+
+    given: int  # introductions self made for them
+    received: int  # introductions they made for self
+    last_given: int | None
+    last_received: int | None
+    they_started: int  # threads in the last year they began
+    self_started: int  # ... and self began with them
+
+    @property
+    def initiative_ratio(self) -> float | None:
+        total = self.they_started + self.self_started
+        return None if total == 0 else round(self.they_started / total, 2)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "referrals_given": self.given,
+            "referrals_received": self.received,
+            "initiative_ratio": self.initiative_ratio,
+        }
+
+
+_INITIATIVE = """
+WITH firsts AS (
+    SELECT thread, min(at) AS at FROM interactions
+    WHERE kind = 'email' AND noise = '' AND thread != '' AND at > ? AND at <= ?
+    GROUP BY thread
+), starters AS (
+    SELECT i.iid, i.direction, i.sender FROM firsts f
+    JOIN interactions i ON i.thread = f.thread AND i.at = f.at
+)
+SELECT p.address,
+    sum(s.direction = 'inbound' AND s.sender = p.address),
+    sum(s.direction = 'outbound')
+FROM starters s JOIN participants p ON p.iid = s.iid
+GROUP BY p.address
+"""
+YEAR = 365 * DAY
+
+
+def ledgers(c: sqlite3.Connection, found: list[Referral], at: int) -> dict[str, Ledger]:
+    """Per address: introductions each way (dismissed ones left out) and initiative."""
+    given: dict[str, list[int]] = {}
+    received: dict[str, list[int]] = {}
+    for r in found:
+        if r.status == DISMISSED:
+            continue
+        if r.kind == RECEIVED:
+            received.setdefault(r.introducer, []).append(r.made_at)
+        else:
+            for p in r.parties:
+                given.setdefault(p, []).append(r.made_at)
+    out: dict[str, Ledger] = {}
+    for address, theirs, mine in c.execute(_INITIATIVE, (at - YEAR, at)):
+        g, rc = given.get(address, []), received.get(address, [])
+        out[address] = Ledger(
+            len(g), len(rc), max(g, default=None), max(rc, default=None), theirs, mine
+        )
+    for address in set(given) | set(received):
+        if address not in out:
+            g, rc = given.get(address, []), received.get(address, [])
+            out[address] = Ledger(
+                len(g), len(rc), max(g, default=None), max(rc, default=None), 0, 0
+            )
+    return out
+
+
+def merged(ledger: dict[str, Ledger], addresses: Iterable[str]) -> Ledger:
+    """One person's ledger across all their addresses."""
+    parts = [ledger[a] for a in addresses if a in ledger]
+    return Ledger(
+        sum(p.given for p in parts),
+        sum(p.received for p in parts),
+        max((p.last_given for p in parts if p.last_given), default=None),
+        max((p.last_received for p in parts if p.last_received), default=None),
+        sum(p.they_started for p in parts),
+        sum(p.self_started for p in parts),
+    )

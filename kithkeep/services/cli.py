@@ -185,7 +185,9 @@ def people(
     now = int(datetime.now(UTC).timestamp())
     if json_:
         found = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
-        _print_answers(queries.sort_people(found, sort)[:limit])
+        rows = queries.sort_people(found, sort)[:limit]
+        ledger = _ledgers(conn, policy, moment or now)
+        _print_answers([_with_ledger(a, ledger) for a in rows])
         return
     found_people = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
     _render_people(queries.sort_people(found_people, sort)[:limit], title="People")
@@ -218,6 +220,23 @@ def _ago(when: str | None, now: int) -> str:
     t = datetime.fromisoformat(when)
     days = (now - int(t.timestamp())) // 86400
     return f"{t:%Y-%m-%d} ({days}d ago)"
+
+
+def _ledgers(conn: Any, policy: Any, at: int) -> Any:
+    from kithkeep.projections import referrals as ledger
+
+    found = ledger.referrals(
+        conn, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days
+    )
+    return ledger.ledgers(conn, found, at)
+
+
+def _with_ledger(answer: Any, ledgers: Any) -> Any:
+    """The person's JSON object with the introductions ledger's three fields added."""
+    from kithkeep.projections.referrals import merged
+
+    extra = json.dumps(merged(ledgers, answer.addresses).as_json(), separators=(",", ":"))
+    return answer._replace(json=answer.json[:-1] + "," + extra[1:])
 
 
 def _print_answers(rows: list[Any]) -> None:
@@ -272,8 +291,14 @@ def person(
     p = matches[0]
     entries = queries.timeline(conn, p.addresses, at, limit)
     months = queries.monthly_contacts(conn, p.addresses, at)
+    from kithkeep.projections.referrals import merged
+
+    ledger = merged(_ledgers(conn, policy, at), p.addresses)
     if json_:
         data = p.as_json()
+        data.update(ledger.as_json())
+        data["last_referral_given"] = queries.iso(ledger.last_given)
+        data["last_referral_received"] = queries.iso(ledger.last_received)
         data["contacts_per_month"] = months
         data["timeline"] = [
             {
@@ -298,6 +323,12 @@ def person(
         f"cadence {p.cadence_days}d ({p.cadence_source}) · due {p.due_at}"
     )
     console.print(f"24 months: {queries.sparkline(months)}")
+    ratio = ledger.initiative_ratio
+    console.print(
+        f"introductions: you made {ledger.given} for them (last {_day(ledger.last_given) or '—'})"
+        f", they made {ledger.received} for you (last {_day(ledger.last_received) or '—'})"
+        + ("" if ratio is None else f" · they start {ratio:.0%} of your threads (last year)")
+    )
     table = Table()
     for col in ("when", "", "subject", "note"):
         table.add_column(col)

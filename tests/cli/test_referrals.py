@@ -209,3 +209,30 @@ def test_refer_logs_an_introduction_made_outside_mail(cli: Run, tmp_path: Path) 
     assert bad.code == 1 and bad.err.startswith("error: ")
     unknown = cli("referrals", "dismiss", "zzzzzz", check=False)
     assert unknown.code == 1 and "no introduction" in unknown.err
+
+
+def test_the_ledger_counts_introductions_each_way_and_who_writes_first(
+    cli: Run, tmp_path: Path
+) -> None:
+    scenario(tmp_path / "mail")
+    cli("init", "--me", ME)
+    cli("import", str(tmp_path / "mail"))
+    people = {p["addresses"][0]: p for p in cli("people", "--json", "--as-of", "2024-04-01").json()}
+    assert people["ann@x.example"]["referrals_given"] == 1
+    assert people["rae@x.example"]["referrals_received"] == 1
+    assert people["rae@x.example"]["referrals_given"] == 0
+    # Ann began one thread (the kickoff); self began three with her (catching up, the
+    # introduction, the meeting time).
+    assert people["ann@x.example"]["initiative_ratio"] == 0.25
+    assert people["sol@x.example"]["initiative_ratio"] == 1.0
+    cli("referrals", "dismiss", by_parties(cli("referrals", "--json").json())[
+        frozenset({"kit@x.example", "lu@x.example"})]["id"])  # fmt: skip
+    # Dismissed today: no introduction now, though it still was one as of April 2024.
+    after = {p["addresses"][0]: p for p in cli("people", "--json").json()}
+    assert after["kit@x.example"]["referrals_given"] == 0
+    then = {p["addresses"][0]: p for p in cli("people", "--json", "--as-of", "2024-04-01").json()}
+    assert then["kit@x.example"]["referrals_given"] == 1
+    detail = cli("person", "ann@x.example", "--json", "--as-of", "2024-04-01").json()
+    assert detail["referrals_given"] == 1
+    assert detail["last_referral_given"].startswith("2024-03-01")
+    assert "you made 1 for them" in cli("person", "ann@x.example", "--as-of", "2024-04-01").out
