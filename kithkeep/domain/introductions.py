@@ -27,8 +27,9 @@ class Cue(NamedTuple):
     pattern: str
 
 
-# A person's name: capitalised words with lower case in them ("Ada", "Bo Li", not "FERC").
-_NAME = r"\b[A-Z][a-z][\w'.-]*(?: [A-Z][a-z][\w'.-]*)?"
+# A person's name: one or two capitalised words ("Ada", "Bo Li"; not "FERC", "PowerTrading").
+_WORD = r"[A-Z][a-zà-ÿ]+(?:['’-][A-Za-z][a-zà-ÿ]+)?"
+_NAME = rf"\b{_WORD}(?: {_WORD})?\b"
 
 #: Cues in a subject line that an introduction is being made.
 SUBJECT_CUES: tuple[Cue, ...] = (
@@ -45,7 +46,13 @@ SUBJECT_CUES: tuple[Cue, ...] = (
     ),
     Cue("subject-connecting", r"\bconnect(?:ing|ion)\b"),
     # "Ada <> Bo", "Ada ↔ Bo"; "/", "x" and "+" only with spaces ("Legal/Tax" is no pair).
-    Cue("subject-pair", rf"{_NAME}\s*(?:<>|<->|↔)\s*{_NAME}|{_NAME} (?:/|x|\+) {_NAME}\b"),
+    Cue(
+        "subject-pair",
+        # "Ada <> Bo" anywhere; "Ada / Bo", "Ada x Bo", "Ada + Bo" only as the whole subject
+        # (after "Intro:"): "East Power / Scheduling" names two desks, not two people.
+        rf"{_NAME}\s*(?:<>|<->|↔)\s*{_NAME}"
+        rf"|^\s*(?:(?i:intro(?:duction)?)\s*:\s*)?{_NAME} (?:/|x|\+) {_NAME}\s*$",
+    ),
 )
 
 #: Cues in the first lines of a body.
@@ -70,7 +77,8 @@ BODY_CUES: tuple[Cue, ...] = (
         r"(?:meet|talk|connect|chat|know each other|compare notes"
         r"|grab (?:a )?(?:coffee|drink|lunch)|get (?:a )?coffee)\b"
         r"|\bplease meet\b)"
-        r"|\b(?i:meet) [A-Z][a-zà-ÿ]+\b",
+        # "meet Ada", but not "meet Mr. Derrick in the lobby": a title is an appointment.
+        r"|\b(?i:meet) (?!(?:Mr|Mrs|Ms|Dr|Prof)\b)[A-Z][a-zà-ÿ]+\b",
     ),
     Cue(
         "body-connecting",
