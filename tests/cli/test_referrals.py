@@ -236,3 +236,43 @@ def test_the_ledger_counts_introductions_each_way_and_who_writes_first(
     assert detail["referrals_given"] == 1
     assert detail["last_referral_given"].startswith("2024-03-01")
     assert "you made 1 for them" in cli("person", "ann@x.example", "--as-of", "2024-04-01").out
+
+
+def test_states_advance_as_mail_is_imported_in_time_order(cli: Run, tmp_path: Path) -> None:
+    from email import message_from_bytes
+    from email.utils import parsedate_to_datetime
+
+    scenario(tmp_path / "all")
+    cli("init", "--me", ME)
+
+    def when(path: Path) -> datetime:
+        if path.suffix == ".ics":
+            start = next(x for x in path.read_text().splitlines() if x.startswith("DTSTART"))
+            return datetime.strptime(start.split(":")[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return parsedate_to_datetime(message_from_bytes(path.read_bytes())["Date"])
+
+    files = sorted((tmp_path / "all").iterdir(), key=when)
+    ann_bo = frozenset({"ann@x.example", "bo@x.example"})
+    gus_hal = frozenset({"gus@x.example", "hal@x.example"})
+    cy_di = frozenset({"cy@x.example", "di@x.example"})
+    seen: list[tuple[str, str, str, str]] = []
+    for day, label in ((0, "2024-03-01"), (2, "2024-03-03"), (6, "2024-03-07"), (20, "2024-03-21")):
+        batch = tmp_path / f"upto-{day}"
+        batch.mkdir()
+        for f in files:
+            if (
+                when(f) <= D0 + timedelta(days=day, hours=12)
+                and not (tmp_path / "done" / f.name).exists()
+            ):
+                (batch / f.name).write_bytes(f.read_bytes())
+                (tmp_path / "done").mkdir(exist_ok=True)
+                (tmp_path / "done" / f.name).write_bytes(b"")
+        cli("import", str(batch))
+        now = by_parties(cli("referrals", "--json", "--as-of", label).json())
+        seen.append((label, now[ann_bo]["status"], now[gus_hal]["status"], now[cy_di]["status"]))
+    assert seen == [
+        ("2024-03-01", "awaiting", "awaiting", "awaiting"),
+        ("2024-03-03", "connected", "awaiting", "awaiting"),
+        ("2024-03-07", "connected", "awaiting", "connected"),
+        ("2024-03-21", "connected", "follow_up_due", "connected"),
+    ]
