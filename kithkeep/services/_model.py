@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from zoneinfo import available_timezones
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -23,6 +23,27 @@ from kithkeep.domain.rules import (
 )
 
 
+class AccountModel(BaseModel):
+    """One `[[accounts]]` table: a source the daemon syncs on a schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")]
+    type: Literal["folder"]
+    path: Path
+    interval_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 15
+    enabled: bool = True
+
+
+class DaemonModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    digest_time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "08:00"
+    jitter_seconds: Annotated[float, Field(ge=0, le=3600)] = 30
+    backoff_cap_minutes: Annotated[float, Field(gt=0)] = 240
+    notify: bool = True
+
+
 class SettingsModel(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KITHKEEP_", extra="ignore")
     toml_path: ClassVar[Path | None] = None
@@ -32,6 +53,16 @@ class SettingsModel(BaseSettings):
     default_cadence_days: int = Field(DEFAULT_CADENCE_DAYS, ge=1, le=3650)
     follow_up_after_days: int = Field(DEFAULT_FOLLOW_UP_AFTER_DAYS, ge=1, le=3650)
     timezone: str = "local"
+    accounts: list[AccountModel] = Field(default_factory=list)
+    daemon: DaemonModel = DaemonModel()
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique(cls, v: list[AccountModel]) -> list[AccountModel]:
+        names = [a.name for a in v]
+        if len(names) != len(set(names)):
+            raise ValueError("account names must be unique")
+        return v
 
     @field_validator("me", mode="before")
     @classmethod

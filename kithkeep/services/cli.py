@@ -476,16 +476,6 @@ def _referrals(moment: int | None) -> tuple[Any, list[Any], dict[str, str], int]
     return conn, found, names, at
 
 
-_URGENCY = {"follow_up_due": 0, "awaiting": 1, "acknowledged": 2, "followed_up": 3}
-
-
-def _by_urgency(found: list[Any]) -> list[Any]:
-    return sorted(
-        found,
-        key=lambda r: (_URGENCY.get(r.status, 9), r.next_follow_up_at or 0, -r.made_at),
-    )
-
-
 @referrals_app.callback()
 def referrals(
     ctx: typer.Context,
@@ -503,7 +493,9 @@ def referrals(
         raise ConfigError(f"--status {status_!r}: expected one of {STATUS_HELP}")
     moment = _as_of(as_of)
     _, found, names, _ = _referrals(moment)
-    rows = _by_urgency([r for r in found if status_ is None or r.status == status_])
+    from kithkeep.services.digest import by_urgency
+
+    rows = by_urgency([r for r in found if status_ is None or r.status == status_])
     if json_:
         _print_json([r.as_json(names, explain) for r in rows])
         return
@@ -585,42 +577,16 @@ def digest(
     limit: Annotated[int, typer.Option("--limit", min=1, help="People due shown.")] = 10,
 ) -> None:
     """Today's short list: introductions to follow up, and people due."""
-    from kithkeep.projections import queries
+    from kithkeep.services.digest import build
 
     moment = _as_of(as_of)
-    conn, found, names, at = _referrals(moment)
-    follow = _by_urgency([r for r in found if r.status == "follow_up_due"])
-    policy = _query_conn()[1]
-    due_people = queries.due(
-        queries.people(
-            conn,
-            now=at,
-            default_cadence=policy.default_cadence_days,
-            as_of=moment,
-            only_due=True,
-        )
-    )
+    conn, policy = _query_conn()
+    at = moment or int(datetime.now(UTC).timestamp())
+    today = build(conn, policy, at, moment)
     if json_:
-        _print_json(
-            {
-                "follow_ups_due": [r.as_json(names) for r in follow],
-                "people_due": [p.as_json() for p in due_people[:limit]],
-                "people_due_total": len(due_people),
-            }
-        )
+        _print_json(today.as_json(limit))
         return
-    typer.echo(f"Digest for {_day(at)}")
-    typer.echo(f"\nIntroductions to follow up ({len(follow)}):")
-    for r in follow[:limit]:
-        who = " and ".join(names.get(p) or p for p in r.parties)
-        due_on = _day(r.next_follow_up_at)
-        typer.echo(f"  {r.id}  {who}: introduced {_day(r.made_at)}, check in (due {due_on})")
-    typer.echo(f"\nPeople due for a word from you ({len(due_people)}):")
-    for p in due_people[:limit]:
-        last = (p.last_contact or "")[:10]
-        typer.echo(f"  {p.name or p.key} <{p.key}>: last contact {last}, {p.overdue_days}d overdue")
-    if len(due_people) > limit:
-        typer.echo(f"  … and {len(due_people) - limit} more (kithkeep due)")
+    typer.echo(today.text(limit), nl=False)
 
 
 def main() -> None:

@@ -104,6 +104,25 @@ def light_policy(paths: Paths) -> Policy | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A source the daemon syncs on a schedule."""
+
+    name: str
+    type: str
+    path: Path
+    interval_seconds: float
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSettings:
+    digest_time: str = "08:00"
+    jitter_seconds: float = 30.0
+    backoff_cap_seconds: float = 4 * 3600.0
+    notify: bool = True
+
+
 @dataclass(frozen=True)
 class Settings:
     paths: Paths
@@ -112,6 +131,8 @@ class Settings:
     default_cadence_days: int
     timezone: str
     follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
+    accounts: tuple[Account, ...] = ()
+    daemon: DaemonSettings = DaemonSettings()
 
     def policy(self) -> Policy:
         from kithkeep.domain.rules import Policy
@@ -145,6 +166,24 @@ def load(home: Path) -> Settings:
         default_cadence_days=model.default_cadence_days,
         follow_up_after_days=model.follow_up_after_days,
         timezone=model.timezone,
+        accounts=tuple(
+            Account(
+                a.name,
+                a.type,
+                (paths.home / a.path.expanduser())
+                if not a.path.expanduser().is_absolute()
+                else a.path.expanduser(),
+                a.interval_minutes * 60,
+                a.enabled,
+            )
+            for a in model.accounts
+        ),
+        daemon=DaemonSettings(
+            model.daemon.digest_time,
+            model.daemon.jitter_seconds,
+            model.daemon.backoff_cap_minutes * 60,
+            model.daemon.notify,
+        ),
     )
 
 

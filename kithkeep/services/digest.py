@@ -1,0 +1,72 @@
+"""Today's short list: introductions to follow up, then people due. For the CLI and daemon."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kithkeep.domain.rules import Policy
+from kithkeep.projections import queries
+from kithkeep.projections import referrals as ledger
+
+_URGENCY = {"follow_up_due": 0, "awaiting": 1, "acknowledged": 2, "followed_up": 3}
+
+
+def by_urgency(found: list[ledger.Referral]) -> list[ledger.Referral]:
+    return sorted(
+        found, key=lambda r: (_URGENCY.get(r.status, 9), r.next_follow_up_at or 0, -r.made_at)
+    )
+
+
+@dataclass(frozen=True)
+class Digest:
+    at: int
+    follow_ups: list[ledger.Referral]
+    people_due: list[queries.Person]
+    names: dict[str, str]
+
+    def as_json(self, limit: int) -> dict[str, Any]:
+        return {
+            "at": queries.iso(self.at),
+            "follow_ups_due": [r.as_json(self.names) for r in self.follow_ups],
+            "people_due": [p.as_json() for p in self.people_due[:limit]],
+            "people_due_total": len(self.people_due),
+        }
+
+    def text(self, limit: int) -> str:
+        """Plain lines (also valid Markdown): what the daemon writes to digest/DATE.md."""
+        lines = [f"# Digest for {_day(self.at)}", ""]
+        lines.append(f"## Introductions to follow up ({len(self.follow_ups)})")
+        for r in self.follow_ups[:limit]:
+            who = " and ".join(self.names.get(p) or p for p in r.parties)
+            lines.append(
+                f"- {r.id}  {who}: introduced {_day(r.made_at)}, "
+                f"check in (due {_day(r.next_follow_up_at)})"
+            )
+        lines += ["", f"## People due for a word from you ({len(self.people_due)})"]
+        for p in self.people_due[:limit]:
+            last = (p.last_contact or "")[:10]
+            lines.append(
+                f"- {p.name or p.key} <{p.key}>: last contact {last}, {p.overdue_days}d overdue"
+            )
+        if len(self.people_due) > limit:
+            lines.append(f"- … and {len(self.people_due) - limit} more (kithkeep due)")
+        return "\n".join(lines) + "\n"
+
+
+def build(conn: sqlite3.Connection, policy: Policy, at: int, as_of: int | None) -> Digest:
+    found = ledger.referrals(
+        conn, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days
+    )
+    follow = by_urgency([r for r in found if r.status == "follow_up_due"])
+    names = ledger.names_for(conn, [p for r in follow for p in (*r.parties, r.introducer)])
+    people = queries.people(
+        conn, now=at, default_cadence=policy.default_cadence_days, as_of=as_of, only_due=True
+    )
+    return Digest(at, follow, queries.due(people), names)
+
+
+def _day(t: int | None) -> str:
+    return "" if t is None else f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d}"
