@@ -349,6 +349,14 @@ def status(json_: JsonOpt = False) -> None:
     if json_:
         _print_json(info)
         return
+    d = info.pop("daemon")
+    typer.echo(f"daemon: {'running, pid ' + str(d['pid']) if d['running'] else 'not running'}")
+    for a in d["accounts"]:
+        health = "ok" if a["healthy"] else f"failing ({a['failures']}×): {a['last_error']}"
+        typer.echo(
+            f"  {a['name']} ({a['type']}): {health}; last success {a['last_success'] or '—'}; "
+            f"next run {a['next_run'] or '—'}; added {a['added_total']}"
+        )
     for key, value in info.items():
         if isinstance(value, list):
             typer.echo(f"{key}:")
@@ -356,6 +364,28 @@ def status(json_: JsonOpt = False) -> None:
                 typer.echo(f"  {item}")
         else:
             typer.echo(f"{key}: {value}")
+
+
+@app.command()
+def daemon(
+    once: Annotated[
+        bool, typer.Option("--once", help="Sync every account once, then exit.")
+    ] = False,
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Log to stderr instead of logs/kithkeep.log.")
+    ] = False,
+) -> None:
+    """Keep syncing every account on its schedule; write a digest once a day."""
+    from kithkeep.services.daemon import Daemon, configure_logging
+
+    settings = _settings()
+    if not settings.accounts:
+        raise ConfigError(
+            f"no [[accounts]] in {settings.paths.config}: add one "
+            '(e.g. name = "inbox", type = "folder", path = "~/Mail/drop")'
+        )
+    configure_logging(settings.paths, foreground or once)
+    Daemon(settings).run(once=once)
 
 
 @app.command()

@@ -35,6 +35,30 @@ _STEADY_DAYS = 60
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
+_INTRO_SUBJECT = "Intro: {a} <> {b}"
+_INTRO_BODY = (
+    "Hi {a} and {b},\n\nIntroducing you two: I think you should meet.\n"
+    "{a}, {b} works on something close to your project.\n\n{me}\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SampleIntroduction:
+    """An introduction in the sample, and what `kithkeep referrals` makes of it.
+
+    `kind` is "made" or "received"; `message_id` is the introduction's, without brackets.
+    `state` is its follow-up state on `today` whatever the day, or None where the
+    ordinary correspondence with its people decides. `mark` is "dismiss" or "close" for
+    the two that are there to be marked by hand; `opt_in` says self asked first.
+    """
+
+    kind: str
+    message_id: str
+    introducer: str
+    parties: tuple[str, ...]
+    state: str | None
+    opt_in: bool = False
+    mark: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +75,7 @@ class SampleNetwork:
     people: int
     messages: int
     meetings: int
+    introductions: tuple[SampleIntroduction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +140,15 @@ def write_sample_network(target_dir: Path, *, today: datetime) -> SampleNetwork:
     mbox.write_bytes("".join(_mbox_entry(m) for m in messages).encode("utf-8"))
     ics.write_bytes(_calendar(sample.meetings, sample.anchor))
     meetings = sum(m.weekly - (m.skip_week is not None) if m.weekly else 1 for m in sample.meetings)
-    return SampleNetwork(sample.me.address, mbox, ics, len(sample.people), len(messages), meetings)
+    return SampleNetwork(
+        sample.me.address,
+        mbox,
+        ics,
+        len(sample.people),
+        len(messages),
+        meetings,
+        tuple(sample.introductions),
+    )
 
 
 def _who(d: dict[str, Any], address: str | None = None) -> _Who:
@@ -149,6 +182,7 @@ class _Sample:
         self.phrases: dict[str, list[str]] = raw["phrases"]
         self.messages: list[_Message] = []
         self.meetings: list[_Meeting] = []
+        self.introductions: list[SampleIntroduction] = []
         by_address = {p.who.address: p.who for p in self.people}
         for person in self.people:
             if person.pattern != "meetings":
@@ -156,9 +190,11 @@ class _Sample:
         self._team_meetings()
         self._one_on_one()
         self._specials(raw["meetings"], by_address)
+        # After all the correspondence: its draws stay the same whatever is introduced.
         for i in raw["introductions"]:
-            a, b = by_address[i["a"]], by_address[i["b"]]
-            self._introduction(a, b, int(i["days_ago"]), connected=bool(i["connected"]))
+            self._introduction(i, by_address)
+        for i in raw["introduced_to_me"]:
+            self._introduced(i, by_address)
         for noise in raw["noise"]:
             self._noise(noise)
 
@@ -337,21 +373,107 @@ class _Sample:
         pair = ((self.me, "ACCEPTED"), (who, "TENTATIVE"))
         self.meetings.append(_Meeting(start, 60, soon["summary"], who, pair))
 
-    def _introduction(self, a: _Who, b: _Who, days_ago: int, *, connected: bool) -> None:
-        me = self.me.first
-        subject = f"Intro: {a.first} <> {b.first}"
-        body = (
-            f"Hi {a.first} and {b.first},\n\nIntroducing you two: I think you should meet.\n"
-            f"{a.first}, {b.first} works on something close to your project.\n\n{me}\n"
-        )
-        self._mail(self.at(days_ago, self.me, 9, 12), self.me, (a, b), (), subject, (), body)
-        if connected:
-            parents = (self.messages[-1].message_id,)
+    def _introduction(self, raw: dict[str, Any], people: dict[str, _Who]) -> None:
+        """An introduction self makes, and what happened after: see the roster's `fields`.
+
+        The two are at different companies and neither is copied on the other's mail, so
+        only what is written here can connect them; `state` in the roster relies on that.
+        """
+        a, b, days = people[raw["a"]], people[raw["b"]], int(raw["days_ago"])
+        names = {"a": a.first, "b": b.first, "me": self.me.first}
+        asked = raw.get("asked_days_ago")
+        if asked is not None:
+            self._ask_first(a, b, int(asked))
+        subject = str(raw.get("subject", _INTRO_SUBJECT)).format(**names)
+        body = str(raw.get("body", _INTRO_BODY)).format(**names)
+        self._mail(self.at(days, self.me, 9, 12), self.me, (a, b), (), subject, (), body)
+        intro = self.messages[-1]
+        parents, then = (intro.message_id,), str(raw.get("then", "nothing"))
+        if then == "reply-all":
             body = (
-                f"Thanks {me}!\n\n{a.first}, lovely to meet you. A call next week?\n\n{b.first}\n"
+                f"Thanks {self.me.first}!\n\n{a.first}, lovely to meet you."
+                f" A call next week?\n\n{b.first}\n"
             )
-            when = self.at(days_ago - 1, b, 9, 17)
+            when = self.at(days - 1, b, 9, 17)
             self._mail(when, b, (a,), (self.me,), "Re: " + subject, parents, body)
+        elif then == "thanks":
+            body = f"Thanks {self.me.first}! I will write to {a.first} this week.\n\n{b.first}\n"
+            when = self.at(days - 1, b, 9, 17)
+            self._mail(when, b, (self.me,), (), "Re: " + subject, parents, body)
+        elif then == "meeting":
+            start = self.at(days - 12, self.me, 10, 15)
+            start = start.replace(minute=start.minute - start.minute % 15)
+            summary = f"Coffee with {a.first} and {b.first}"
+            attendees = ((self.me, "ACCEPTED"), (a, "ACCEPTED"), (b, "ACCEPTED"))
+            self.meetings.append(_Meeting(start, 60, summary, a, attendees))
+        elif then == "follow-up":
+            body = (
+                f"Hi {b.first},\n\nDid you and {a.first} find a time to talk?"
+                f" Tell me if anything is stuck.\n\n{self.me.first}\n"
+            )
+            when = self.at(int(raw["follow_up_days_ago"]), self.me, 9, 17)
+            self._mail(when, self.me, (b,), (), f"Did you and {a.first} talk?", (), body)
+        elif then != "nothing":
+            msg = f"introduction of {a.address} and {b.address}: unknown then {then!r}"
+            raise ValueError(msg)
+        state = raw.get("state")
+        self.introductions.append(
+            SampleIntroduction(
+                "made",
+                intro.message_id,
+                self.me.address,
+                (a.address, b.address),
+                None if state is None else str(state),
+                opt_in=asked is not None,
+                mark=None if raw.get("mark") is None else str(raw["mark"]),
+            )
+        )
+
+    def _ask_first(self, a: _Who, b: _Who, days_ago: int) -> None:
+        """Self asks `a` alone whether they would like to meet `b`: a double opt-in."""
+        subject = f"Intro to {b.first}?"
+        body = (
+            f"Hi {a.first},\n\nWould you like to meet {b.first}? {b.first} works on"
+            f" something close to your project.\n\n{self.me.first}\n"
+        )
+        self._mail(self.at(days_ago, self.me, 9, 12), self.me, (a,), (), subject, (), body)
+        parents = (self.messages[-1].message_id,)
+        body = f"Yes please, that would be great.\n\n{a.first}\n"
+        when = self.at(days_ago - 1, a, 9, 17)
+        self._mail(when, a, (self.me,), (), "Re: " + subject, parents, body)
+
+    def _introduced(self, raw: dict[str, Any], people: dict[str, _Who]) -> None:
+        """Someone introduces self to a person self never dealt with before."""
+        by, new, days = people[raw["by"]], people[raw["new"]], int(raw["days_ago"])
+        subject = f"Intro: {self.me.first} <> {new.first}"
+        body = (
+            f"Hi {self.me.first},\n\nLet me introduce you to {new.first}, who runs operations"
+            f" with us and has questions you can answer.\n\n{by.first}\n"
+        )
+        self._mail(self.at(days, by, 9, 17), by, (self.me, new), (), subject, (), body)
+        intro = self.messages[-1]
+        then = str(raw.get("then", "nothing"))
+        if then == "reply":
+            body = (
+                f"Thanks {by.first}!\n\n{new.first}, good to hear from you."
+                f" Would Thursday work for a short call?\n\n{self.me.first}\n"
+            )
+            when = self.at(days - 1, self.me, 9, 17)
+            parents = (intro.message_id,)
+            self._mail(when, self.me, (new,), (by,), "Re: " + subject, parents, body)
+        elif then != "nothing":
+            msg = f"introduction by {by.address}: unknown then {then!r}"
+            raise ValueError(msg)
+        state = raw.get("state")
+        self.introductions.append(
+            SampleIntroduction(
+                "received",
+                intro.message_id,
+                by.address,
+                (self.me.address, new.address),
+                None if state is None else str(state),
+            )
+        )
 
     def _noise(self, raw: dict[str, Any]) -> None:
         who = _who(raw)

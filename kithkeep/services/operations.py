@@ -50,7 +50,9 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
     events or were built under other rules, the projector catches up first.
     """
     policy = light_policy(paths)
-    if policy is None or _views_stale(paths, policy.fingerprint()):
+    if policy is not None and _daemon_alive(paths):
+        pass  # the daemon keeps the views current; a reader must not write beside it
+    elif policy is None or _views_stale(paths, policy.fingerprint()):
         settings = heavy()
         from kithkeep.services.app import open_kit
 
@@ -60,6 +62,12 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
     if not paths.views.exists():
         raise StoreError(f"nothing imported yet in {paths.home}: try `kithkeep import PATH`")
     return connect(paths.views), policy
+
+
+def _daemon_alive(paths: Paths) -> bool:
+    from kithkeep.services.daemon import running_pid
+
+    return running_pid(paths) is not None
 
 
 def _views_stale(paths: Paths, fingerprint: str) -> bool:
@@ -94,6 +102,7 @@ def rebuild(settings: Settings) -> Any:
 
 def status(paths: Paths) -> dict[str, Any]:
     info: dict[str, Any] = {
+        "daemon": daemon_status(paths),
         "home": str(paths.home),
         "config": str(paths.config) if paths.config.exists() else None,
         "event_store": str(paths.events) if paths.events.exists() else None,
@@ -121,6 +130,21 @@ def status(paths: Paths) -> dict[str, Any]:
     info["views_lag"] = (latest or 0) - position
     info["sources"] = _sources(paths)
     return info
+
+
+def daemon_status(paths: Paths) -> dict[str, Any]:
+    """Is a daemon serving this home, and how its accounts are doing."""
+    from kithkeep.services.daemon import read_state, running_pid
+
+    pid = running_pid(paths)
+    state = read_state(paths) or {}
+    return {
+        "running": pid is not None,
+        "pid": pid,
+        "started_at": state.get("started_at") if pid else None,
+        "last_digest": state.get("last_digest"),
+        "accounts": list(state.get("accounts", {}).values()),
+    }
 
 
 def _sources(paths: Paths) -> list[str]:

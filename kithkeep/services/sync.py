@@ -63,6 +63,7 @@ def run(
     progress: Progress | None = None,
     parallel: bool = True,
     on_saved: Callable[[Sequence[Recording[UUID]]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Report:
     """Pull every page after the saved cursor; save each with its cursor."""
     report = Report(source.key)
@@ -75,6 +76,8 @@ def run(
             on_saved(saved.recordings)
         if progress is not None:
             progress(page.done, page.total)
+        if should_stop is not None and should_stop():
+            break  # between pages: what was saved is whole, the cursor says where to resume
     return report
 
 

@@ -1,0 +1,356 @@
+"""The background daemon: every account synced on its schedule, views kept live, a daily digest.
+
+APScheduler runs one job per account (never two at once for one account) and a digest
+check; all jobs run on one worker thread, so the event store and the views have a single
+writer and the CLI reads alongside. A failing account backs off, doubling up to a cap,
+while the others go on. One daemon per home: a lock file holds the pid.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+from kithkeep.domain.errors import KithkeepError, StoreError
+from kithkeep.services.settings import Account, Paths, Settings
+
+Clock = Callable[[], datetime]
+log = logging.getLogger("kithkeep.daemon")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DaemonRunningError(KithkeepError):
+    """Another daemon already serves this home."""
+
+
+# -- the lock ---------------------------------------------------------------------------
+
+
+def lock_path(paths: Paths) -> Path:
+    return paths.home / "daemon.pid"
+
+
+def running_pid(paths: Paths) -> int | None:
+    """The pid of the daemon serving this home, if one is alive."""
+    try:
+        pid = int(lock_path(paths).read_text().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    if pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+@contextmanager
+def home_lock(paths: Paths) -> Iterator[None]:
+    """Hold the home's lock; a stale one (its process gone) is taken over."""
+    paths.home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(paths), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        pid = running_pid(paths)
+        raise DaemonRunningError(
+            f"a kithkeep daemon is already running for {paths.home} (pid {pid})"
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with suppress(OSError):
+            os.ftruncate(fd, 0)
+        os.close(fd)  # closing releases the flock
+
+
+# -- state shown by `kithkeep status` -----------------------------------------------------
+
+
+@dataclass
+class AccountState:
+    name: str
+    type: str
+    interval_seconds: float
+    last_success: str | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    failures: int = 0
+    next_run: str | None = None
+    last_added: int = 0
+    added_total: int = 0
+    runs: int = 0
+
+    @property
+    def healthy(self) -> bool:
+        return self.failures == 0
+
+
+@dataclass
+class DaemonState:
+    pid: int
+    started_at: str
+    accounts: dict[str, AccountState] = field(default_factory=dict)
+    last_digest: str | None = None
+
+    def write(self, path: Path) -> None:
+        data = asdict(self)
+        for name, a in self.accounts.items():
+            data["accounts"][name]["healthy"] = a.healthy
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        os.replace(tmp, path)
+
+
+def state_path(paths: Paths) -> Path:
+    return paths.home / "daemon.json"
+
+
+def read_state(paths: Paths) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(state_path(paths).read_text())
+    except (OSError, ValueError):
+        return None
+    return data
+
+
+# -- logging ------------------------------------------------------------------------------
+
+
+def configure_logging(paths: Paths, foreground: bool) -> None:
+    """A rotating file under $KITHKEEP_HOME/logs/, or stderr in the foreground."""
+    handler: logging.Handler
+    if foreground:
+        handler = logging.StreamHandler()
+    else:
+        (paths.home / "logs").mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(
+            paths.home / "logs" / "kithkeep.log", maxBytes=1_000_000, backupCount=5
+        )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("kithkeep")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# -- the daemon ---------------------------------------------------------------------------
+
+
+class Daemon:
+    """Schedules the accounts' syncs and the digest; `run` blocks until stopped."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = _utc_now) -> None:
+        self.settings = settings
+        self.paths = settings.paths
+        self.clock = clock
+        self.stopping = threading.Event()
+        self.state = DaemonState(os.getpid(), clock().isoformat())
+        for a in settings.accounts:
+            if a.enabled:
+                self.state.accounts[a.name] = AccountState(a.name, a.type, a.interval_seconds)
+        self._kit: Any = None
+        self._scheduler: Any = None
+        self._state_lock = threading.Lock()
+
+    # The jobs ---------------------------------------------------------------------------
+
+    def sync_account(self, account: Account) -> None:
+        """One sync of one account; failures are recorded and backed off, never raised."""
+        from kithkeep.connectors.files import FileSource
+        from kithkeep.services import sync
+
+        st = self.state.accounts[account.name]
+        started = time.monotonic()
+        now = self.clock()
+        try:
+            if not account.path.exists():
+                raise StoreError(f"{account.path}: no such folder")
+            source = FileSource(account.path, now=now, local_tz=self._kit.local_tz())
+            report = sync.run(
+                source,
+                self._kit.store,
+                parallel=False,
+                on_saved=self._kit.projecting(now),
+                should_stop=self.stopping.is_set,
+            )
+            self._kit.project(now)
+        except Exception as e:  # an account's trouble must not stop the others
+            st.failures += 1
+            st.last_error = str(e) if isinstance(e, KithkeepError) else type(e).__name__
+            st.last_error_at = self.clock().isoformat()
+            delay = min(account.interval_seconds * 2**st.failures, self._backoff_cap())
+            log.warning(
+                "sync account=%s failed=%s failures=%d retry_in=%.0fs",
+                account.name,
+                st.last_error,
+                st.failures,
+                delay,
+            )
+            self._reschedule(account, delay)
+        else:
+            if st.failures:
+                self._reschedule(account, account.interval_seconds)
+            st.failures = 0
+            st.last_success = self.clock().isoformat()
+            st.last_added = report.added
+            st.added_total += report.added
+            log.info(
+                "sync account=%s added=%d duplicates=%d skipped=%d errors=%d duration=%.2fs",
+                account.name,
+                report.added,
+                report.duplicates,
+                report.skipped,
+                sum(report.problems.values()),
+                time.monotonic() - started,
+            )
+        finally:
+            st.runs += 1
+            self._save_state()
+
+    def _backoff_cap(self) -> float:
+        return self.settings.daemon.backoff_cap_seconds
+
+    def _reschedule(self, account: Account, delay: float) -> None:
+        if self._scheduler is None:
+            return
+        when = datetime.now(UTC) + timedelta(seconds=delay)
+        try:
+            self._scheduler.modify_job(f"account:{account.name}", next_run_time=when)
+        except Exception:  # the job is gone when shutting down
+            return
+
+    def maybe_digest(self) -> Path | None:
+        """Write today's digest once the local clock has passed the digest time."""
+        from kithkeep.projections.queries import connect
+        from kithkeep.services.digest import build
+
+        local = self.clock().astimezone(self._kit.local_tz() if self._kit else UTC)
+        hour, minute = map(int, self.settings.daemon.digest_time.split(":"))
+        if (local.hour, local.minute) < (hour, minute):
+            return None
+        path = self.paths.home / "digest" / f"{local:%Y-%m-%d}.md"
+        if path.exists() or not self.paths.views.exists():
+            return None
+        conn = connect(self.paths.views)
+        try:
+            text = build(conn, self.settings.policy(), int(local.timestamp()), None).text(10)
+        finally:
+            conn.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        self.state.last_digest = local.isoformat()
+        log.info("digest written path=%s", path)
+        for line in text.splitlines():
+            log.info("digest %s", line)
+        if self.settings.daemon.notify and shutil.which("notify-send"):
+            with suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(
+                    ["notify-send", "kithkeep digest", text[:500]], timeout=5, check=False
+                )
+        self._save_state()
+        return path
+
+    def _save_state(self) -> None:
+        with self._state_lock:
+            self._write_state()
+
+    def _write_state(self) -> None:
+        if self._scheduler is not None:
+            for job in self._scheduler.get_jobs():
+                name = job.id.removeprefix("account:")
+                if name in self.state.accounts and job.next_run_time is not None:
+                    self.state.accounts[name].next_run = job.next_run_time.isoformat()
+        try:
+            self.state.write(state_path(self.paths))
+        except OSError as e:  # a full disk is reported in the log; the daemon goes on
+            log.error("cannot write daemon state: %s", e)
+
+    # Running ----------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> None:
+        """Sync every account (once, or on schedule until SIGTERM/SIGINT)."""
+        from kithkeep.services.app import open_kit
+
+        with home_lock(self.paths), open_kit(self.settings) as kit:
+            self._kit = kit
+            log.info("daemon started pid=%d accounts=%d", os.getpid(), len(self.state.accounts))
+            try:
+                if once:
+                    self._run_once()
+                else:
+                    self._run_scheduled()
+            finally:
+                self._save_state()
+                log.info("daemon stopped pid=%d", os.getpid())
+
+    def _accounts(self) -> list[Account]:
+        return [a for a in self.settings.accounts if a.enabled]
+
+    def _run_once(self) -> None:
+        for account in self._accounts():
+            if self.stopping.is_set():
+                break
+            self.sync_account(account)
+        self.maybe_digest()
+
+    def _run_scheduled(self) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        # One worker: the store and the views have a single writer.
+        scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        self._scheduler = scheduler
+        first = datetime.now(UTC)
+        for account in self._accounts():
+            scheduler.add_job(
+                self.sync_account,
+                "interval",
+                args=[account],
+                id=f"account:{account.name}",
+                seconds=account.interval_seconds,
+                jitter=min(self.settings.daemon.jitter_seconds, account.interval_seconds / 2),
+                next_run_time=first,
+            )
+        scheduler.add_job(
+            self.maybe_digest, "interval", id="digest", seconds=30, next_run_time=first
+        )
+        previous = {
+            sig: signal.signal(sig, lambda *_: self.stopping.set())
+            for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        scheduler.start()
+        try:
+            while not self.stopping.wait(1.0):
+                self._save_state()
+        finally:
+            scheduler.shutdown(wait=True)  # the running sync stops after its current page
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
