@@ -175,11 +175,19 @@ class Daemon:
         self._kit: Any = None
         self._scheduler: Any = None
         self._state_lock = threading.Lock()
+        # Held while a job runs: stopping waits on it, never on the scheduler's own locks.
+        self._busy = threading.Lock()
 
     # The jobs ---------------------------------------------------------------------------
 
     def sync_account(self, account: Account) -> None:
         """One sync of one account; failures are recorded and backed off, never raised."""
+        if self.stopping.is_set():
+            return
+        with self._busy:
+            self._sync_account(account)
+
+    def _sync_account(self, account: Account) -> None:
         from kithkeep.connectors.files import FileSource
         from kithkeep.services import sync
 
@@ -235,7 +243,7 @@ class Daemon:
         return self.settings.daemon.backoff_cap_seconds
 
     def _reschedule(self, account: Account, delay: float) -> None:
-        if self._scheduler is None:
+        if self._scheduler is None or self.stopping.is_set():
             return
         when = datetime.now(UTC) + timedelta(seconds=delay)
         try:
@@ -245,6 +253,12 @@ class Daemon:
 
     def maybe_digest(self) -> Path | None:
         """Write today's digest once the local clock has passed the digest time."""
+        if self.stopping.is_set():
+            return None
+        with self._busy:
+            return self._maybe_digest()
+
+    def _maybe_digest(self) -> Path | None:
         from kithkeep.projections.queries import connect
         from kithkeep.services.digest import build
 
@@ -274,12 +288,13 @@ class Daemon:
         self._save_state()
         return path
 
-    def _save_state(self) -> None:
+    def _save_state(self, *, next_runs: bool = False) -> None:
         with self._state_lock:
-            self._write_state()
+            self._write_state(next_runs)
 
-    def _write_state(self) -> None:
-        if self._scheduler is not None:
+    def _write_state(self, next_runs: bool) -> None:
+        # Only the main thread asks the scheduler (jobs must not take its locks).
+        if next_runs and self._scheduler is not None and not self.stopping.is_set():
             for job in self._scheduler.get_jobs():
                 name = job.id.removeprefix("account:")
                 if name in self.state.accounts and job.next_run_time is not None:
@@ -349,8 +364,10 @@ class Daemon:
         scheduler.start()
         try:
             while not self.stopping.wait(1.0):
-                self._save_state()
+                self._save_state(next_runs=True)
         finally:
-            scheduler.shutdown(wait=True)  # the running sync stops after its current page
+            scheduler.shutdown(wait=False)
+            with self._busy:  # the running sync stops after the page it is saving
+                pass
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

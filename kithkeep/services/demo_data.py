@@ -3,6 +3,8 @@
 `write_sample_network` turns the fictional roster in `kithkeep/data/demo_network.json`
 into three years of mail (an mbox) and meetings (an .ics) ending just before `today`,
 so the demo goes through the real import path rather than a shortcut into the store.
+It holds introductions in every follow-up state `kithkeep referrals` detects, whatever
+the day (listed in `SampleNetwork.introductions`).
 The output depends on `today` alone: the same day gives byte-identical files.
 """
 

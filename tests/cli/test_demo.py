@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from kithkeep.services.demo_data import write_sample_network
 from tests.conftest import run_cli
+
+#: The follow-up states the demo shows without anything marked by hand.
+DETECTED = {"connected", "acknowledged", "awaiting", "follow_up_due", "followed_up"}
 
 
 def test_demo_builds_a_network_and_shows_who_is_due(tmp_path: Path) -> None:
@@ -25,6 +33,63 @@ def test_demo_builds_a_network_and_shows_who_is_due(tmp_path: Path) -> None:
     assert not any("newsletter" in a or "no-reply" in a for p in people for a in p["addresses"])
     again = run_cli(home, "import", str(home / "sample"))
     assert "Imported 0 new interactions" in again.out
+
+
+def assert_every_follow_up_state(rows: list[dict[str, Any]]) -> None:
+    assert {r["status"] for r in rows} >= DETECTED
+    received = [r for r in rows if r["kind"] == "received"]
+    assert len(received) == 1 and received[0]["introducer"] != "robin@example.com"
+    assert any(r["opt_in"] is not None for r in rows if r["kind"] == "made")
+    evidence = {r["evidence"]["kind"] for r in rows if r["status"] == "connected"}
+    assert evidence == {"email", "meeting"}, "connected by a reply-all and by a meeting"
+
+
+def test_demo_shows_introductions_in_every_follow_up_state(tmp_path: Path) -> None:
+    home = tmp_path / "demo"
+    run_cli(home, "--home", str(home), "demo")
+    rows = run_cli(home, "referrals", "--json").json()
+    assert_every_follow_up_state(rows)
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        datetime(2026, 3, 10, 9, 30, tzinfo=UTC),
+        datetime.fromisoformat("2024-02-29T23:59:00-08:00"),
+        datetime.fromisoformat("2031-07-01T03:00:00+10:00"),
+    ],
+    ids=["2026-03-10", "leap-day-pacific", "2031-07-01-sydney"],
+)
+def test_the_sample_has_every_follow_up_state_whatever_the_day(
+    tmp_path: Path, today: datetime
+) -> None:
+    home = tmp_path / "home"
+    net = write_sample_network(tmp_path / "sample", today=today)
+    run_cli(home, "init", "--me", net.me)
+    run_cli(home, "import", str(net.mbox))
+    run_cli(home, "import", str(net.ics))
+    as_of = today.astimezone(UTC).date().isoformat()
+    rows = run_cli(home, "referrals", "--json", "--as-of", as_of).json()
+    assert_every_follow_up_state(rows)
+    by_id = {r["message_id"]: r for r in rows}
+    assert set(by_id) == {i.message_id for i in net.introductions}, "nothing else is one"
+    for planned in net.introductions:
+        found = by_id[planned.message_id]
+        assert found["kind"] == planned.kind
+        assert {p["address"] for p in found["parties"]} == set(planned.parties)
+        if planned.state is not None:
+            assert found["status"] == planned.state, found["subject"]
+        assert (found["opt_in"] is not None) == planned.opt_in, found["subject"]
+    # The two left to mark by hand: the demo's false positive, and one known to be done.
+    marks = {i.mark: by_id[i.message_id]["id"] for i in net.introductions if i.mark}
+    assert set(marks) == {"dismiss", "close"}
+    assert run_cli(home, "referrals", "dismiss", marks["dismiss"]).out.startswith("Dismissed")
+    assert run_cli(home, "referrals", "close", marks["close"]).out.startswith("Closed")
+    # Marked now: ask as of a day after both the marks and the sample's `today`.
+    later = max(as_of, datetime.now(UTC).date().isoformat())
+    marked = run_cli(home, "referrals", "--json", "--as-of", later).json()
+    statuses = {r["id"]: r["status"] for r in marked}
+    assert (statuses[marks["dismiss"]], statuses[marks["close"]]) == ("dismissed", "closed")
 
 
 def test_demo_without_home_uses_a_fresh_temporary_folder(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import recurring_ical_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kithkeep.domain.introductions import has_introduction_cue, has_opt_in_cue, introduction_cues
 from kithkeep.services.demo_data import SampleNetwork, write_sample_network
 
 TODAY = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -182,6 +183,43 @@ def test_noise_senders_look_automated(sample: SampleNetwork) -> None:
     assert len(notifier) == 1 and len(by_sender[notifier[0]]) > 10
     listed = {a for a, ms in by_sender.items() if any(m["List-Id"] for m in ms)}
     assert listed == {"newsletter@news.example.net"}
+
+
+def text(m: Message) -> str:
+    payload = m.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8")
+
+
+def test_the_introductions_carry_their_cues(sample: SampleNetwork) -> None:
+    by_id = {str(m["Message-ID"]).strip("<>"): m for m in mails(sample)}
+    planned = sample.introductions
+    assert {i.state for i in planned} - {None} == {
+        "connected",
+        "acknowledged",
+        "awaiting",
+        "follow_up_due",
+        "followed_up",
+    }
+    assert sorted(i.mark for i in planned if i.mark) == ["close", "dismiss"]
+    assert [i.kind for i in planned].count("received") == 1
+    for i in planned:
+        m = by_id[i.message_id]
+        assert m["In-Reply-To"] is None and not str(m["Subject"]).startswith("Fwd:")
+        assert has_introduction_cue(introduction_cues(str(m["Subject"]), text(m))), m["Subject"]
+        assert addresses(m, "From") == [i.introducer]
+        assert set(i.parties) - {sample.me} <= set(addresses(m, "To", "Cc"))
+    (asked,) = [i for i in planned if i.opt_in]
+    sent = parsedate_to_datetime(by_id[asked.message_id]["Date"])
+    questions = [
+        m
+        for m in by_id.values()
+        if addresses(m, "From") == [sample.me]
+        and len(addresses(m, "To", "Cc")) == 1
+        and timedelta(0) < sent - parsedate_to_datetime(m["Date"]) <= timedelta(days=30)
+        and has_opt_in_cue(introduction_cues(str(m["Subject"]), text(m)))
+    ]
+    assert [addresses(m, "To") for m in questions] == [[asked.parties[0]]]
 
 
 def contact_days(net: SampleNetwork, today: datetime) -> Iterator[tuple[str, datetime]]:
