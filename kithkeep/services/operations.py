@@ -236,7 +236,22 @@ def demo(home: Path | None, progress: Progress | None = None) -> Demo:
     (example,) = conn.execute(
         "SELECT address FROM stats WHERE n > 0 ORDER BY n DESC, address LIMIT 1"
     ).fetchone()
+    # Two sample introductions are there to show a dismissed and a closed one.
+    marks = []
+    for intro in sample.introductions:
+        row = conn.execute(
+            "SELECT id FROM intros WHERE message_id = ?", (intro.message_id,)
+        ).fetchone()
+        if intro.mark and row:
+            marks.append((str(row[0]), intro.mark))
     conn.close()
+    if marks:
+
+        def mark_all(ledger: Any) -> None:
+            for rid, verdict in marks:
+                getattr(ledger, verdict)(rid)
+
+        _referral_act(settings, mark_all)
     return Demo(target, sample.people, sample.messages, sample.meetings, example)
 
 

@@ -49,6 +49,10 @@ def test_demo_shows_introductions_in_every_follow_up_state(tmp_path: Path) -> No
     run_cli(home, "--home", str(home), "demo")
     rows = run_cli(home, "referrals", "--json").json()
     assert_every_follow_up_state(rows)
+    # The demo marks two by hand, so `kithkeep referrals` shows every state there is.
+    assert {"dismissed", "closed"} <= {r["status"] for r in rows}
+    digest = run_cli(home, "digest").out
+    assert "Introductions to follow up (1)" in digest and "People due" in digest
 
 
 @pytest.mark.parametrize(
