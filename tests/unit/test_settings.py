@@ -1,0 +1,63 @@
+"""Settings: the example config is valid and documents every setting; bad ones are one line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kithkeep.domain.errors import ConfigError
+from kithkeep.services._model import AccountModel, DaemonModel, SettingsModel
+from kithkeep.services.settings import load
+from tests.conftest import REPO
+
+EXAMPLE = REPO / "config" / "kithkeep.toml"
+
+
+def test_the_example_config_loads_and_names_every_setting(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "config.toml")
+    settings = load(tmp_path)
+    assert settings.me == ("me@example.com",)
+    text = EXAMPLE.read_text()
+    for name in [
+        *SettingsModel.model_fields,
+        *DaemonModel.model_fields,
+        *AccountModel.model_fields,
+    ]:
+        assert name in text, f"config/kithkeep.toml does not document {name}"
+
+
+def test_accounts_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "config.toml").write_text(
+        'me = ["a@x.com"]\n[[accounts]]\nname = "drop"\ntype = "folder"\npath = "in"\n'
+        "interval_minutes = 2\n"
+    )
+    monkeypatch.setenv("KITHKEEP_DEFAULT_CADENCE_DAYS", "30")
+    monkeypatch.setenv("KITHKEEP_ME", "b@x.com,c@x.com")
+    settings = load(tmp_path)
+    assert settings.default_cadence_days == 30
+    assert settings.me == ("b@x.com", "c@x.com")
+    (account,) = settings.accounts
+    assert (account.name, account.path, account.interval_seconds) == ("drop", tmp_path / "in", 120)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('me = ["x"]', "not an email address"),
+        ("default_cadence_days = 0", "default_cadence_days"),
+        ('[[accounts]]\nname = "a"\ntype = "gmail"\npath = "x"', "accounts"),
+        ('[daemon]\ndigest_time = "25:00"', "digest_time"),
+        (
+            '[[accounts]]\nname="a"\ntype="folder"\npath="x"\n[[accounts]]\nname="a"\ntype="folder"\npath="y"',
+            "unique",
+        ),
+        ("me = [", "config.toml"),
+    ],
+)
+def test_bad_settings_are_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "config.toml").write_text(text + "\n")
+    with pytest.raises(ConfigError, match=message) as e:
+        load(tmp_path)
+    assert "\n" not in str(e.value)
