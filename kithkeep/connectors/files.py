@@ -44,6 +44,8 @@ _SPAM_DIRS = frozenset(
 )
 _DRAFT_DIRS = frozenset({"drafts", ".drafts", "draft", "[gmail].drafts"})
 _HEAD_BYTES = 1024 * 1024
+#: Identities remembered to drop copies early (about 100 bytes each).
+_SEEN_LIMIT = 250_000
 DONE = -1
 
 
@@ -148,6 +150,8 @@ class FileSource:
                     progress = done + min(max(next_offset, 0), f.size)
                     yield batch.page(_Position(f.rel, next_offset).encode(), progress, total)
                     batch = _Batch()
+                    if len(seen) > _SEEN_LIMIT:
+                        seen.clear()  # bounded memory: the store still drops any copy
             done += f.size
         yield batch.page(None, total, total)
 

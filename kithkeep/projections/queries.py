@@ -201,8 +201,12 @@ def _simple_now(
     default_cadence: int,
     only_due: bool,
     as_json: bool,
+    texts: list[str] | None = None,
 ) -> list[Person] | list[Answer]:
     """People with one address and current running totals, answered by SQLite at once.
+
+    With `texts`, SQLite also orders them most overdue first and only their JSON text is
+    appended there (the `due --json` of a store with no one to merge by hand).
 
     Only the clauses the user's directives need are added: most stores have none.
     """
@@ -235,14 +239,18 @@ def _simple_now(
     if as_json:
         # SQLite writes each JSON object itself: the answer may hold tens of thousands.
         query = f"""
-            SELECT s.address, s.name, s.last_iso, {overdue},
+            SELECT s.address, s.name, s.last_iso, {overdue} AS overdue,
                 json_object('name', nullif(s.name, ''), 'addresses', json_array(s.address),
                     'first_contact', s.first_iso, 'last_contact', s.last_iso,
                     'last_outbound', s.last_out_iso, 'last_inbound', s.last_in_iso,
                     'last_meeting', s.last_meeting_iso, 'interactions', s.n,
                     'cadence_days', {days}, 'cadence_source', {source},
-                    'due_at', {due_iso}, 'overdue_days', {overdue})
+                    'due_at', {due_iso}, 'overdue_days', {overdue}) AS js
             {source_from}"""
+        if texts is not None:
+            ordered = f"SELECT js FROM ({query}) ORDER BY overdue DESC, address"
+            texts.extend(js for (js,) in c.execute(ordered, params))
+            return []
         return [
             Answer(a, name, last, late, js, (a,))
             for a, name, last, late, js in c.execute(query, params)
@@ -255,6 +263,17 @@ def _simple_now(
         Person(a, name, (a,), f, la, lo, li, lm, n, days, src, due, late)
         for a, name, f, la, lo, li, lm, n, days, src, due, late in c.execute(query, params)
     ]
+
+
+def due_json(c: sqlite3.Connection, *, now: int, default_cadence: int) -> list[str] | None:
+    """`due --json` straight from SQLite, most overdue first; None if someone must be merged
+    by hand first (linked addresses, or contacts come due since the projector ran)."""
+    d = directory(c)
+    if d.links or c.execute("SELECT 1 FROM future WHERE at <= ? LIMIT 1", (now,)).fetchone():
+        return None
+    texts: list[str] = []
+    _simple_now(c, d, now, default_cadence, only_due=True, as_json=True, texts=texts)
+    return texts
 
 
 def people(

@@ -203,6 +203,10 @@ def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
     cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
     if json_:
+        fast = None if moment else queries.due_json(conn, now=now, default_cadence=cadence_days)
+        if fast is not None:
+            sys.stdout.write("[" + ",".join(fast) + "]\n")
+            return
         found = queries.answers(
             conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
         )

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kithkeep.domain.errors import KithkeepError, StoreError
+from kithkeep.services.pidfile import lock_path, running_pid
 from kithkeep.services.settings import Account, Paths, Settings
 
 Clock = Callable[[], datetime]
@@ -41,27 +42,6 @@ class DaemonRunningError(KithkeepError):
 
 
 # -- the lock ---------------------------------------------------------------------------
-
-
-def lock_path(paths: Paths) -> Path:
-    return paths.home / "daemon.pid"
-
-
-def running_pid(paths: Paths) -> int | None:
-    """The pid of the daemon serving this home, if one is alive."""
-    try:
-        pid = int(lock_path(paths).read_text().strip() or 0)
-    except (OSError, ValueError):
-        return None
-    if pid <= 0:
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
 
 
 @contextmanager

@@ -65,7 +65,7 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
 
 
 def _daemon_alive(paths: Paths) -> bool:
-    from kithkeep.services.daemon import running_pid
+    from kithkeep.services.pidfile import running_pid
 
     return running_pid(paths) is not None
 
@@ -134,7 +134,8 @@ def status(paths: Paths) -> dict[str, Any]:
 
 def daemon_status(paths: Paths) -> dict[str, Any]:
     """Is a daemon serving this home, and how its accounts are doing."""
-    from kithkeep.services.daemon import read_state, running_pid
+    from kithkeep.services.daemon import read_state
+    from kithkeep.services.pidfile import running_pid
 
     pid = running_pid(paths)
     state = read_state(paths) or {}

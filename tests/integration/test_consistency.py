@@ -154,3 +154,17 @@ def test_as_of_matches_a_fresh_import_of_only_earlier_mail(
     assert len(as_of) < len(run_cli(clean_run, "people", "--json").json())
     due_then = run_cli(clean_run, "due", "--json", "--as-of", cut).json()
     assert due_then == run_cli(home, "due", "--json", "--as-of", cut).json()
+
+
+def test_the_fast_due_answer_equals_the_general_one(clean_run: Path) -> None:
+    from kithkeep.projections import queries
+
+    c = queries.connect(clean_run / "views.sqlite")
+    try:
+        now = int(datetime.now(UTC).timestamp())
+        fast = queries.due_json(c, now=now, default_cadence=180)
+        general = queries.due(queries.answers(c, now=now, default_cadence=180, only_due=True))
+        assert fast is not None and len(fast) > 100
+        assert fast == [a.json for a in general]
+    finally:
+        c.close()
