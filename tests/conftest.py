@@ -58,6 +58,20 @@ def run_cli(home: Path, *args: str, check: bool = True, timeout: float = 300) ->
     return result
 
 
+def count_events(home: Path) -> int:
+    """Events stored under a home, read the way another process would (0 if none yet)."""
+    import sqlite3
+
+    try:
+        c = sqlite3.connect(f"file:{home / 'events.sqlite'}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(c.execute("SELECT count(*) FROM stored_events").fetchone()[0])
+        finally:
+            c.close()
+    except sqlite3.Error:
+        return 0
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"

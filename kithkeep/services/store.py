@@ -6,12 +6,12 @@ cursor that follows it, in one transaction. Re-saving what is stored is a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -30,6 +30,8 @@ from kithkeep.domain.aggregates import (
 from kithkeep.domain.errors import StoreError
 from kithkeep.domain.interaction import Observation
 from kithkeep.projections.schema import APPLICATION_NAME
+
+T = TypeVar("T")
 
 
 class KithkeepApplication(Application[UUID]):
@@ -136,26 +138,22 @@ class Store:
         return p.cursor if p else None
 
     @contextmanager
-    def address_book(self) -> Iterator[AddressBook]:
-        """The user's directives, saved when the block ends without error."""
+    def _singleton(self, aggregate_id: UUID, make: Callable[[], T]) -> Iterator[T]:
+        """The one aggregate under this id (made if new), saved if the block succeeds."""
         try:
-            book: Any = self.app.repository.get(ADDRESS_BOOK_ID)
+            found: Any = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            book = AddressBook()
-        assert isinstance(book, AddressBook)
-        yield book
-        self.app.save(book)
+            found = make()
+        yield found
+        self.app.save(found)
 
-    @contextmanager
-    def referral_ledger(self) -> Iterator[Referrals]:
-        """The user's word on introductions, saved when the block ends without error."""
-        try:
-            ledger: Any = self.app.repository.get(REFERRALS_ID)
-        except AggregateNotFoundError:
-            ledger = Referrals()
-        assert isinstance(ledger, Referrals)
-        yield ledger
-        self.app.save(ledger)
+    def address_book(self) -> AbstractContextManager[AddressBook]:
+        """The user's directives about people."""
+        return self._singleton(ADDRESS_BOOK_ID, AddressBook)
+
+    def referral_ledger(self) -> AbstractContextManager[Referrals]:
+        """The user's word on introductions."""
+        return self._singleton(REFERRALS_ID, Referrals)
 
     # -- reading --------------------------------------------------------------------
 

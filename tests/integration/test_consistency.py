@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli, shared_data
+from tests.conftest import count_events, run_cli, shared_data
 
 ME = "james.derrick@enron.com"
 pytestmark = pytest.mark.slow
@@ -51,17 +51,6 @@ def answers(home: Path) -> dict[str, Any]:
     }
 
 
-def count_events(db: Path) -> int:
-    try:
-        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return int(c.execute("SELECT count(*) FROM stored_events").fetchone()[0])
-        finally:
-            c.close()
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("clean")
@@ -86,14 +75,14 @@ def test_sigkill_during_import_then_rerun_equals_clean_run(
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while count_events(home / "events.sqlite") < kill_after_events:
+    while count_events(home) < kill_after_events:
         assert proc.poll() is None, "the import finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL)  # the parser child dies with it
     proc.wait()
-    partial = count_events(home / "events.sqlite")
-    assert partial < count_events(clean_run / "events.sqlite")
+    partial = count_events(home)
+    assert partial < count_events(clean_run)
 
     rerun = run_cli(home, "import", str(mail))
     assert "new interactions" in rerun.out

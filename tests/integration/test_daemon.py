@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, shared_data
+from tests.conftest import count_events, run_cli, shared_data
 
 pytestmark = pytest.mark.slow
 ME = "me@example.com"
@@ -165,17 +164,6 @@ def test_a_failing_account_backs_off_while_the_other_goes_on(
     assert "gone (folder): failing" in text and "good (folder): ok" in text
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(timeout=10) == 0
-
-
-def count_events(home: Path) -> int:
-    try:
-        c = sqlite3.connect(f"file:{home / 'events.sqlite'}?mode=ro", uri=True, timeout=5)
-        try:
-            return int(c.execute("SELECT count(*) FROM stored_events").fetchone()[0])
-        finally:
-            c.close()
-    except sqlite3.Error:
-        return 0
 
 
 def test_sigterm_during_a_sync_then_a_fresh_daemon_loses_and_doubles_nothing(
