@@ -41,7 +41,9 @@ class Result:
 Run = Callable[..., Result]
 
 
-def run_cli(home: Path, *args: str, check: bool = True, timeout: float = 300) -> Result:
+def run_cli(
+    home: Path, *args: str, check: bool = True, timeout: float = 300, input_text: str | None = None
+) -> Result:
     env = {**os.environ, "KITHKEEP_HOME": str(home)}
     env.pop("KITHKEEP_ME", None)
     p = subprocess.run(
@@ -51,6 +53,7 @@ def run_cli(home: Path, *args: str, check: bool = True, timeout: float = 300) ->
         env=env,
         timeout=timeout,
         check=False,
+        input=input_text,
     )
     result = Result(p.returncode, p.stdout, p.stderr)
     if check and p.returncode != 0:

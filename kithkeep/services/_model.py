@@ -44,6 +44,19 @@ class DaemonModel(BaseModel):
     notify: bool = True
 
 
+class DigestModel(BaseModel):
+    """Optional mail of the daily digest to self (the password is kept as a secret)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    smtp_host: str = ""
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_security: Literal["starttls", "tls", "plain"] = "starttls"
+    smtp_user: str = ""
+    smtp_from: str = ""
+    smtp_to: str = ""
+
+
 class SettingsModel(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KITHKEEP_", extra="ignore")
     toml_path: ClassVar[Path | None] = None
@@ -55,6 +68,7 @@ class SettingsModel(BaseSettings):
     timezone: str = "local"
     accounts: list[AccountModel] = Field(default_factory=list)
     daemon: DaemonModel = DaemonModel()
+    digest: DigestModel = DigestModel()
 
     @field_validator("accounts")
     @classmethod

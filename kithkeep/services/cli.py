@@ -392,6 +392,28 @@ def daemon(
     Daemon(settings).run(once=once)
 
 
+@app.command("smtp-password")
+def smtp_password(
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read it from standard input instead of a prompt.")
+    ] = False,
+) -> None:
+    """Keep the password the daemon uses to mail the digest ([digest] smtp_user)."""
+    from kithkeep.services.digest import SMTP_SECRET
+    from kithkeep.services.secrets import set_secret
+
+    settings = _settings()
+    secret = (
+        sys.stdin.readline().rstrip("\n")
+        if stdin
+        else typer.prompt("SMTP password", hide_input=True)
+    )
+    if not secret:
+        raise ConfigError("an empty password was not kept")
+    where = set_secret(settings.paths, SMTP_SECRET, secret)
+    typer.echo(f"Kept the SMTP password in {where}.")
+
+
 @app.command()
 def rebuild() -> None:
     """Replay every event into fresh views."""

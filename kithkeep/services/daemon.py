@@ -95,6 +95,7 @@ class DaemonState:
     started_at: str
     accounts: dict[str, AccountState] = field(default_factory=dict)
     last_digest: str | None = None
+    digest_error: str | None = None
 
     def write(self, path: Path) -> None:
         data = asdict(self)
@@ -260,6 +261,16 @@ class Daemon:
         log.info("digest written path=%s", path)
         for line in text.splitlines():
             log.info("digest %s", line)
+        if self.settings.digest.smtp_host:
+            from kithkeep.services.digest import mail
+
+            try:
+                mail(text, f"{local:%Y-%m-%d}", self.settings)
+                self.state.digest_error = None
+                log.info("digest mailed to=%s", self.settings.digest.smtp_to or "self")
+            except KithkeepError as e:
+                self.state.digest_error = str(e)
+                log.warning("%s", e)
         if self.settings.daemon.notify and shutil.which("notify-send"):
             with suppress(OSError, subprocess.SubprocessError):
                 subprocess.run(

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from kithkeep.domain.errors import ConnectorError
 from kithkeep.domain.rules import Policy
 from kithkeep.projections import queries
 from kithkeep.projections import referrals as ledger
+from kithkeep.services.settings import Settings
 
 _URGENCY = {"follow_up_due": 0, "awaiting": 1, "acknowledged": 2, "followed_up": 3}
 
@@ -70,3 +72,54 @@ def build(conn: sqlite3.Connection, policy: Policy, at: int, as_of: int | None) 
 
 def _day(t: int | None) -> str:
     return "" if t is None else f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d}"
+
+
+SMTP_SECRET = "smtp"
+
+
+def mail(text: str, day: str, settings: Settings) -> None:
+    """Send the digest to self over SMTP; raises ConnectorError with a one-line reason."""
+    import smtplib
+    import ssl
+    from email.message import EmailMessage
+
+    from kithkeep.services.secrets import get_secret
+
+    cfg = settings.digest
+    sender = cfg.smtp_from or (settings.me[0] if settings.me else "")
+    to = cfg.smtp_to or sender
+    if not to:
+        raise ConnectorError("digest mail: no address to send it to (set [digest] smtp_to)")
+    message = EmailMessage()
+    message["From"], message["To"] = sender, to
+    message["Subject"] = f"kithkeep digest {day}"
+    message["Auto-Submitted"] = "auto-generated"  # kithkeep itself counts it as noise
+    message.set_content(text)
+    context = ssl.create_default_context()
+    try:
+        if cfg.smtp_security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                cfg.smtp_host, cfg.smtp_port, timeout=30, context=context
+            )
+        else:
+            client = smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=30)
+        with client:
+            if cfg.smtp_security == "starttls":
+                client.starttls(context=context)
+            if cfg.smtp_user:
+                password = get_secret(settings.paths, SMTP_SECRET)
+                if password is None:
+                    raise ConnectorError(
+                        "digest mail: no SMTP password kept (run `kithkeep smtp-password`)"
+                    )
+                client.login(cfg.smtp_user, password)
+            client.send_message(message)
+    except smtplib.SMTPAuthenticationError:
+        raise ConnectorError(
+            f"digest mail: {cfg.smtp_host} refused the login of {cfg.smtp_user}"
+        ) from None
+    except (smtplib.SMTPException, OSError) as e:
+        # The reason only: never the message, the password or the conversation.
+        raise ConnectorError(
+            f"digest mail: {cfg.smtp_host}:{cfg.smtp_port}: {type(e).__name__}"
+        ) from None

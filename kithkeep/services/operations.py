@@ -144,6 +144,7 @@ def daemon_status(paths: Paths) -> dict[str, Any]:
         "pid": pid,
         "started_at": state.get("started_at") if pid else None,
         "last_digest": state.get("last_digest"),
+        "digest_error": state.get("digest_error"),
         "accounts": list(state.get("accounts", {}).values()),
     }
 

@@ -123,6 +123,18 @@ class DaemonSettings:
     notify: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class DigestMail:
+    """Where the daily digest is mailed; off when `smtp_host` is empty."""
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_from: str = ""
+    smtp_to: str = ""
+
+
 @dataclass(frozen=True)
 class Settings:
     paths: Paths
@@ -133,6 +145,7 @@ class Settings:
     follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
     accounts: tuple[Account, ...] = ()
     daemon: DaemonSettings = DaemonSettings()
+    digest: DigestMail = DigestMail()
 
     def policy(self) -> Policy:
         from kithkeep.domain.rules import Policy
@@ -184,6 +197,7 @@ def load(home: Path) -> Settings:
             model.daemon.backoff_cap_minutes * 60,
             model.daemon.notify,
         ),
+        digest=DigestMail(**model.digest.model_dump()),
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services._model import AccountModel, DaemonModel, SettingsModel
+from kithkeep.services._model import AccountModel, DaemonModel, DigestModel, SettingsModel
 from kithkeep.services.settings import load
 from tests.conftest import REPO
 
@@ -24,6 +24,7 @@ def test_the_example_config_loads_and_names_every_setting(tmp_path: Path) -> Non
         *SettingsModel.model_fields,
         *DaemonModel.model_fields,
         *AccountModel.model_fields,
+        *DigestModel.model_fields,
     ]:
         assert name in text, f"config/kithkeep.toml does not document {name}"
 
