@@ -96,6 +96,7 @@ class DaemonState:
     accounts: dict[str, AccountState] = field(default_factory=dict)
     last_digest: str | None = None
     digest_error: str | None = None
+    config_error: str | None = None
 
     def write(self, path: Path) -> None:
         data = asdict(self)
@@ -170,8 +171,10 @@ class Daemon:
 
     def _sync_account(self, account: Account) -> None:
         from kithkeep.connectors.files import FileSource
+        from kithkeep.domain.rules import judge
         from kithkeep.services import sync
 
+        policy = self.settings.policy()
         st = self.state.accounts[account.name]
         started = time.monotonic()
         now = self.clock()
@@ -185,6 +188,7 @@ class Daemon:
                 parallel=False,
                 on_saved=self._kit.projecting(now),
                 should_stop=self.stopping.is_set,
+                is_noise=lambda o: bool(judge(o, policy).noise),
             )
             self._kit.project(now)
         except Exception as e:  # an account's trouble must not stop the others
@@ -208,9 +212,11 @@ class Daemon:
             st.last_added = report.added
             st.added_total += report.added
             log.info(
-                "sync account=%s added=%d duplicates=%d skipped=%d errors=%d duration=%.2fs",
+                "sync account=%s added=%d withdrawn=0 noise=%d duplicates=%d skipped=%d "
+                "errors=%d duration=%.2fs",
                 account.name,
                 report.added,
+                report.noise,
                 report.duplicates,
                 report.skipped,
                 sum(report.problems.values()),
@@ -313,6 +319,25 @@ class Daemon:
                 self._save_state()
                 log.info("daemon stopped pid=%d", os.getpid())
 
+    def _config_mtime(self) -> float:
+        try:
+            return self.paths.config.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def _check_config(self) -> None:
+        """A config edited under a running daemon: report it if broken; the daemon goes on."""
+        from kithkeep.services.settings import load
+
+        try:
+            load(self.paths.home)
+        except KithkeepError as e:
+            self.state.config_error = str(e)
+            log.error("config unusable, still running with the one read at start: %s", e)
+        else:
+            self.state.config_error = None
+            log.info("config changed: restart the daemon to apply it")
+
     def _accounts(self) -> list[Account]:
         return [a for a in self.settings.accounts if a.enabled]
 
@@ -353,8 +378,12 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT)
         }
         scheduler.start()
+        seen = self._config_mtime()
         try:
             while not self.stopping.wait(1.0):
+                if (mtime := self._config_mtime()) != seen:
+                    seen = mtime
+                    self._check_config()
                 self._save_state(next_runs=True)
         finally:
             scheduler.shutdown(wait=False)

@@ -145,6 +145,7 @@ def daemon_status(paths: Paths) -> dict[str, Any]:
         "started_at": state.get("started_at") if pid else None,
         "last_digest": state.get("last_digest"),
         "digest_error": state.get("digest_error"),
+        "config_error": state.get("config_error") if pid else None,
         "accounts": list(state.get("accounts", {}).values()),
     }
 

@@ -20,6 +20,7 @@ from eventsourcing.persistence import Recording
 
 from kithkeep.connectors.base import Page, Problem, Source
 from kithkeep.domain.errors import ConnectorError, KithkeepError
+from kithkeep.domain.interaction import Observation
 from kithkeep.services.store import Store
 
 Progress = Callable[[int, int], None]
@@ -38,6 +39,7 @@ class Report:
     problems: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     fallbacks: Counter[str] = field(default_factory=Counter)
+    noise: int = 0
 
     @property
     def read(self) -> int:
@@ -64,6 +66,7 @@ def run(
     parallel: bool = True,
     on_saved: Callable[[Sequence[Recording[UUID]]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    is_noise: Callable[[Observation], bool] | None = None,
 ) -> Report:
     """Pull every page after the saved cursor; save each with its cursor."""
     report = Report(source.key)
@@ -72,6 +75,8 @@ def run(
     for page in pages:
         saved = store.save_page(source.key, page.facts, page.cursor)
         report.take(page, saved.added, saved.duplicates)
+        if is_noise is not None:
+            report.noise += sum(1 for o in page.facts if is_noise(o))
         if on_saved is not None:
             on_saved(saved.recordings)
         if progress is not None:

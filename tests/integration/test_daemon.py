@@ -162,6 +162,21 @@ def test_a_failing_account_backs_off_while_the_other_goes_on(
     assert (next_run - last_error).total_seconds() >= 3.5
     text = run_cli(home, "status").out
     assert "gone (folder): failing" in text and "good (folder): ok" in text
+    # A config broken under the running daemon is reported; the daemon goes on.
+    good_text = (home / "config.toml").read_text()
+    (home / "config.toml").write_text(good_text + "\nmax_audience = -3\n")
+    wait_for(
+        lambda: "max_audience" in str(status(home)["daemon"]["config_error"]),  # type: ignore[index]
+        15,
+        "the broken config to be reported",
+    )
+    assert daemon.poll() is None
+    (home / "config.toml").write_text(good_text)
+    wait_for(
+        lambda: status(home)["daemon"]["config_error"] is None,  # type: ignore[index]
+        15,
+        "the mended config to be seen",
+    )
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(timeout=10) == 0
 
