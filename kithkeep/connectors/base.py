@@ -34,6 +34,9 @@ class Page:
     total: int = 0
     #: Copies of interactions this source already gave in this run (left out).
     duplicates: int = 0
+    #: Natural keys of interactions the source no longer has (deleted, expunged, moved
+    #: to Trash or Junk): withdrawn in the page's transaction.
+    withdrawn: Sequence[str] = ()
 
 
 class Source(Protocol):

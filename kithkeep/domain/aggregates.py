@@ -72,6 +72,23 @@ class Interaction(Aggregate):
         self.thread_key = thread_key
         self.message_id = message_id
         self.signals = signals
+        self.withdrawn = False
+
+    class Withdrawn(Aggregate.Event):
+        reason: str
+
+    class Restored(Aggregate.Event):
+        pass
+
+    @event(Withdrawn)
+    def withdraw(self, reason: str) -> None:
+        """The source no longer has it (deleted, expunged, moved to Trash or Junk)."""
+        self.withdrawn = True
+
+    @event(Restored)
+    def restore(self) -> None:
+        """Seen again after it was withdrawn."""
+        self.withdrawn = False
 
     @classmethod
     def create_id(cls, natural_key: str, **_: Any) -> UUID:

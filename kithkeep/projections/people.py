@@ -52,6 +52,7 @@ class _PageRows:
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
     stats: dict[str, Totals] = field(default_factory=dict)
     intros: list[tuple[Any, ...]] = field(default_factory=list)
+    directives: list[Any] = field(default_factory=list)
 
 
 class PeopleView(SQLiteTrackingRecorder):
@@ -98,32 +99,71 @@ class PeopleView(SQLiteTrackingRecorder):
         policy: Policy,
         now: int,
     ) -> None:
-        rows = _PageRows()
-        directives: list[Any] = []
-        for notification_id, e in events:
-            if isinstance(e, Interaction.Observed):
-                self._interaction(notification_id, e, policy, now, rows)
-            elif isinstance(e, AddressBook.Event | Referrals.Event):
-                directives.append(e)
+        """A page of events into the views, with its tracking position, in one transaction.
+
+        A withdrawal removes what came before it in the page too, so rows are written in
+        runs that end at each withdrawal.
+        """
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)",
-                rows.interactions,
-            )
-            c.executemany(
-                "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)", rows.participants
-            )
-            c.executemany("INSERT OR REPLACE INTO future VALUES (?,?,?,?)", rows.future)
-            c.executemany("INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)", rows.intros)
-            c.executemany(
-                "INSERT INTO names VALUES (?,?,?) "
-                "ON CONFLICT (address, name) DO UPDATE SET n = n + excluded.n",
-                [(a, n, k) for (a, n), k in rows.names.items()],
-            )
-            self._upsert_stats(c, rows.stats)
-            for e in directives:
-                _apply_directive(c, e)
+            rows = _PageRows()
+            for notification_id, e in events:
+                if isinstance(e, Interaction.Observed):
+                    self._interaction(notification_id, e, policy, now, rows)
+                elif isinstance(e, Interaction.Withdrawn):
+                    self._write(c, rows)
+                    rows = _PageRows()
+                    self._withdraw(c, e.originator_id.hex, now)
+                elif isinstance(e, AddressBook.Event | Referrals.Event):
+                    rows.directives.append(e)
+            self._write(c, rows)
             self._insert_tracking(c, tracking)
+
+    def _write(self, c: SQLiteCursor, rows: _PageRows) -> None:
+        c.executemany(
+            "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)", rows.interactions
+        )
+        c.executemany("INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)", rows.participants)
+        c.executemany("INSERT OR REPLACE INTO future VALUES (?,?,?,?)", rows.future)
+        c.executemany("INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)", rows.intros)
+        c.executemany(
+            "INSERT INTO names VALUES (?,?,?) "
+            "ON CONFLICT (address, name) DO UPDATE SET n = n + excluded.n",
+            [(a, n, k) for (a, n), k in rows.names.items()],
+        )
+        self._upsert_stats(c, rows.stats)
+        for e in rows.directives:
+            _apply_directive(c, e)
+
+    @staticmethod
+    def _withdraw(c: SQLiteCursor, interaction_hex: str, now: int) -> None:
+        """Forget one interaction, and count its people's totals again without it."""
+        c.execute("SELECT iid FROM interactions WHERE id = ?", (interaction_hex,))
+        iids = [row[0] for row in c.fetchall()]
+        if not iids:
+            return
+        marks = ",".join("?" * len(iids))
+        c.execute(f"SELECT DISTINCT address FROM participants WHERE iid IN ({marks})", iids)
+        people = [row[0] for row in c.fetchall()]
+        for table in ("participants", "future", "intros", "interactions"):
+            c.execute(f"DELETE FROM {table} WHERE iid IN ({marks})", iids)
+        if not people:
+            return
+        who = ",".join("?" * len(people))
+        c.execute(f"DELETE FROM stats WHERE address IN ({who})", people)
+        c.execute(
+            "INSERT INTO stats (address, first, last, last_out, last_in, last_meeting, n, dirty) "
+            "SELECT address, min(at), max(at), max(CASE WHEN how = 'out' THEN at END), "
+            "max(CASE WHEN how = 'in' THEN at END), max(CASE WHEN how = 'meet' THEN at END), "
+            f"count(*), 1 FROM participants WHERE contact = 1 AND at <= ? AND address IN ({who}) "
+            "GROUP BY address",
+            [now, *people],
+        )
+        c.execute(f"DELETE FROM names WHERE address IN ({who})", people)
+        c.execute(
+            "INSERT INTO names SELECT address, name, count(*) FROM participants "
+            f"WHERE name != '' AND address IN ({who}) GROUP BY address, name",
+            people,
+        )
 
     def _interaction(self, iid: int, e: Any, policy: Policy, now: int, rows: _PageRows) -> None:
         o = observation_from_state(e.__dict__)

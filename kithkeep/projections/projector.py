@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording, Tracking
 
+from kithkeep.domain.aggregates import Interaction
 from kithkeep.domain.rules import Policy
 from kithkeep.projections.people import PeopleView
 
@@ -57,7 +59,7 @@ class Projector:
             )
             if not notifications:
                 break
-            events = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+            events = self._resolved([(n.id, self.mapper.to_domain_event(n)) for n in notifications])
             start = notifications[-1].id
             self.view.apply_page(events, Tracking(self.application_name, start), policy, now)
             done += len(notifications)
@@ -78,9 +80,20 @@ class Projector:
         ids = [r.notification.id for r in recordings]
         if ids[-1] - ids[0] != len(ids) - 1 or self.position() != ids[0] - 1:
             return False
-        events = [(r.notification.id, r.domain_event) for r in recordings]
+        events = self._resolved([(r.notification.id, r.domain_event) for r in recordings])
         self.view.apply_page(events, Tracking(self.application_name, ids[-1]), policy, now)
         return True
+
+    def _resolved(self, events: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+        """A restored interaction is projected again from the event that first recorded it."""
+        out: list[tuple[int, Any]] = []
+        for notification_id, e in events:
+            if isinstance(e, Interaction.Restored):
+                (first,) = self.recorder.select_events(e.originator_id, lte=1)
+                out.append((notification_id, self.mapper.to_domain_event(first)))
+            else:
+                out.append((notification_id, e))
+        return out
 
     def rebuild(self, policy: Policy, now: int) -> Caught:
         self.view.reset(self.application_name, "")

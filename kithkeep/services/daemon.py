@@ -212,10 +212,11 @@ class Daemon:
             st.last_added = report.added
             st.added_total += report.added
             log.info(
-                "sync account=%s added=%d withdrawn=0 noise=%d duplicates=%d skipped=%d "
+                "sync account=%s added=%d withdrawn=%d noise=%d duplicates=%d skipped=%d "
                 "errors=%d duration=%.2fs",
                 account.name,
                 report.added,
+                report.withdrawn,
                 report.noise,
                 report.duplicates,
                 report.skipped,

@@ -28,7 +28,7 @@ from kithkeep.domain.aggregates import (
     position_id,
 )
 from kithkeep.domain.errors import StoreError
-from kithkeep.domain.interaction import Observation
+from kithkeep.domain.interaction import Observation, interaction_id
 from kithkeep.projections.schema import APPLICATION_NAME
 
 T = TypeVar("T")
@@ -45,6 +45,8 @@ class Saved:
     duplicates: int
     #: What was written, with notification ids: a projector can take it without a re-read.
     recordings: Sequence[Recording[UUID]] = ()
+    withdrawn: int = 0
+    restored: int = 0
 
 
 class Store:
@@ -72,22 +74,40 @@ class Store:
 
     # -- writing --------------------------------------------------------------------
 
-    def save_page(self, source_key: str, facts: Sequence[Observation], cursor: str | None) -> Saved:
-        """Store the new facts of a page and the cursor after it, atomically.
+    def save_page(
+        self,
+        source_key: str,
+        facts: Sequence[Observation],
+        cursor: str | None,
+        withdrawn: Sequence[str] = (),
+    ) -> Saved:
+        """Store the new facts of a page, its withdrawals and the cursor after it, atomically.
 
         Facts already stored (or repeated inside the page) are left out first, since one
         duplicate id fails a whole batch; if another writer races us, filter and retry.
+        A stored fact seen again after it was withdrawn is restored.
         """
         for _attempt in range(3):
-            fresh = self._fresh(facts)
+            fresh, known = self._fresh(facts)
+            # Seen and gone within one page nets out: gone.
+            gone = {interaction_id(k).hex for k in withdrawn}
+            fresh = [o for o in fresh if o.interaction_id.hex not in gone]
+            known = [h for h in known if h not in gone]
+            changed = self._withdraw(gone) + self._restore(known)
             position = self._position(source_key)
-            if not fresh and (position is not None and position.cursor == cursor):
-                return Saved(0, len(facts))
-            if not fresh and cursor is not None and position is not None:
-                # Nothing new here: moving the cursor alone is not worth an event.
+            if (
+                not fresh
+                and not changed
+                and position is not None
+                and (cursor is not None or position.cursor is None)
+            ):
+                # Nothing new here: moving the cursor alone is not worth an event (only the
+                # end of a source, cursor None, is kept, so the next run starts afresh).
                 return Saved(0, len(facts))
             now = datetime.now(UTC)
             events: list[Any] = [Interaction.observed(o, now) for o in fresh]
+            for aggregate in changed:
+                events.extend(aggregate.collect_events())
             if position is None:
                 position = SyncPosition(source_key=source_key, cursor=cursor)
             elif position.cursor != cursor:
@@ -99,17 +119,57 @@ class Store:
                 recordings = self.app.events.put(events)
             except IntegrityError:
                 continue
-            return Saved(len(fresh), len(facts) - len(fresh), recordings)
+            withdrawals = sum(1 for a in changed if a.withdrawn)
+            return Saved(
+                len(fresh),
+                len(facts) - len(fresh),
+                recordings,
+                withdrawals,
+                len(changed) - withdrawals,
+            )
         raise StoreError("the event store kept refusing a page (another writer?)")
 
-    def _fresh(self, facts: Sequence[Observation]) -> list[Observation]:
+    def _fresh(self, facts: Sequence[Observation]) -> tuple[list[Observation], list[str]]:
+        """The facts not stored yet, and the (hex) ids of those that are."""
         unique: dict[str, Observation] = {}
         for o in facts:
             unique.setdefault(o.interaction_id.hex, o)
         if not unique:
-            return []
+            return [], []
         stored = self._stored_ids(list(unique))
-        return [o for key, o in unique.items() if key not in stored]
+        return [o for key, o in unique.items() if key not in stored], list(stored)
+
+    def _withdraw(self, ids: set[str]) -> list[Interaction]:
+        out: list[Interaction] = []
+        for hex_id in sorted(self._stored_ids(sorted(ids))) if ids else ():
+            found: Any = self.app.repository.get(UUID(hex_id))
+            if not found.withdrawn:
+                found.withdraw("gone from the source")
+                out.append(found)
+        return out
+
+    def _restore(self, stored: list[str]) -> list[Interaction]:
+        """Stored interactions seen again whose last word was `Withdrawn`."""
+        if not stored:
+            return []
+        last: dict[str, str] = {}
+        with self.recorder.datastore.transaction(commit=False) as c:
+            for i in range(0, len(stored), 500):
+                chunk = stored[i : i + 500]
+                c.execute(
+                    f"SELECT originator_id, topic FROM {self.recorder.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "AND originator_version > 1 ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                last.update((row[0], row[1]) for row in c.fetchall())
+        out: list[Interaction] = []
+        for hex_id, topic in last.items():
+            if topic.endswith("Interaction.Withdrawn"):
+                found: Any = self.app.repository.get(UUID(hex_id))
+                found.restore()
+                out.append(found)
+        return out
 
     def _stored_ids(self, hex_ids: list[str]) -> set[str]:
         found: set[str] = set()

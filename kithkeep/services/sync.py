@@ -40,6 +40,7 @@ class Report:
     examples: dict[str, str] = field(default_factory=dict)
     fallbacks: Counter[str] = field(default_factory=Counter)
     noise: int = 0
+    withdrawn: int = 0
 
     @property
     def read(self) -> int:
@@ -73,8 +74,9 @@ def run(
     cursor = store.cursor(source.key)
     pages = _in_child(source, cursor) if parallel else source.pages(cursor)
     for page in pages:
-        saved = store.save_page(source.key, page.facts, page.cursor)
+        saved = store.save_page(source.key, page.facts, page.cursor, page.withdrawn)
         report.take(page, saved.added, saved.duplicates)
+        report.withdrawn += saved.withdrawn
         if is_noise is not None:
             report.noise += sum(1 for o in page.facts if is_noise(o))
         if on_saved is not None:
