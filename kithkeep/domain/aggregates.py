@@ -95,11 +95,13 @@ class Interaction(Aggregate):
         return interaction_id(natural_key)
 
     @classmethod
-    def observed(cls, o: Observation, timestamp: datetime) -> Interaction.Observed:
+    def observed(
+        cls, o: Observation, timestamp: datetime, uid: UUID | None = None
+    ) -> Interaction.Observed:
         """The event that creates this aggregate, made directly: a page holds hundreds."""
         make: Any = cls.Observed  # a dataclass made by the library's metaclass
         event: Interaction.Observed = make(
-            originator_id=interaction_id(o.natural_key),
+            originator_id=uid or interaction_id(o.natural_key),
             originator_version=1,
             timestamp=timestamp,
             originator_topic=_INTERACTION_TOPIC,

@@ -91,8 +91,9 @@ class Store:
             fresh, known = self._fresh(facts)
             # Seen and gone within one page nets out: gone.
             gone = {interaction_id(k).hex for k in withdrawn}
-            fresh = [o for o in fresh if o.interaction_id.hex not in gone]
-            known = [h for h in known if h not in gone]
+            if gone:
+                fresh = [(i, o) for i, o in fresh if i.hex not in gone]
+                known = [h for h in known if h not in gone]
             changed = self._withdraw(gone) + self._restore(known)
             position = self._position(source_key)
             if (
@@ -105,7 +106,7 @@ class Store:
                 # end of a source, cursor None, is kept, so the next run starts afresh).
                 return Saved(0, len(facts))
             now = datetime.now(UTC)
-            events: list[Any] = [Interaction.observed(o, now) for o in fresh]
+            events: list[Any] = [Interaction.observed(o, now, i) for i, o in fresh]
             for aggregate in changed:
                 events.extend(aggregate.collect_events())
             if position is None:
@@ -129,15 +130,18 @@ class Store:
             )
         raise StoreError("the event store kept refusing a page (another writer?)")
 
-    def _fresh(self, facts: Sequence[Observation]) -> tuple[list[Observation], list[str]]:
-        """The facts not stored yet, and the (hex) ids of those that are."""
-        unique: dict[str, Observation] = {}
+    def _fresh(
+        self, facts: Sequence[Observation]
+    ) -> tuple[list[tuple[UUID, Observation]], list[str]]:
+        """The facts not stored yet with their ids, and the (hex) ids of those that are."""
+        unique: dict[str, tuple[UUID, Observation]] = {}
         for o in facts:
-            unique.setdefault(o.interaction_id.hex, o)
+            i = o.interaction_id  # a uuid5: worked out once per fact
+            unique.setdefault(i.hex, (i, o))
         if not unique:
             return [], []
         stored = self._stored_ids(list(unique))
-        return [o for key, o in unique.items() if key not in stored], list(stored)
+        return [v for key, v in unique.items() if key not in stored], list(stored)
 
     def _withdraw(self, ids: set[str]) -> list[Interaction]:
         out: list[Interaction] = []
