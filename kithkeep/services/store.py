@@ -154,19 +154,10 @@ class Store:
 
     def _restore(self, stored: list[str]) -> list[Interaction]:
         """Stored interactions seen again whose last word was `Withdrawn`."""
-        if not stored:
-            return []
-        last: dict[str, str] = {}
-        with self.recorder.datastore.transaction(commit=False) as c:
-            for i in range(0, len(stored), 500):
-                chunk = stored[i : i + 500]
-                c.execute(
-                    f"SELECT originator_id, topic FROM {self.recorder.events_table_name} "
-                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
-                    "AND originator_version > 1 ORDER BY originator_id, originator_version",
-                    chunk,
-                )
-                last.update((row[0], row[1]) for row in c.fetchall())
+        rows = self._events_of(
+            stored, "originator_id, topic", "originator_version > 1 ORDER BY originator_version"
+        )
+        last = dict(rows)  # ordered by version: the last topic per interaction wins
         out: list[Interaction] = []
         for hex_id, topic in last.items():
             if topic.endswith("Interaction.Withdrawn"):
@@ -176,18 +167,23 @@ class Store:
         return out
 
     def _stored_ids(self, hex_ids: list[str]) -> set[str]:
-        found: set[str] = set()
+        return {
+            row[0] for row in self._events_of(hex_ids, "originator_id", "originator_version = 1")
+        }
+
+    def _events_of(self, hex_ids: list[str], columns: str, condition: str) -> list[Any]:
+        """Rows of the stored events of these aggregates, asked 500 ids at a time."""
+        rows: list[Any] = []
         with self.recorder.datastore.transaction(commit=False) as c:
             for i in range(0, len(hex_ids), 500):
                 chunk = hex_ids[i : i + 500]
                 c.execute(
-                    f"SELECT originator_id FROM {self.recorder.events_table_name} "
-                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
-                    "AND originator_version=1",
+                    f"SELECT {columns} FROM {self.recorder.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) AND {condition}",
                     chunk,
                 )
-                found.update(row[0] for row in c.fetchall())
-        return found
+                rows.extend(tuple(row) for row in c.fetchall())
+        return rows
 
     def _position(self, source_key: str) -> SyncPosition | None:
         try:
