@@ -150,11 +150,6 @@ def _contacts(o: Observation, policy: Policy, direction: str, others: list[str])
     return [a for a in others if responses.get(a) != Response.DECLINED]
 
 
-def has_happened(o: Observation, at: datetime) -> bool:
-    """Mail counts once sent; a meeting once it has started."""
-    return o.occurred_at <= at
-
-
 def learned_cadence_from_days(days: Sequence[int]) -> int | None:
     """As `learned_cadence`, for sorted distinct day numbers (days since the epoch)."""
     if len(days) < LEARN_MIN_CONTACTS:

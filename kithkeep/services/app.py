@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,7 +64,3 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
     finally:
         datastore.close()
         store.close()
-
-
-def now_seconds() -> int:
-    return int(time.time())
