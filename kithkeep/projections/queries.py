@@ -61,10 +61,6 @@ class Person(NamedTuple):
             self.key, self.name, self.last_contact, self.overdue_days, text, self.addresses
         )
 
-    @property
-    def is_due(self) -> bool:
-        return self.overdue_days is not None and self.overdue_days >= 0
-
     def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name or None,
@@ -392,7 +388,10 @@ def sort_people(found: list[Sortable], by: str) -> list[Sortable]:
 
 
 def due(found: list[Sortable]) -> list[Sortable]:
-    return sort_people([p for p in found if (p.overdue_days or -1) >= 0], "overdue")
+    """Those due now or before (overdue by 0 days or more), most overdue first."""
+    return sort_people(
+        [p for p in found if p.overdue_days is not None and p.overdue_days >= 0], "overdue"
+    )
 
 
 @dataclass(frozen=True, slots=True)

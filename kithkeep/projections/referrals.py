@@ -24,7 +24,7 @@ from kithkeep.domain.introductions import (
     RECEIVED,
     follow_up_state,
 )
-from kithkeep.domain.rules import DAY
+from kithkeep.domain.rules import DAY, Policy
 from kithkeep.projections.queries import iso
 
 
@@ -220,6 +220,11 @@ def referrals(
                 )
             )  # fmt: skip
     return out
+
+
+def referrals_for(c: sqlite3.Connection, policy: Policy, at: int) -> list[Referral]:
+    """`referrals` with the user's addresses and follow-up setting."""
+    return referrals(c, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days)
 
 
 def _state(

@@ -229,10 +229,7 @@ def _ago(when: str | None, now: int) -> str:
 def _ledgers(conn: Any, policy: Any, at: int) -> Any:
     from kithkeep.projections import referrals as ledger
 
-    found = ledger.referrals(
-        conn, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days
-    )
-    return ledger.ledgers(conn, found, at)
+    return ledger.ledgers(conn, ledger.referrals_for(conn, policy, at), at)
 
 
 def _with_ledger(answer: Any, ledgers: Any) -> Any:
@@ -525,9 +522,7 @@ def _referrals(moment: int | None) -> tuple[Any, list[Any], dict[str, str], int]
 
     conn, policy = _query_conn()
     at = moment or int(datetime.now(UTC).timestamp())
-    found = ledger.referrals(
-        conn, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days
-    )
+    found = ledger.referrals_for(conn, policy, at)
     names = ledger.names_for(conn, [p for r in found for p in (*r.parties, r.introducer)])
     return conn, found, names, at
 

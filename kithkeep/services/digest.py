@@ -59,9 +59,7 @@ class Digest:
 
 
 def build(conn: sqlite3.Connection, policy: Policy, at: int, as_of: int | None) -> Digest:
-    found = ledger.referrals(
-        conn, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days
-    )
+    found = ledger.referrals_for(conn, policy, at)
     follow = by_urgency([r for r in found if r.status == "follow_up_due"])
     names = ledger.names_for(conn, [p for r in follow for p in (*r.parties, r.introducer)])
     people = queries.people(

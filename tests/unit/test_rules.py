@@ -135,3 +135,15 @@ def test_naive_datetimes_are_refused() -> None:
 
     with pytest.raises(ValueError, match="timezone-aware"):
         Observation(Kind.EMAIL, "k", datetime(2024, 1, 1), None, ())
+
+
+def test_due_includes_someone_due_today_and_orders_most_overdue_first() -> None:
+    from kithkeep.projections.queries import Answer, due
+
+    found = [
+        Answer("a@x.com", "", None, 0, "{}"),
+        Answer("b@x.com", "", None, -1, "{}"),
+        Answer("c@x.com", "", None, 5, "{}"),
+        Answer("d@x.com", "", None, None, "{}"),
+    ]
+    assert [p.key for p in due(found)] == ["c@x.com", "a@x.com"]
