@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -22,17 +22,66 @@ from kithkeep.domain.rules import (
     normalize_address,
 )
 
+AccountType = Literal["folder", "gmail", "google-calendar", "outlook", "imap", "caldav"]
+
 
 class AccountModel(BaseModel):
-    """One `[[accounts]]` table: a source the daemon syncs on a schedule."""
+    """One `[[accounts]]` table: a connected source (`kithkeep account add` writes them)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")]
-    type: Literal["folder"]
-    path: Path
+    type: AccountType
+    #: folder: the folder (or file) to import from.
+    path: Path | None = None
     interval_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 15
     enabled: bool = True
+    #: The account's own address, and aliases (send-as, proxy addresses): all are "self".
+    address: str = ""
+    addresses: list[str] = Field(default_factory=list)
+    #: imap / caldav: where and who.
+    host: str = ""
+    port: Annotated[int, Field(ge=0, le=65535)] = 0
+    user: str = ""
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    url: str = ""
+    #: Mail folders to sync (imap, outlook); empty: the provider's inbox and sent folders.
+    folders: list[str] = Field(default_factory=list)
+    #: The window of a first sync: this many days back (mail, calendar), ahead (calendar).
+    since_days: Annotated[int, Field(ge=1, le=36500)] = 3 * 365
+    ahead_days: Annotated[int, Field(ge=0, le=3650)] = 365
+    #: outlook: the app registration and tenant.
+    client_id: str = ""
+    tenant: str = "common"
+
+    @model_validator(mode="after")
+    def _needs(self) -> AccountModel:
+        if self.type == "folder" and self.path is None:
+            raise ValueError("a folder account needs a path")
+        if self.type == "imap" and not (self.host and self.user):
+            raise ValueError("an imap account needs host and user")
+        if self.type == "caldav" and not self.url:
+            raise ValueError("a caldav account needs a url")
+        return self
+
+
+class GoogleModel(BaseModel):
+    """Where the Google APIs are (a test points these at a local fake server)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_endpoint: str = ""
+    batch_uri: str = ""
+
+
+class OutlookModel(BaseModel):
+    """Microsoft sign-in and Graph: national clouds, or a local fake in tests."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authority_host: str = "login.microsoftonline.com"
+    graph_endpoint: str = "https://graph.microsoft.com/v1.0"
+    client_id: str = ""
 
 
 class DaemonModel(BaseModel):
@@ -58,7 +107,9 @@ class DigestModel(BaseModel):
 
 
 class SettingsModel(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KITHKEEP_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KITHKEEP_", env_nested_delimiter="__", extra="ignore"
+    )
     toml_path: ClassVar[Path | None] = None
 
     me: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -69,6 +120,9 @@ class SettingsModel(BaseSettings):
     accounts: list[AccountModel] = Field(default_factory=list)
     daemon: DaemonModel = DaemonModel()
     digest: DigestModel = DigestModel()
+    gmail: GoogleModel = GoogleModel()
+    google_calendar: GoogleModel = GoogleModel()
+    outlook: OutlookModel = OutlookModel()
 
     @field_validator("accounts")
     @classmethod

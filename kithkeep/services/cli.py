@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kithkeep.domain.errors import ConfigError, KithkeepError
+from kithkeep.domain.errors import ConfigError, InputError, KithkeepError
 
 app = typer.Typer(
     name="kithkeep",
@@ -113,7 +113,7 @@ def import_(
         raise typer.Exit(1)
 
 
-def _progress_bar() -> Any:
+def _progress_bar(description: str = "importing") -> Any:
     if not sys.stderr.isatty():
         return None
     from rich.console import Console
@@ -127,7 +127,7 @@ def _progress_bar() -> Any:
         console=Console(stderr=True),
         transient=True,
     )
-    task = bar.add_task("importing", total=None)
+    task = bar.add_task(description, total=None)
     bar.start()
 
     def update(done: int, total: int) -> None:
@@ -501,6 +501,116 @@ def demo() -> None:
         f"  kithkeep person {result.example}\n"
         "  kithkeep due --json\n"
     )
+
+
+# -- accounts and sync ------------------------------------------------------------------
+
+account_app = typer.Typer(help="Connected accounts: add, list, remove.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+account_add_app = typer.Typer(help="Connect an account.", no_args_is_help=True)
+account_app.add_typer(account_add_app, name="add")
+
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="What to call it (default: from its address).")
+]
+
+
+@account_add_app.command("folder")
+def account_add_folder(
+    path: Annotated[Path, typer.Argument(help="A folder (or file) to import again and again.")],
+    name: NameOpt = None,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """A local folder: Maildir, mbox, .eml or .ics files dropped in are picked up."""
+    from kithkeep.services.accounts import add_account
+
+    path = path.expanduser().resolve()
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    account = add_account(
+        _paths(),
+        {
+            "name": name or path.name,
+            "type": "folder",
+            "path": path,
+            "interval_minutes": interval,
+        },
+    )
+    typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
+
+
+@account_app.command("list")
+def account_list(json_: JsonOpt = False) -> None:
+    """Every account, with where its position stands."""
+    settings = _settings()
+    rows = [
+        {
+            "name": a.name,
+            "type": a.type,
+            "address": a.address or a.user or (str(a.path) if a.type == "folder" else a.url),
+            "enabled": a.enabled,
+            "interval_minutes": a.interval_seconds / 60,
+        }
+        for a in settings.accounts
+    ]
+    if json_:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("No accounts yet: `kithkeep account add --help` lists the kinds.")
+        return
+    for r in rows:
+        off = "" if r["enabled"] else " (disabled)"
+        typer.echo(f"{r['name']}  {r['type']}  {r['address']}{off}")
+
+
+@account_app.command("remove")
+def account_remove(name: str) -> None:
+    """Forget an account and its sign-in; what it brought in stays."""
+    from kithkeep.services.accounts import SECRET_KINDS, remove_account, secret_name
+    from kithkeep.services.secrets import delete_secret
+
+    paths = _paths()
+    remove_account(paths, name)
+    for kind in SECRET_KINDS:
+        delete_secret(paths, secret_name(name, kind))
+    typer.echo(f"Removed {name}; its sign-in is forgotten, its interactions stay.")
+
+
+@app.command()
+def sync(
+    accounts: Annotated[
+        list[str] | None, typer.Argument(help="Accounts to sync (default: every enabled one).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read everything again (finds what was deleted).")
+    ] = False,
+) -> None:
+    """Pull what is new from each account; one summary line per account."""
+    from kithkeep.services import operations
+
+    results = operations.sync_accounts(
+        _settings(),
+        accounts or [],
+        full=full,
+        progress=lambda name: _progress_bar(f"syncing {name}"),
+        debug=_state["debug"],
+    )
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            _err(f"{r.account.name}: {r.error}")
+            continue
+        rep = r.report
+        problems = sum(rep.problems.values())
+        typer.echo(
+            f"{r.account.name}: {rep.added} new, {rep.withdrawn} withdrawn, "
+            f"{rep.duplicates} already known, {rep.skipped} skipped"
+            + (f", {problems} unreadable" if problems else "")
+        )
+    if failed:
+        raise typer.Exit(1)
 
 
 # -- introductions --------------------------------------------------------------------

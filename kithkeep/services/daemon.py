@@ -170,26 +170,28 @@ class Daemon:
             self._sync_account(account)
 
     def _sync_account(self, account: Account) -> None:
-        from kithkeep.connectors.files import FileSource
         from kithkeep.domain.rules import judge
         from kithkeep.services import sync
+        from kithkeep.services.accounts import Wiring, build_source
+        from kithkeep.services.pidfile import account_lock
 
         policy = self.settings.policy()
         st = self.state.accounts[account.name]
         started = time.monotonic()
         now = self.clock()
         try:
-            if not account.path.exists():
+            if account.type == "folder" and not account.path.exists():
                 raise StoreError(f"{account.path}: no such folder")
-            source = FileSource(account.path, now=now, local_tz=self._kit.local_tz())
-            report = sync.run(
-                source,
-                self._kit.store,
-                parallel=False,
-                on_saved=self._kit.projecting(now),
-                should_stop=self.stopping.is_set,
-                is_noise=lambda o: bool(judge(o, policy).noise),
-            )
+            with account_lock(self.settings.paths, account.name):
+                source = build_source(account, Wiring(self.settings, now, self._kit.local_tz()))
+                report = sync.run(
+                    source,
+                    self._kit.store,
+                    parallel=False,  # the daemon's one worker thread; no child process
+                    on_saved=self._kit.projecting(now),
+                    should_stop=self.stopping.is_set,
+                    is_noise=lambda o: bool(judge(o, policy).noise),
+                )
             self._kit.project(now)
         except Exception as e:  # an account's trouble must not stop the others
             st.failures += 1

@@ -43,6 +43,74 @@ def import_path(settings: Settings, path: Path, progress: Progress | None = None
     return report
 
 
+@dataclass
+class Synced:
+    """One account's sync: its report, or the one line saying why it failed."""
+
+    account: Any
+    report: Any = None
+    error: str = ""
+
+
+def sync_accounts(
+    settings: Settings,
+    names: list[str],
+    *,
+    full: bool = False,
+    progress: Callable[[str], Progress | None] | None = None,
+    debug: bool = False,
+) -> list[Synced]:
+    """Sync the named accounts (all enabled ones if none named), each on its own.
+
+    One account's failure (an expired sign-in, a server down) is its own line; the
+    others go on. An account synced by another process right now is left to it.
+    """
+    from kithkeep.domain.errors import KithkeepError
+    from kithkeep.domain.rules import judge
+    from kithkeep.services import sync
+    from kithkeep.services.accounts import PARALLEL_TYPES, Wiring, build_source
+    from kithkeep.services.app import open_kit
+    from kithkeep.services.pidfile import account_lock
+
+    _require_me(settings)
+    accounts = (
+        [settings.account(n) for n in names]
+        if names
+        else [a for a in settings.accounts if a.enabled]
+    )
+    if not accounts:
+        raise ConfigError(
+            f"no accounts in {settings.paths.config}: add one with `kithkeep account add`"
+        )
+    policy = settings.policy()
+    out: list[Synced] = []
+    now = datetime.now(UTC)
+    with open_kit(settings) as kit:
+        wiring = Wiring(settings, now, kit.local_tz())
+        for account in accounts:
+            try:
+                with account_lock(settings.paths, account.name):
+                    source = build_source(account, wiring)
+                    report = sync.run(
+                        source,
+                        kit.store,
+                        progress=progress(account.name) if progress else None,
+                        parallel=account.type in PARALLEL_TYPES,
+                        on_saved=kit.projecting(now),
+                        is_noise=lambda o: bool(judge(o, policy).noise),
+                        full=full,
+                    )
+                out.append(Synced(account, report))
+            except KithkeepError as e:
+                out.append(Synced(account, error=str(e)))
+            except Exception as e:
+                if debug:
+                    raise
+                out.append(Synced(account, error=f"unexpected {type(e).__name__} (see --debug)"))
+        kit.project(now)
+    return out
+
+
 def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Connection, Policy]:
     """A read-only connection to views that are up to date, and the default cadence.
 

@@ -97,6 +97,15 @@ def light_policy(paths: Paths) -> Policy | None:
         return None
     if not isinstance(me, list) or not all(isinstance(a, str) for a in me):
         return None
+    accounts = data.get("accounts", [])
+    if not isinstance(accounts, list) or not all(isinstance(a, dict) for a in accounts):
+        return None
+    own = [a.get("address", "") for a in accounts] + [
+        x for a in accounts for x in a.get("addresses", [])
+    ]
+    if not all(isinstance(a, str) for a in own):
+        return None
+    me = list(_self_addresses([str(a) for a in me], own)) if own else me
     if not (1 <= audience <= 10_000 and 1 <= days <= 3650 and 1 <= follow <= 3650):
         return None
     return Policy.of(
@@ -106,13 +115,42 @@ def light_policy(paths: Paths) -> Policy | None:
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """A source the daemon syncs on a schedule."""
+    """A connected source: synced by `kithkeep sync` and by the daemon on a schedule."""
 
     name: str
     type: str
     path: Path
     interval_seconds: float
     enabled: bool = True
+    address: str = ""
+    addresses: tuple[str, ...] = ()
+    host: str = ""
+    port: int = 0
+    user: str = ""
+    security: str = "tls"
+    url: str = ""
+    folders: tuple[str, ...] = ()
+    since_days: int = 3 * 365
+    ahead_days: int = 365
+    client_id: str = ""
+    tenant: str = "common"
+
+    @property
+    def self_addresses(self) -> tuple[str, ...]:
+        return tuple(a for a in (self.address, *self.addresses) if a)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where the providers are: their public clouds unless configured (tests: fakes)."""
+
+    gmail_api: str = ""
+    gmail_batch_uri: str = ""
+    calendar_api: str = ""
+    calendar_batch_uri: str = ""
+    outlook_authority_host: str = "login.microsoftonline.com"
+    outlook_graph: str = "https://graph.microsoft.com/v1.0"
+    outlook_client_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +184,14 @@ class Settings:
     accounts: tuple[Account, ...] = ()
     daemon: DaemonSettings = DaemonSettings()
     digest: DigestMail = DigestMail()
+    endpoints: Endpoints = Endpoints()
+
+    def account(self, name: str) -> Account:
+        for a in self.accounts:
+            if a.name == name:
+                return a
+        known = ", ".join(a.name for a in self.accounts) or "none yet"
+        raise ConfigError(f"no account named {name!r} (accounts: {known})")
 
     def policy(self) -> Policy:
         from kithkeep.domain.rules import Policy
@@ -174,23 +220,15 @@ def load(home: Path) -> Settings:
         raise ConfigError(f"{paths.config}: {where}: {first['msg']}") from None
     return Settings(
         paths=paths,
-        me=tuple(model.me),
+        me=_self_addresses(
+            model.me,
+            [a.address for a in model.accounts] + [x for a in model.accounts for x in a.addresses],
+        ),
         max_audience=model.max_audience,
         default_cadence_days=model.default_cadence_days,
         follow_up_after_days=model.follow_up_after_days,
         timezone=model.timezone,
-        accounts=tuple(
-            Account(
-                a.name,
-                a.type,
-                (paths.home / a.path.expanduser())
-                if not a.path.expanduser().is_absolute()
-                else a.path.expanduser(),
-                a.interval_minutes * 60,
-                a.enabled,
-            )
-            for a in model.accounts
-        ),
+        accounts=tuple(_account(paths, a) for a in model.accounts),
         daemon=DaemonSettings(
             model.daemon.digest_time,
             model.daemon.jitter_seconds,
@@ -198,6 +236,49 @@ def load(home: Path) -> Settings:
             model.daemon.notify,
         ),
         digest=DigestMail(**model.digest.model_dump()),
+        endpoints=Endpoints(
+            model.gmail.api_endpoint,
+            model.gmail.batch_uri,
+            model.google_calendar.api_endpoint,
+            model.google_calendar.batch_uri,
+            model.outlook.authority_host,
+            model.outlook.graph_endpoint,
+            model.outlook.client_id,
+        ),
+    )
+
+
+def _self_addresses(me: list[str], accounts: list[str]) -> tuple[str, ...]:
+    """`me` from the config, then every account's own addresses, each once."""
+    from kithkeep.domain.rules import normalize_address
+
+    out = dict.fromkeys(me)
+    for raw in accounts:
+        if a := normalize_address(raw):
+            out.setdefault(a)
+    return tuple(out)
+
+
+def _account(paths: Paths, a: Any) -> Account:
+    path = a.path.expanduser() if a.path is not None else Path()
+    return Account(
+        a.name,
+        a.type,
+        path if path.is_absolute() or a.path is None else paths.home / path,
+        a.interval_minutes * 60,
+        a.enabled,
+        address=a.address,
+        addresses=tuple(a.addresses),
+        host=a.host,
+        port=a.port,
+        user=a.user,
+        security=a.security,
+        url=a.url,
+        folders=tuple(a.folders),
+        since_days=a.since_days,
+        ahead_days=a.ahead_days,
+        client_id=a.client_id,
+        tenant=a.tenant,
     )
 
 

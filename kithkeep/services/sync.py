@@ -68,10 +68,15 @@ def run(
     on_saved: Callable[[Sequence[Recording[UUID]]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     is_noise: Callable[[Observation], bool] | None = None,
+    full: bool = False,
 ) -> Report:
-    """Pull every page after the saved cursor; save each with its cursor."""
+    """Pull every page after the saved cursor (`full`: from the start); save each with its cursor.
+
+    A source read from no cursor lists everything it has, so it can also tell what is
+    gone since (and withdraw it); nothing stored twice either way.
+    """
     report = Report(source.key)
-    cursor = store.cursor(source.key)
+    cursor = None if full else store.cursor(source.key)
     pages = _in_child(source, cursor) if parallel else source.pages(cursor)
     for page in pages:
         saved = store.save_page(source.key, page.facts, page.cursor, page.withdrawn)

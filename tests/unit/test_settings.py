@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services._model import AccountModel, DaemonModel, DigestModel, SettingsModel
+from kithkeep.services._model import (
+    AccountModel,
+    DaemonModel,
+    DigestModel,
+    GoogleModel,
+    OutlookModel,
+    SettingsModel,
+)
 from kithkeep.services.settings import load
 from tests.conftest import REPO
 
@@ -25,6 +32,8 @@ def test_the_example_config_loads_and_names_every_setting(tmp_path: Path) -> Non
         *DaemonModel.model_fields,
         *AccountModel.model_fields,
         *DigestModel.model_fields,
+        *GoogleModel.model_fields,
+        *OutlookModel.model_fields,
     ]:
         assert name in text, f"config/kithkeep.toml does not document {name}"
 
@@ -48,7 +57,8 @@ def test_accounts_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     [
         ('me = ["x"]', "not an email address"),
         ("default_cadence_days = 0", "default_cadence_days"),
-        ('[[accounts]]\nname = "a"\ntype = "gmail"\npath = "x"', "accounts"),
+        ('[[accounts]]\nname = "a"\ntype = "smoke-signals"\npath = "x"', "accounts"),
+        ('[[accounts]]\nname = "a"\ntype = "imap"', "needs host and user"),
         ('[daemon]\ndigest_time = "25:00"', "digest_time"),
         (
             '[[accounts]]\nname="a"\ntype="folder"\npath="x"\n[[accounts]]\nname="a"\ntype="folder"\npath="y"',

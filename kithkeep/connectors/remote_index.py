@@ -1,0 +1,137 @@
+"""Which remote items stand for which interaction: what a provider's "deleted" means.
+
+Providers report deletions by their own ids (a Gmail message id, a Graph id, an IMAP
+UID in a folder, a CalDAV href), never by the headers kithkeep keys interactions on.
+The index keeps (scope, remote id) -> natural key for one account, in a small SQLite
+file of its own. One interaction can stand behind several remote items (the same
+message in INBOX and Archive): it is withdrawn only when its last item goes.
+
+Crash safety without a shared transaction: remember items *before* the page that holds
+them is handed over, and forget them only *after* the page that withdraws them was
+saved (the next step of the page generator). A crash in between repeats work; it
+never loses a withdrawal.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    scope TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    natural_key TEXT NOT NULL,
+    sweep INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (scope, remote_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_by_key ON items (natural_key);
+"""
+_CHUNK = 500
+
+
+class RemoteIndex:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        # Opened on first use, in the process that uses it.
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def remember(self, scope: str, items: Iterable[tuple[str, str]], sweep: int = 0) -> None:
+        """(remote id, natural key) pairs now held in `scope`."""
+        rows = [(scope, rid, key, sweep) for rid, key in items if key]
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO items (scope, remote_id, natural_key, sweep) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (scope, remote_id) DO UPDATE SET "
+                "natural_key = excluded.natural_key, sweep = excluded.sweep",
+                rows,
+            )
+
+    def keys(self, scope: str, remote_ids: Sequence[str]) -> dict[str, str]:
+        """The natural keys of these remote items, where known."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(remote_ids):
+            out.update(
+                self.conn.execute(
+                    f"SELECT remote_id, natural_key FROM items WHERE scope = ? "
+                    f"AND remote_id IN ({','.join('?' * len(chunk))})",
+                    [scope, *chunk],
+                ).fetchall()
+            )
+        return out
+
+    def orphaned_by(self, scope: str, remote_ids: Sequence[str]) -> list[str]:
+        """Natural keys that no remote item would stand for once these are forgotten."""
+        keys = set(self.keys(scope, remote_ids).values())
+        if not keys:
+            return []
+        going = set(remote_ids)
+        orphans = []
+        for key in sorted(keys):
+            holders = self.conn.execute(
+                "SELECT scope, remote_id FROM items WHERE natural_key = ?", (key,)
+            ).fetchall()
+            if all(s == scope and r in going for s, r in holders):
+                orphans.append(key)
+        return orphans
+
+    def forget(self, scope: str, remote_ids: Sequence[str]) -> None:
+        with self.conn:
+            for chunk in _chunks(remote_ids):
+                self.conn.execute(
+                    f"DELETE FROM items WHERE scope = ? "
+                    f"AND remote_id IN ({','.join('?' * len(chunk))})",
+                    [scope, *chunk],
+                )
+
+    def forget_scope(self, scope: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM items WHERE scope = ?", (scope,))
+
+    # A full listing: mark what is still there, then the rest is gone.
+
+    def next_sweep(self, scope: str) -> int:
+        row = self.conn.execute(
+            "SELECT COALESCE(MAX(sweep), 0) FROM items WHERE scope = ?", (scope,)
+        ).fetchone()
+        return int(row[0]) + 1
+
+    def not_swept(self, scope: str, sweep: int) -> list[str]:
+        """Remote ids of `scope` a full listing marked with `sweep` did not see."""
+        return [
+            r
+            for (r,) in self.conn.execute(
+                "SELECT remote_id FROM items WHERE scope = ? AND sweep <> ? ORDER BY remote_id",
+                (scope, sweep),
+            )
+        ]
+
+    def count(self, scope: str | None = None) -> int:
+        if scope is None:
+            row = self.conn.execute("SELECT COUNT(*) FROM items").fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT COUNT(*) FROM items WHERE scope = ?", (scope,)
+            ).fetchone()
+        return int(row[0])
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
