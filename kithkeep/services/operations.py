@@ -19,7 +19,7 @@ Progress = Callable[[int, int], None]
 
 
 def _require_me(settings: Settings) -> None:
-    if not settings.me:
+    if not settings.me and not settings.team:
         raise ConfigError(
             f"no addresses of yours are configured in {settings.paths.config}: "
             "run `kithkeep init --me YOU@EXAMPLE.COM` first"

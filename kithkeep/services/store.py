@@ -6,8 +6,8 @@ cursor that follows it, in one transaction. Re-saving what is stored is a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError, Recording
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    OperationalError,
+    Recording,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from kithkeep.domain.aggregates import (
@@ -50,27 +55,41 @@ class Saved:
 
 
 class Store:
-    """Interactions, positions and directives, in the event store under `path`."""
+    """Interactions, positions and directives, in the event store under `path`.
+
+    The SQLite store; `pgstore.PgStore` is the same store on PostgreSQL.
+    """
+
+    #: Several processes may write to this store at once (PostgreSQL).
+    shared = False
+    recorder: ApplicationRecorder
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.app = KithkeepApplication(
-                env={
-                    "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": str(path),
-                    "SQLITE_LOCK_TIMEOUT": "30",
-                }
-            )
-        except (OperationalError, OSError) as e:
-            raise StoreError(f"cannot open the event store at {path}: {e}") from None
-        recorder = self.app.recorder
-        assert isinstance(recorder, SQLiteApplicationRecorder)
-        self.recorder = recorder
+        self._start(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            },
+            str(path),
+        )
+        assert isinstance(self.recorder, SQLiteApplicationRecorder)
         self.path = path
+
+    def _start(self, env: Mapping[str, str], where: str) -> None:
+        try:
+            self.app = KithkeepApplication(env=dict(env))
+        except (OperationalError, OSError) as e:
+            raise StoreError(f"cannot open the event store at {where}: {e}") from None
+        self.recorder = self.app.recorder
 
     def close(self) -> None:
         self.app.close()
+
+    def account_lock(self, account: str) -> AbstractContextManager[object]:
+        """Held while one account syncs; one process writes to a SQLite store anyway."""
+        return nullcontext()
 
     # -- writing --------------------------------------------------------------------
 
@@ -172,7 +191,11 @@ class Store:
         }
 
     def _events_of(self, hex_ids: list[str], columns: str, condition: str) -> list[Any]:
-        """Rows of the stored events of these aggregates, asked 500 ids at a time."""
+        """Rows of the stored events of these aggregates, asked 500 ids at a time.
+
+        The first column must be `originator_id` (as hex).
+        """
+        assert isinstance(self.recorder, SQLiteApplicationRecorder)
         rows: list[Any] = []
         with self.recorder.datastore.transaction(commit=False) as c:
             for i in range(0, len(hex_ids), 500):

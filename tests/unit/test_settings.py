@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services._model import AccountModel, DaemonModel, DigestModel, SettingsModel
+from kithkeep.services._model import (
+    AccountModel,
+    DaemonModel,
+    DigestModel,
+    SettingsModel,
+    StoreModel,
+    TeamModel,
+)
 from kithkeep.services.settings import load
 from tests.conftest import REPO
 
