@@ -155,8 +155,7 @@ class PeopleProjection:
         with self._tx(commit=True) as c:
             if events:
                 c.execute(
-                    f"SELECT notification_id FROM {self.tracking_table} "
-                    "WHERE application_name = ?",
+                    f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?",
                     (tracking.application_name,),
                 )
                 row = c.fetchone()

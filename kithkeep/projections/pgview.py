@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -36,7 +36,7 @@ TRACKING_TABLE = "kithkeep_views_tracking"
 ISO_FUNCTION = (
     "CREATE OR REPLACE FUNCTION kk_iso(t bigint) RETURNS text LANGUAGE sql "
     "IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT to_char(to_timestamp(t) AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"') $$"
+    '\'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\') $$'
 )
 
 _ISO = re.compile(r"strftime\('%Y-%m-%dT%H:%M:%S\+00:00', (.+?), 'unixepoch'\)", re.DOTALL)
@@ -107,7 +107,7 @@ _CONFLICT = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _unnest_insert(table: str) -> str:
     columns = _COLUMNS[table]
     names = ", ".join(c for c, _ in columns)

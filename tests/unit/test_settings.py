@@ -32,6 +32,8 @@ def test_the_example_config_loads_and_names_every_setting(tmp_path: Path) -> Non
         *DaemonModel.model_fields,
         *AccountModel.model_fields,
         *DigestModel.model_fields,
+        *StoreModel.model_fields,
+        *TeamModel.model_fields,
     ]:
         assert name in text, f"config/kithkeep.toml does not document {name}"
 
