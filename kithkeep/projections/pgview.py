@@ -194,8 +194,12 @@ class PgReader:
     """A read-only connection for the read side, which is written for sqlite3."""
 
     def __init__(self, conninfo: str) -> None:
+        from psycopg.types.string import TextLoader
+
         self.conn: Connection[Any] = Connection.connect(conninfo, autocommit=True)
-        self.conn.read_only = True
+        self.conn.execute("SET default_transaction_read_only = on")
+        # JSON built by a query is passed on as text, as SQLite gives it.
+        self.conn.adapters.register_loader("json", TextLoader)
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
         return PgCursor(self.conn.cursor()).execute(sql, params)

@@ -244,7 +244,7 @@ def _simple_now(
                     'due_at', {due_iso}, 'overdue_days', {overdue}) AS js
             {source_from}"""
         if texts is not None:
-            ordered = f"SELECT js FROM ({query}) ORDER BY overdue DESC, address"
+            ordered = f"SELECT js FROM ({query}) AS q ORDER BY overdue DESC, address"
             texts.extend(js for (js,) in c.execute(ordered, params))
             return []
         return [
@@ -421,7 +421,7 @@ def timeline(
         "SELECT i.at, i.kind, i.direction, i.subject, max(p.contact), i.noise "
         "FROM participants p JOIN interactions i ON i.iid = p.iid "
         f"WHERE p.address IN ({marks}) AND p.at <= ? "
-        "GROUP BY p.iid ORDER BY i.at DESC, p.iid DESC LIMIT ?",
+        "GROUP BY i.iid ORDER BY i.at DESC, i.iid DESC LIMIT ?",
         [*addresses, until, limit],
     ).fetchall()
     return [Entry(at, kind, d, s, bool(k), noise) for at, kind, d, s, k, noise in rows]

@@ -28,6 +28,7 @@ from typing import Any
 from kithkeep.domain.errors import KithkeepError, StoreError
 from kithkeep.services.pidfile import lock_path, running_pid
 from kithkeep.services.settings import Account, Paths, Settings
+from kithkeep.services.store import AccountBusyError
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("kithkeep.daemon")
@@ -39,6 +40,19 @@ def _utc_now() -> datetime:
 
 class DaemonRunningError(KithkeepError):
     """Another daemon already serves this home."""
+
+
+def only_accounts(settings: Settings, names: list[str]) -> Settings:
+    """The settings with just these accounts: one daemon of several on a shared store."""
+    from dataclasses import replace
+
+    from kithkeep.domain.errors import ConfigError
+
+    wanted = {n.strip() for n in names if n.strip()}
+    unknown = wanted - {a.name for a in settings.accounts}
+    if unknown:
+        raise ConfigError(f"no account named {', '.join(sorted(unknown))} in the config")
+    return replace(settings, accounts=tuple(a for a in settings.accounts if a.name in wanted))
 
 
 # -- the lock ---------------------------------------------------------------------------
@@ -178,19 +192,27 @@ class Daemon:
         st = self.state.accounts[account.name]
         started = time.monotonic()
         now = self.clock()
+        # A shared store: `kithkeep project` keeps the views; another daemon may own this
+        # account right now (its advisory lock), and then this run is skipped.
+        shared = self._kit.store.shared
         try:
             if not account.path.exists():
                 raise StoreError(f"{account.path}: no such folder")
             source = FileSource(account.path, now=now, local_tz=self._kit.local_tz())
-            report = sync.run(
-                source,
-                self._kit.store,
-                parallel=False,
-                on_saved=self._kit.projecting(now),
-                should_stop=self.stopping.is_set,
-                is_noise=lambda o: bool(judge(o, policy).noise),
-            )
-            self._kit.project(now)
+            with self._kit.store.account_lock(account.name):
+                report = sync.run(
+                    source,
+                    self._kit.store,
+                    parallel=False,
+                    on_saved=None if shared else self._kit.projecting(now),
+                    should_stop=self.stopping.is_set,
+                    is_noise=lambda o: bool(judge(o, policy).noise),
+                )
+            if not shared:
+                self._kit.project(now)
+        except AccountBusyError as e:
+            log.info("sync account=%s skipped: %s", account.name, e)
+            return
         except Exception as e:  # an account's trouble must not stop the others
             st.failures += 1
             st.last_error = str(e) if isinstance(e, KithkeepError) else type(e).__name__

@@ -49,6 +49,10 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
     The quick path reads only sqlite3 and the TOML file; if the views lag behind the
     events or were built under other rules, the projector catches up first.
     """
+    from kithkeep.services.settings import store_url
+
+    if store_url(paths):
+        return _open_shared_views(heavy())
     policy = light_policy(paths)
     if policy is not None and _daemon_alive(paths):
         pass  # the daemon keeps the views current; a reader must not write beside it
@@ -62,6 +66,28 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
     if not paths.views.exists():
         raise StoreError(f"nothing imported yet in {paths.home}: try `kithkeep import PATH`")
     return connect(paths.views), policy
+
+
+def _open_shared_views(settings: Settings) -> tuple[Any, Policy]:
+    """Views in PostgreSQL, caught up first (projectors on a shared store take turns)."""
+    from kithkeep.services.app import open_kit
+
+    with open_kit(settings) as kit:
+        kit.project()
+    return read_views(settings), settings.policy()
+
+
+def read_views(settings: Settings) -> Any:
+    """A read connection to the views, as they are: sqlite3, or PostgreSQL speaking as it."""
+    if not settings.store_url:
+        return connect(settings.paths.views)
+    from kithkeep.projections.pgview import PgReader
+    from kithkeep.services.pgstore import connect as pg_connect
+    from kithkeep.services.pgstore import target_for
+
+    target = target_for(settings.store_url, settings.paths.home)
+    pg_connect(target).close()  # a database that is down is one clear line
+    return PgReader(target.conninfo())
 
 
 def _daemon_alive(paths: Paths) -> bool:

@@ -26,17 +26,13 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from kithkeep.domain.errors import ConfigError, StoreError
-from kithkeep.services.store import Store
+from kithkeep.services.store import AccountBusyError, Store
 
 log = logging.getLogger("kithkeep.store")
 
 #: The secret's name under which `kithkeep store-password` keeps the database password.
 PASSWORD_SECRET = "store-password"
 SCHEMES = ("postgresql", "postgres")
-
-
-class AccountBusyError(StoreError):
-    """Another process is syncing this account right now."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +112,7 @@ class PgStore(Store):
 
     def __init__(self, target: PgTarget) -> None:
         self.target = target
-        env = {
+        self.env = env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": target.dbname,
             "POSTGRES_HOST": target.host,

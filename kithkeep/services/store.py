@@ -39,6 +39,10 @@ from kithkeep.projections.schema import APPLICATION_NAME
 T = TypeVar("T")
 
 
+class AccountBusyError(StoreError):
+    """Another process is syncing this account right now."""
+
+
 class KithkeepApplication(Application[UUID]):
     name = APPLICATION_NAME
     is_snapshotting_enabled = False
