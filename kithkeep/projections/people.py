@@ -104,6 +104,10 @@ class PeopleProjection:
     def _track(self, c: Any, tracking: Tracking) -> None:
         raise NotImplementedError
 
+    def _tables(self) -> Sequence[str]:
+        """The views' tables, as this back end creates them."""
+        return TABLES
+
     # -- bookkeeping ------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
@@ -125,7 +129,7 @@ class PeopleProjection:
         with self._tx(commit=True) as c:
             for table in VIEW_TABLES:
                 c.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in TABLES:
+            for statement in self._tables():
                 c.execute(statement)
             c.execute(
                 f"DELETE FROM {self.tracking_table} WHERE application_name = ?",

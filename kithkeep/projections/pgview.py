@@ -161,6 +161,9 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
         self.tracking_table = tracking_table_name
         self.sql_create_statements.extend(SQL(s) for s in pg_tables())  # type: ignore[misc]
 
+    def _tables(self) -> Sequence[str]:
+        return pg_tables()[1:]
+
     @contextmanager
     def _transaction(self, commit: bool) -> Iterator[PgCursor]:
         with self.datastore.transaction(commit=commit) as c:
