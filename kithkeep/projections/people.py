@@ -104,6 +104,9 @@ class PeopleProjection:
     def _track(self, c: Any, tracking: Tracking) -> None:
         raise NotImplementedError
 
+    def _lock(self, c: Any) -> None:
+        """Serialise projectors of one view until the end of this transaction."""
+
     def _tables(self) -> Sequence[str]:
         """The views' tables, as this back end creates them."""
         return TABLES
@@ -127,6 +130,7 @@ class PeopleProjection:
     def reset(self, application_name: str, stamp: str) -> None:
         """Empty views (recreated, so a new views version may change their shape)."""
         with self._tx(commit=True) as c:
+            self._lock(c)
             for table in VIEW_TABLES:
                 c.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in self._tables():
@@ -158,6 +162,7 @@ class PeopleProjection:
         """
         with self._tx(commit=True) as c:
             if events:
+                self._lock(c)
                 c.execute(
                     f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?",
                     (tracking.application_name,),
@@ -292,6 +297,7 @@ class PeopleProjection:
     def settle(self, now: int) -> None:
         """Fold contacts whose time has come into the statistics; relearn cadences."""
         with self._tx(commit=True) as c:
+            self._lock(c)
             c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
             matured: dict[str, Totals] = {}
             for address, at, how in c.fetchall():

@@ -164,6 +164,11 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
     def _tables(self) -> Sequence[str]:
         return pg_tables()[1:]
 
+    def _lock(self, c: PgCursor) -> None:
+        # Several processes may project into one database: one page at a time, each
+        # checking the position after the last one committed.
+        c.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (self.tracking_table,))
+
     @contextmanager
     def _transaction(self, commit: bool) -> Iterator[PgCursor]:
         with self.datastore.transaction(commit=commit) as c:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -60,17 +60,22 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
     view: PeopleProjection
     if settings.store_url:
         from kithkeep.projections.pgview import PgPeopleView
-        from kithkeep.services.pgstore import PgStore, target_for
+        from kithkeep.services.pgstore import PgStore, schema_lock, schema_ready, target_for
 
-        pg = PgStore(target_for(settings.store_url, settings.paths.home))
-        store: Store = pg
-        datastore = pg.pg_recorder.datastore  # one pool for the events and the views
-        view = PgPeopleView(datastore)
+        target = target_for(settings.store_url, settings.paths.home)
+        create = not schema_ready(target)
+        with schema_lock(target) if create else nullcontext():
+            pg = PgStore(target, create=create)
+            store: Store = pg
+            datastore = pg.pg_recorder.datastore  # one pool for the events and the views
+            view = PgPeopleView(datastore)
+            if create:
+                view.create_table()
     else:
         store = Store(settings.paths.events)
         datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
         view = PeopleView(datastore)
-    view.create_table()
+        view.create_table()
     projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view)
     try:
         yield Kit(settings, store, view, projector)

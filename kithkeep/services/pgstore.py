@@ -110,9 +110,10 @@ class PgStore(Store):
 
     shared = True
 
-    def __init__(self, target: PgTarget) -> None:
+    def __init__(self, target: PgTarget, *, create: bool = True) -> None:
         self.target = target
         self.env = env = {
+            "CREATE_TABLE": "yes" if create else "no",
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": target.dbname,
             "POSTGRES_HOST": target.host,
@@ -150,6 +151,33 @@ class PgStore(Store):
 
     def account_lock(self, account: str) -> AbstractContextManager[object]:
         return advisory_lock(self.target, f"kithkeep:account:{account}")
+
+
+def schema_ready(target: PgTarget) -> bool:
+    """Are the store's and the views' tables there? (Then no DDL: `CREATE INDEX IF NOT
+    EXISTS` locks its table even when the index exists, and would deadlock with writers.)"""
+    conn = connect(target)
+    try:
+        row = conn.execute(
+            "SELECT to_regclass('kithkeep_events') IS NOT NULL "
+            "AND to_regclass('kithkeep_views_tracking') IS NOT NULL "
+            "AND to_regclass('team_contacts') IS NOT NULL"
+        ).fetchone()
+        return bool(row and row[0])
+    finally:
+        conn.close()
+
+
+@contextmanager
+def schema_lock(target: PgTarget) -> Iterator[None]:
+    """Held while tables and functions are created: processes starting together take turns
+    (PostgreSQL refuses two concurrent `CREATE OR REPLACE FUNCTION`s of one function)."""
+    conn = connect(target)
+    try:
+        conn.execute("SELECT pg_advisory_lock(hashtextextended('kithkeep:schema', 0))")
+        yield
+    finally:
+        conn.close()
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import logging
 import signal
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -159,12 +160,37 @@ def project_forever(
     *,
     stop: threading.Event | None = None,
     settle_every: float = 60.0,
-    ready: Callable[[int], None] | None = None,
-) -> int:
+    backoff_cap: float = 60.0,
+) -> None:
     """Catch the views up, then follow the store live until SIGTERM/SIGINT (or `stop`).
 
-    Returns how many events were projected by the catch-up.
+    A lost connection (or any database error) stops the live runner: after a pause that
+    doubles up to `backoff_cap`, the views catch up again and the runner restarts. The
+    page in flight was rolled back; its tracking position says where to go on.
     """
+    from eventsourcing.persistence import PersistenceError
+
+    _require_pg(settings)
+    stopping = stop or threading.Event()
+    delay = 1.0
+    with _signals(stopping):
+        while not stopping.is_set():
+            try:
+                _project_live(settings, stopping, settle_every)
+            except (PersistenceError, StoreError) as e:
+                log.warning("projection failed=%s retry_in=%.0fs", _one_line(e), delay)
+                stopping.wait(delay)
+                delay = min(delay * 2, backoff_cap)
+            else:
+                delay = 1.0
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _project_live(settings: Settings, stopping: threading.Event, settle_every: float) -> None:
     from eventsourcing.projection import Projection, ProjectionRunner
 
     from kithkeep.projections.people import ViewMovedError
@@ -173,10 +199,8 @@ def project_forever(
     from kithkeep.services.pgstore import PgStore
     from kithkeep.services.store import KithkeepApplication
 
-    _require_pg(settings)
-    stopping = stop or threading.Event()
     policy = settings.policy()
-    with open_kit(settings) as kit, _signals(stopping):
+    with open_kit(settings) as kit:
         caught = kit.project()
         log.info(
             "projection caught up events=%d position=%d", caught.events, kit.projector.position()
@@ -197,28 +221,17 @@ def project_forever(
             application_class=KithkeepApplication,
             projection_class=PeopleLive,
             view_class=PgPeopleView,
-            env=kit.store.env,
+            env={**kit.store.env, "CREATE_TABLE": "no"},  # open_kit made them
         )
+        last_settle = time.monotonic()
         with runner:
-            if ready is not None:
-                ready(kit.projector.position())
             while not stopping.is_set():
-                runner.run_forever(timeout=min(settle_every, 1.0))
-                if runner.is_interrupted.is_set():
-                    raise StoreError("the live projection stopped: the database went away?")
-                _maybe_settle(kit.view, settle_every)
-    return caught.events
-
-
-_last_settle = [0.0]
-
-
-def _maybe_settle(view: Any, every: float) -> None:
-    import time
-
-    if time.monotonic() - _last_settle[0] >= every:
-        _last_settle[0] = time.monotonic()
-        view.settle(int(datetime.now(UTC).timestamp()))
+                runner.run_forever(timeout=1.0)
+                if runner.is_interrupted.is_set() and not stopping.is_set():
+                    raise StoreError("the live projection stopped")
+                if time.monotonic() - last_settle >= settle_every:
+                    last_settle = time.monotonic()
+                    kit.view.settle(int(datetime.now(UTC).timestamp()))
 
 
 @contextmanager

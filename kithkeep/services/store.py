@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
-    OperationalError,
+    PersistenceError,
     Recording,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -84,7 +84,7 @@ class Store:
     def _start(self, env: Mapping[str, str], where: str) -> None:
         try:
             self.app = KithkeepApplication(env=dict(env))
-        except (OperationalError, OSError) as e:
+        except (PersistenceError, OSError) as e:
             raise StoreError(f"cannot open the event store at {where}: {e}") from None
         self.recorder = self.app.recorder
 
