@@ -63,6 +63,7 @@ INSERTS = {
     "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?)",
     "names": "INSERT INTO names VALUES (?,?,?) " + UPSERT_NAMES_SET,
     "stats": _UPSERT_STATS,
+    "learned": "UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?",
 }
 
 
@@ -312,7 +313,7 @@ class PeopleProjection:
                 (now,),
             )
             updates = [(learned, a) for a, learned in learned_by_address(rows)]
-            c.executemany("UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?", updates)
+            self._bulk(c, "learned", updates)
             c.execute("UPDATE stats SET dirty = 0 WHERE dirty = 1")
             # The most frequent display name, kept here so that queries need not look it up.
             c.execute(
