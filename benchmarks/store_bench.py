@@ -133,9 +133,9 @@ def measure(b: Backend, facts: list[Observation]) -> dict[str, float]:
         ]
         now = int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
         kit.view.ensure_built_for(kit.settings.policy(), "kithkeep")
-        figures["projected"] = timed(lambda: kit.projector.catch_up(kit.settings.policy(), now).events)
-        c = kit.view._tx(commit=False)  # noqa: SLF001 - read back what was written
-        with c as cur:
+        policy = kit.settings.policy()
+        figures["projected"] = timed(lambda: kit.projector.catch_up(policy, now).events)
+        with kit.view._tx(commit=False) as cur:  # read back what was written
             cur.execute("SELECT * FROM interactions ORDER BY iid")
             interactions = [tuple(r) for r in cur.fetchall()]
             cur.execute("SELECT * FROM participants ORDER BY iid")
@@ -162,9 +162,7 @@ def _baseline_append(b: Backend, raw: Any, stored: list[tuple[Any, ...]]) -> flo
         f"topic TEXT, state {blob}, PRIMARY KEY (originator_id, originator_version))"
     )
     b.commit(raw)
-    rows = [
-        (o if isinstance(b, Postgres) else o.hex, v, t, b.blob(s)) for o, v, t, s in stored
-    ]
+    rows = [(o if isinstance(b, Postgres) else o.hex, v, t, b.blob(s)) for o, v, t, s in stored]
 
     def run() -> int:
         for page in pages(rows, PAGE + 1):  # a page's facts and its cursor event
@@ -200,7 +198,8 @@ def _baseline_project(
     def run() -> int:
         for k, page in enumerate(pages(interactions, 1000)):
             cur = raw.cursor()
-            cur.executemany(f"INSERT INTO baseline_interactions VALUES ({','.join([m] * 10)})", page)
+            marks = ",".join([m] * 10)
+            cur.executemany(f"INSERT INTO baseline_interactions VALUES ({marks})", page)
             cur.executemany(
                 f"INSERT INTO baseline_participants VALUES ({','.join([m] * 6)})",
                 by_page.get(k, []),
