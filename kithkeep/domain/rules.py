@@ -69,6 +69,8 @@ class Policy:
     follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
     #: A team's members and each one's own addresses (all of them are self, too).
     team: tuple[tuple[str, frozenset[str]], ...] = ()
+    #: The member whose home this is (who may read subjects of their own mail only).
+    viewer: str | None = None
 
     @classmethod
     def of(
@@ -81,8 +83,10 @@ class Policy:
         members = tuple(
             sorted((name, frozenset(_addresses(addresses))) for name, addresses in team)
         )
-        everyone = [*_addresses(me), *(a for _, owned in members for a in owned)]
-        return cls(frozenset(everyone), team=members, **kw)
+        mine = _addresses(me)
+        everyone = [*mine, *(a for _, owned in members for a in owned)]
+        viewer = next((n for n, owned in members if owned.intersection(mine)), "")
+        return cls(frozenset(everyone), team=members, viewer=viewer if members else None, **kw)
 
     def is_self(self, address: str) -> bool:
         return address in self.me or address.lower() in self.me

@@ -60,7 +60,7 @@ INSERTS = {
     "participants": "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)",
     "future": "INSERT OR REPLACE INTO future VALUES (?,?,?,?)",
     "intros": "INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)",
-    "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?)",
+    "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?,?)",
     "names": "INSERT INTO names VALUES (?,?,?) " + UPSERT_NAMES_SET,
     "stats": _UPSERT_STATS,
     "learned": "UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?",
@@ -260,10 +260,10 @@ class PeopleProjection:
             rows.participants.append((address, at, iid, how, int(is_contact), name))
             if name:
                 rows.names[(address, name)] += 1
+            if members and policy.member_of(address) is None:
+                rows.team.extend((m, address, at, iid, how, int(is_contact)) for m in members)
             if not is_contact:
                 continue
-            if members and policy.member_of(address) is None:
-                rows.team.extend((m, address, at, iid, how) for m in members)
             if at <= now:
                 rows.stats.setdefault(address, Totals()).add(at, how)
             else:

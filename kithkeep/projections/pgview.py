@@ -96,7 +96,7 @@ _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "team_contacts": (
         ("member", "text"), ("address", "text"), ("at", "bigint"), ("iid", "bigint"),
-        ("how", "text"),
+        ("how", "text"), ("contact", "bigint"),
     ),
     "names": (("address", "text"), ("name", "text"), ("n", "bigint")),
     "stats": tuple((c, "text" if c == "address" else "bigint") for c in STATS_COLUMNS[:-1]),

@@ -414,15 +414,28 @@ def find_person(found: list[Person], query: str) -> list[Person]:
 
 
 def timeline(
-    c: sqlite3.Connection, addresses: tuple[str, ...], until: int, limit: int = 50
+    c: sqlite3.Connection,
+    addresses: tuple[str, ...],
+    until: int,
+    limit: int = 50,
+    member: str | None = None,
 ) -> list[Entry]:
+    """The latest interactions with these addresses; on a team's store (`member`), the
+    subjects of other members' mail are left out."""
     marks = ",".join("?" * len(addresses))
+    subject, params = "i.subject", [*addresses, until, limit]
+    if member is not None:
+        subject = (
+            "CASE WHEN EXISTS (SELECT 1 FROM team_contacts t WHERE t.iid = i.iid "
+            "AND t.member = ?) THEN i.subject ELSE '' END"
+        )
+        params = [member, *params]
     rows = c.execute(
-        "SELECT i.at, i.kind, i.direction, i.subject, max(p.contact), i.noise "
+        f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise "
         "FROM participants p JOIN interactions i ON i.iid = p.iid "
         f"WHERE p.address IN ({marks}) AND p.at <= ? "
         "GROUP BY i.iid ORDER BY i.at DESC, i.iid DESC LIMIT ?",
-        [*addresses, until, limit],
+        params,
     ).fetchall()
     return [Entry(at, kind, d, s, bool(k), noise) for at, kind, d, s, k, noise in rows]
 

@@ -90,13 +90,14 @@ TABLES = (
         note TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX IF NOT EXISTS interactions_thread ON interactions (thread, at)",
-    # A team's contacts: which member was in touch with whom (no subjects here).
+    # A team: which member was on an interaction with whom (no subjects here).
     """CREATE TABLE IF NOT EXISTS team_contacts (
         member TEXT NOT NULL,
         address TEXT NOT NULL,
         at INTEGER NOT NULL,
         iid INTEGER NOT NULL,
         how TEXT NOT NULL,
+        contact INTEGER NOT NULL,
         PRIMARY KEY (address, member, at, iid)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS team_contacts_iid ON team_contacts (iid)",

@@ -290,7 +290,7 @@ def person(
         some = ", ".join(f"{m.name} <{m.key}>" for m in matches[:5])
         raise KithkeepError(f"{len(matches)} people match {who!r}: {some}; give an address")
     p = matches[0]
-    entries = queries.timeline(conn, p.addresses, at, limit)
+    entries = queries.timeline(conn, p.addresses, at, limit, policy.viewer)
     months = queries.monthly_contacts(conn, p.addresses, at)
     from kithkeep.projections.referrals import merged
 

@@ -62,7 +62,8 @@ def who_knows(c: Any, who: str, now: int, half_life_days: int = HALF_LIFE_DAYS) 
     else:
         where, param = "address = ?", q
     rows = c.execute(
-        f"SELECT member, address, at FROM team_contacts WHERE {where} AND at <= ? "
+        f"SELECT member, address, at FROM team_contacts WHERE {where} AND contact = 1 "
+        "AND at <= ? "
         "ORDER BY member, at",
         (param, now),
     ).fetchall()

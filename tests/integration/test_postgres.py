@@ -306,6 +306,12 @@ def test_who_knows_ranks_by_recency_and_strength_and_keeps_subjects_apart(
             for args in ((), ("--json",)):
                 out = run_cli(home, "who-knows", who, *args).out
                 assert theirs not in out and "secret" not in out and "private" not in out
+        # A member's own subjects show in their timeline; the other member's never do.
+        for args in ((), ("--json",)):
+            out = run_cli(home, "person", "carol@client.example", *args).out
+            assert theirs not in out
+        mine = "Alice secret" if home == alice else "Bob private"
+        assert mine in run_cli(home, "person", "carol@client.example", "--json").out
 
 
 # -- a database that is down -------------------------------------------------------------------
