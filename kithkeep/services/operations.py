@@ -133,6 +133,11 @@ def status(paths: Paths) -> dict[str, Any]:
         "config": str(paths.config) if paths.config.exists() else None,
         "event_store": str(paths.events) if paths.events.exists() else None,
     }
+    from kithkeep.services.settings import store_url
+
+    if url := store_url(paths):
+        info.update(_shared_status(paths, url))
+        return info
     if not paths.events.exists():
         info["events"] = 0
         return info
@@ -156,6 +161,47 @@ def status(paths: Paths) -> dict[str, Any]:
     info["views_lag"] = (latest or 0) - position
     info["sources"] = _sources(paths)
     return info
+
+
+def _shared_status(paths: Paths, url: str) -> dict[str, Any]:
+    """Events, views and sources of a PostgreSQL store."""
+    import psycopg
+
+    from kithkeep.services.pgstore import connect as pg_connect
+    from kithkeep.services.pgstore import target_for
+
+    target = target_for(url, paths.home)
+    conn = pg_connect(target)
+    info: dict[str, Any] = {"event_store": target.shown, "events": 0}
+    try:
+        counts = dict(
+            conn.execute("SELECT topic, count(*) FROM kithkeep_events GROUP BY topic").fetchall()
+        )
+        latest = _first(conn.execute("SELECT max(notification_id) FROM kithkeep_events"))
+        row = conn.execute(
+            "SELECT notification_id FROM kithkeep_views_tracking WHERE application_name = %s",
+            ("kithkeep",),
+        ).fetchone()
+        people = _first(conn.execute("SELECT count(*) FROM stats WHERE n > 0"))
+    except psycopg.errors.UndefinedTable:
+        info["views_lag"] = None  # `kithkeep store migrate` has not run yet
+        return info
+    finally:
+        conn.close()
+    position = row[0] if row else 0
+    info.update(
+        events=sum(counts.values()),
+        interactions=sum(n for t, n in counts.items() if "Interaction.Observed" in t),
+        people=people,
+        views_position=position,
+        views_lag=(latest or 0) - position,
+    )
+    return info
+
+
+def _first(cursor: Any) -> Any:
+    row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def daemon_status(paths: Paths) -> dict[str, Any]:
