@@ -212,6 +212,58 @@ def test_three_daemons_and_a_projector_lose_nothing_and_double_nothing(
         ).read_text()
 
 
+def test_connections_lost_mid_sync_lose_nothing(
+    tmp_path: Path, pg_url: str, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    mail = shared_data("enron", "maildir", "fossum-d", "all_documents")
+    reference = init(tmp_path / "reference", "", FOSSUM)
+    run_cli(reference, "import", str(mail))
+    expected = run_cli(reference, "people", "--json").json()
+    extra = (
+        "\n[daemon]\njitter_seconds = 0\nbackoff_cap_minutes = 0.02\n"
+        f'\n[[accounts]]\nname = "docs"\ntype = "folder"\npath = "{mail}"\n'
+        "interval_minutes = 0.02\n"
+    )
+    home = init(tmp_path / "worker", pg_url, FOSSUM, extra=extra)
+    run_cli(home, "store", "migrate")
+    with (home / "stderr.log").open("ab") as log:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "kithkeep", "daemon", "--foreground"],
+            env={**os.environ, "KITHKEEP_HOME": str(home)},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    processes.append(daemon)
+    # Cut every connection the daemon has, again and again, while it syncs.
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        query(
+            pg_url,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        time.sleep(0.05)
+    wanted = len(
+        _sqlite(
+            reference / "events.sqlite",
+            "SELECT 1 FROM stored_events WHERE topic LIKE '%Interaction.Observed'",
+        )
+    )
+
+    def all_stored() -> bool:
+        return bool(
+            query(
+                pg_url,
+                "SELECT count(*) FROM kithkeep_events WHERE topic LIKE '%Interaction.Observed'",
+            )[0][0]
+            == wanted
+        )
+
+    wait_for(all_stored, 120, "the daemon to store every interaction")
+    assert daemon.poll() is None, (home / "stderr.log").read_text()
+    assert run_cli(home, "people", "--json").json() == expected
+
+
 def _sqlite(path: Path, sql: str) -> list[tuple[Any, ...]]:
     import sqlite3
 
