@@ -269,17 +269,17 @@ class Daemon:
             return self._maybe_digest()
 
     def _maybe_digest(self) -> Path | None:
-        from kithkeep.projections.queries import connect
         from kithkeep.services.digest import build
+        from kithkeep.services.operations import read_views
 
         local = self.clock().astimezone(self._kit.local_tz() if self._kit else UTC)
         hour, minute = map(int, self.settings.daemon.digest_time.split(":"))
         if (local.hour, local.minute) < (hour, minute):
             return None
         path = self.paths.home / "digest" / f"{local:%Y-%m-%d}.md"
-        if path.exists() or not self.paths.views.exists():
+        if path.exists() or (not self.settings.store_url and not self.paths.views.exists()):
             return None
-        conn = connect(self.paths.views)
+        conn = read_views(self.settings)
         try:
             text = build(conn, self.settings.policy(), int(local.timestamp()), None).text(10)
         finally:

@@ -131,7 +131,7 @@ class PgStore(Store):
             raise StoreError(target.scrub(str(e))) from None
         assert isinstance(self.recorder, PostgresApplicationRecorder)
         self.pg_recorder = self.recorder
-        self.path = Path(target.shown)
+        self.where = target.shown
 
     def _events_of(self, hex_ids: list[str], columns: str, condition: str) -> list[Any]:
         rows: list[Any] = []

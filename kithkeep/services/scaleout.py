@@ -41,7 +41,7 @@ def migrate(settings: Settings) -> str:
 
     _require_pg(settings)
     with open_kit(settings) as kit:
-        return str(kit.store.path)
+        return kit.store.where
 
 
 def _require_pg(settings: Settings) -> None:

@@ -79,7 +79,8 @@ class Store:
             str(path),
         )
         assert isinstance(self.recorder, SQLiteApplicationRecorder)
-        self.path = path
+        #: Where the events are, for messages: a file, or a URL without its password.
+        self.where = str(path)
 
     def _start(self, env: Mapping[str, str], where: str) -> None:
         try:
