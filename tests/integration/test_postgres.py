@@ -39,13 +39,15 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
         return c.execute(sql).fetchall()  # type: ignore[arg-type]
 
 
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
+def wait_for(
+    check: Callable[[], bool], seconds: float, what: str, detail: Callable[[], str] = str
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}: {detail()}")
 
 
 # -- store copy ------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def test_three_daemons_and_a_projector_lose_nothing_and_double_nothing(
 
     accounts = "".join(
         f'\n[[accounts]]\nname = "{name}"\ntype = "folder"\npath = "{mail / sub}"\n'
-        "interval_minutes = 0.05\n"
+        "interval_minutes = 0.1\n"
         for name, sub in folders.items()
     )
     extra = f"\n[daemon]\njitter_seconds = 0\n{accounts}"
@@ -193,7 +195,18 @@ def test_three_daemons_and_a_projector_lose_nothing_and_double_nothing(
         n, latest, position = rows[0]
         return bool(n == expected_interactions and latest == position)
 
-    wait_for(views_complete, 120, "the views to hold every interaction")
+    def logs() -> str:
+        state = query(
+            pg_url,
+            "SELECT (SELECT count(*) FROM interactions), "
+            "(SELECT max(notification_id) FROM kithkeep_events), "
+            "(SELECT notification_id FROM kithkeep_views_tracking "
+            "WHERE application_name = 'kithkeep')",
+        )
+        texts = [(h / "stderr.log").read_text()[-3000:] for h in (projector, *homes)]
+        return f"{state} (expected {expected_interactions})\n" + "\n---\n".join(texts)
+
+    wait_for(views_complete, 240, "the views to hold every interaction", logs)
     ((n, distinct),) = query(pg_url, "SELECT count(*), count(DISTINCT id) FROM interactions")
     assert n == distinct == expected_interactions
     observed = query(
@@ -207,9 +220,7 @@ def test_three_daemons_and_a_projector_lose_nothing_and_double_nothing(
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
     for p in processes:
-        assert p.wait(timeout=30) in (0, -signal.SIGKILL), (
-            tmp_path / "worker-0" / "stderr.log"
-        ).read_text()
+        assert p.wait(timeout=60) in (0, -signal.SIGKILL), logs()
 
 
 def test_connections_lost_mid_sync_lose_nothing(
