@@ -199,7 +199,11 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
         c.cursor.execute(_unnest_insert(table), [list(col) for col in columns])
 
     def _stream(self, c: PgCursor, sql: str, params: Sequence[Any]) -> Iterator[tuple[str, int]]:
-        return iter(c.execute(sql, params).fetchall())
+        # A server-side cursor: after a big import every address is dirty.
+        with c.cursor.connection.cursor(name="kithkeep_stream", row_factory=tuple_row) as named:
+            named.itersize = 20_000
+            named.execute(pg_sql(sql), params)
+            yield from named
 
     def _track(self, c: PgCursor, tracking: Tracking) -> None:
         c.cursor.row_factory = _dict_rows()
