@@ -4,7 +4,7 @@ Several daemons may write at once: the library serialises inserts (notification 
 committed in order), `save_page` filters and retries on a duplicate, and each account is
 synced by one process at a time under a PostgreSQL advisory lock.
 
-The password comes from the URL, else the keyring (`kithkeep store-password`), else
+The password comes from the URL, else the keyring (`kithkeep store password`), else
 libpq's own `PGPASSFILE` / `~/.pgpass`; it never appears in an error or a log line.
 """
 
@@ -30,7 +30,7 @@ from kithkeep.services.store import AccountBusyError, Store
 
 log = logging.getLogger("kithkeep.store")
 
-#: The secret's name under which `kithkeep store-password` keeps the database password.
+#: The secret's name under which `kithkeep store password` keeps the database password.
 PASSWORD_SECRET = "store-password"
 SCHEMES = ("postgresql", "postgres")
 

@@ -318,9 +318,7 @@ def write_mail(folder: Path, n: int, sender: str, to: str, subject: str, days_ag
     )
 
 
-def test_who_knows_ranks_by_recency_and_strength_and_keeps_subjects_apart(
-    tmp_path: Path, pg_url: str
-) -> None:
+def team_mail(tmp_path: Path) -> tuple[Path, Path]:
     alice_mail, bob_mail = tmp_path / "alice-mail", tmp_path / "bob-mail"
     # Alice: five exchanges with Carol about a year ago, one with Dave five years ago.
     for i in range(5):
@@ -345,6 +343,13 @@ def test_who_knows_ranks_by_recency_and_strength_and_keeps_subjects_apart(
     write_mail(bob_mail, 21, "dave@client.example", "bob@firm.example", "Bob private lunch", 30)
     write_mail(bob_mail, 22, "erin@other.example", "bob@firm.example", "Bob private other", 3)
 
+    return alice_mail, bob_mail
+
+
+def test_who_knows_ranks_by_recency_and_strength_and_keeps_subjects_apart(
+    tmp_path: Path, pg_url: str
+) -> None:
+    alice_mail, bob_mail = team_mail(tmp_path)
     alice = init(tmp_path / "alice", pg_url, "alice@firm.example", extra=TEAM)
     bob = init(tmp_path / "bob", pg_url, "bob@firm.example", extra=TEAM)
     run_cli(alice, "import", str(alice_mail))
@@ -375,6 +380,19 @@ def test_who_knows_ranks_by_recency_and_strength_and_keeps_subjects_apart(
             assert theirs not in out
         mine = "Alice secret" if home == alice else "Bob private"
         assert mine in run_cli(home, "person", "carol@client.example", "--json").out
+
+
+def test_who_knows_on_the_sqlite_store_of_one_home(tmp_path: Path) -> None:
+    alice_mail, bob_mail = team_mail(tmp_path)
+    home = init(tmp_path / "alice", "", "alice@firm.example", extra=TEAM)
+    run_cli(home, "import", str(alice_mail))
+    run_cli(home, "import", str(bob_mail))
+    ranked = [
+        w["member"] for w in run_cli(home, "who-knows", "dave@client.example", "--json").json()
+    ]
+    assert ranked == ["bob", "alice"]
+    timeline = run_cli(home, "person", "carol@client.example", "--json").out
+    assert "Alice secret" in timeline and "Bob private" not in timeline
 
 
 # -- a database that is down -------------------------------------------------------------------
