@@ -206,15 +206,7 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
             yield from named
 
     def _track(self, c: PgCursor, tracking: Tracking) -> None:
-        c.cursor.row_factory = _dict_rows()
         self._insert_tracking(c.cursor, tracking)
-        c.cursor.row_factory = tuple_row
-
-
-def _dict_rows() -> Any:
-    from psycopg.rows import dict_row
-
-    return dict_row
 
 
 class PgReader:
