@@ -22,6 +22,7 @@ contracts:
 
 bench:
 	$(PY) benchmarks/import_bench.py
+	$(PY) benchmarks/store_bench.py
 
 ci:
 	bash .ci/run

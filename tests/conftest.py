@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests.pg"]  # PostgreSQL fixtures: pg_url, store_url
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("KITHKEEP_SHARED", REPO.parent / "shared"))
 IN_CI = bool(os.environ.get("CI"))

@@ -67,17 +67,48 @@ class Policy:
     max_audience: int = DEFAULT_MAX_AUDIENCE
     default_cadence_days: int = DEFAULT_CADENCE_DAYS
     follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
+    #: A team's members and each one's own addresses (all of them are self, too).
+    team: tuple[tuple[str, frozenset[str]], ...] = ()
+    #: The member whose home this is (who may read subjects of their own mail only).
+    viewer: str | None = None
 
     @classmethod
-    def of(cls, me: Iterable[str], **kw: int) -> Policy:
-        return cls(frozenset(normalize_address(a) for a in me if normalize_address(a)), **kw)
+    def of(
+        cls,
+        me: Iterable[str],
+        *,
+        team: Iterable[tuple[str, Iterable[str]]] = (),
+        **kw: int,
+    ) -> Policy:
+        members = tuple(
+            sorted((name, frozenset(_addresses(addresses))) for name, addresses in team)
+        )
+        mine = _addresses(me)
+        everyone = [*mine, *(a for _, owned in members for a in owned)]
+        viewer = next((n for n, owned in members if owned.intersection(mine)), "")
+        return cls(frozenset(everyone), team=members, viewer=viewer if members else None, **kw)
 
     def is_self(self, address: str) -> bool:
         return address in self.me or address.lower() in self.me
 
+    def member_of(self, address: str) -> str | None:
+        """The team member owning this address, if any."""
+        for name, owned in self.team:
+            if address in owned:
+                return name
+        return None
+
     def fingerprint(self) -> str:
         """What, if changed, means the views must be rebuilt."""
-        return f"v1|{','.join(sorted(self.me))}|{self.max_audience}"
+        base = f"v1|{','.join(sorted(self.me))}|{self.max_audience}"
+        if not self.team:
+            return base
+        team = ";".join(f"{n}={','.join(sorted(a))}" for n, a in self.team)
+        return f"{base}|team:{team}"
+
+
+def _addresses(raw: Iterable[str]) -> list[str]:
+    return [a for a in (normalize_address(r) for r in raw) if a]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,17 @@
 `PeopleView` is a tracking recorder of the `eventsourcing` library: each page of
 view rows is committed in one transaction with the position of its last event, so
 a crash leaves the view exactly at a page boundary and the projector resumes there.
+
+`PeopleProjection` is the one implementation of what the events mean for the views;
+`PeopleView` (SQLite, here) and `PgPeopleView` (PostgreSQL, `pgview.py`) only say how
+rows reach their database.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,20 +33,42 @@ from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import OUTBOUND, Policy, counterparts, judge, learned_by_address
 from kithkeep.projections.schema import TABLES, VIEW_TABLES, VIEWS_VERSION
 
+# Portable SQL (SQLite and PostgreSQL): the old value qualified, no two-argument min/max.
 _PICK = (
-    "CASE WHEN excluded.{c} IS NULL THEN {c} WHEN {c} IS NULL THEN excluded.{c} "
-    "ELSE {f}({c}, excluded.{c}) END"
+    "CASE WHEN excluded.{c} IS NULL THEN stats.{c} WHEN stats.{c} IS NULL THEN excluded.{c} "
+    "WHEN excluded.{c} {op} stats.{c} THEN excluded.{c} ELSE stats.{c} END"
 )
+STATS_COLUMNS = ("address", "first", "last", "last_out", "last_in", "last_meeting", "n", "dirty")
+UPSERT_STATS_SET = (
+    "ON CONFLICT (address) DO UPDATE SET "
+    f"first = {_PICK.format(c='first', op='<')}, "
+    f"last = {_PICK.format(c='last', op='>')}, "
+    f"last_out = {_PICK.format(c='last_out', op='>')}, "
+    f"last_in = {_PICK.format(c='last_in', op='>')}, "
+    f"last_meeting = {_PICK.format(c='last_meeting', op='>')}, "
+    "n = stats.n + excluded.n, dirty = 1"
+)
+UPSERT_NAMES_SET = "ON CONFLICT (address, name) DO UPDATE SET n = names.n + excluded.n"
 _UPSERT_STATS = (
-    "INSERT INTO stats (address, first, last, last_out, last_in, last_meeting, n, dirty) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (address) DO UPDATE SET "
-    f"first = {_PICK.format(c='first', f='min')}, "
-    f"last = {_PICK.format(c='last', f='max')}, "
-    f"last_out = {_PICK.format(c='last_out', f='max')}, "
-    f"last_in = {_PICK.format(c='last_in', f='max')}, "
-    f"last_meeting = {_PICK.format(c='last_meeting', f='max')}, "
-    "n = n + excluded.n, dirty = 1"
+    f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, 1) "
+    + UPSERT_STATS_SET
 )
+
+#: Rows of one page, per table: how SQLite inserts them (PostgreSQL has its own way).
+INSERTS = {
+    "interactions": "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "participants": "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)",
+    "future": "INSERT OR REPLACE INTO future VALUES (?,?,?,?)",
+    "intros": "INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?,?)",
+    "names": "INSERT INTO names VALUES (?,?,?) " + UPSERT_NAMES_SET,
+    "stats": _UPSERT_STATS,
+    "learned": "UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?",
+}
+
+
+class ViewMovedError(Exception):
+    """Another projector wrote past this page first: read the log again from the view."""
 
 
 @dataclass
@@ -52,22 +79,43 @@ class _PageRows:
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
     stats: dict[str, Totals] = field(default_factory=dict)
     intros: list[tuple[Any, ...]] = field(default_factory=list)
+    team: list[tuple[Any, ...]] = field(default_factory=list)
     directives: list[Any] = field(default_factory=list)
 
 
-class PeopleView(SQLiteTrackingRecorder):
-    """Interactions, participants and per-address contact statistics."""
+class PeopleProjection:
+    """What the events mean for the views: one implementation for every back end.
 
-    def __init__(self, datastore: SQLiteDatastore) -> None:
-        super().__init__(datastore)
+    A back end supplies a transaction (`_tx`), how a page's rows are inserted (`_bulk`),
+    how a long query is streamed (`_stream`), the tracking insert and its table's name.
+    Statements are written for SQLite; a back end may translate them.
+    """
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *TABLES]
+    tracking_table: str = "tracking"
+
+    def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _bulk(self, c: Any, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
+
+    def _stream(self, c: Any, sql: str, params: Sequence[Any]) -> Iterable[tuple[str, int]]:
+        raise NotImplementedError
+
+    def _track(self, c: Any, tracking: Tracking) -> None:
+        raise NotImplementedError
+
+    def _lock(self, c: Any) -> None:
+        """Serialise projectors of one view until the end of this transaction."""
+
+    def _tables(self) -> Sequence[str]:
+        """The views' tables, as this back end creates them."""
+        return TABLES
 
     # -- bookkeeping ------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        with self.datastore.transaction(commit=False) as c:
+        with self._tx(commit=False) as c:
             c.execute("SELECT value FROM meta WHERE key = ?", (key,))
             row = c.fetchone()
         return None if row is None else str(row[0])
@@ -82,13 +130,21 @@ class PeopleView(SQLiteTrackingRecorder):
 
     def reset(self, application_name: str, stamp: str) -> None:
         """Empty views (recreated, so a new views version may change their shape)."""
-        with self.datastore.transaction(commit=True) as c:
+        with self._tx(commit=True) as c:
+            self._lock(c)
             for table in VIEW_TABLES:
                 c.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in TABLES:
+            for statement in self._tables():
                 c.execute(statement)
-            c.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
-            c.execute("INSERT OR REPLACE INTO meta VALUES ('rules', ?)", (stamp,))
+            c.execute(
+                f"DELETE FROM {self.tracking_table} WHERE application_name = ?",
+                (application_name,),
+            )
+            c.execute(
+                "INSERT INTO meta VALUES ('rules', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (stamp,),
+            )
 
     # -- writing ------------------------------------------------------------------------
 
@@ -102,9 +158,19 @@ class PeopleView(SQLiteTrackingRecorder):
         """A page of events into the views, with its tracking position, in one transaction.
 
         A withdrawal removes what came before it in the page too, so rows are written in
-        runs that end at each withdrawal.
+        runs that end at each withdrawal. If the view already holds any event of the
+        page (another projector was quicker), nothing is written: `ViewMovedError`.
         """
-        with self.datastore.transaction(commit=True) as c:
+        with self._tx(commit=True) as c:
+            if events:
+                self._lock(c)
+                c.execute(
+                    f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?",
+                    (tracking.application_name,),
+                )
+                row = c.fetchone()
+                if row is not None and row[0] is not None and row[0] >= events[0][0]:
+                    raise ViewMovedError(tracking.application_name)
             rows = _PageRows()
             for notification_id, e in events:
                 if isinstance(e, Interaction.Observed):
@@ -116,26 +182,21 @@ class PeopleView(SQLiteTrackingRecorder):
                 elif isinstance(e, AddressBook.Event | Referrals.Event):
                     rows.directives.append(e)
             self._write(c, rows)
-            self._insert_tracking(c, tracking)
+            self._track(c, tracking)
 
-    def _write(self, c: SQLiteCursor, rows: _PageRows) -> None:
-        c.executemany(
-            "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)", rows.interactions
-        )
-        c.executemany("INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)", rows.participants)
-        c.executemany("INSERT OR REPLACE INTO future VALUES (?,?,?,?)", rows.future)
-        c.executemany("INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)", rows.intros)
-        c.executemany(
-            "INSERT INTO names VALUES (?,?,?) "
-            "ON CONFLICT (address, name) DO UPDATE SET n = n + excluded.n",
-            [(a, n, k) for (a, n), k in rows.names.items()],
-        )
+    def _write(self, c: Any, rows: _PageRows) -> None:
+        self._bulk(c, "interactions", rows.interactions)
+        self._bulk(c, "participants", rows.participants)
+        self._bulk(c, "future", rows.future)
+        self._bulk(c, "intros", rows.intros)
+        self._bulk(c, "team_contacts", rows.team)
+        self._bulk(c, "names", [(a, n, k) for (a, n), k in rows.names.items()])
         self._upsert_stats(c, rows.stats)
         for e in rows.directives:
             _apply_directive(c, e)
 
     @staticmethod
-    def _withdraw(c: SQLiteCursor, interaction_hex: str, now: int) -> None:
+    def _withdraw(c: Any, interaction_hex: str, now: int) -> None:
         """Forget one interaction, and count its people's totals again without it."""
         c.execute("SELECT iid FROM interactions WHERE id = ?", (interaction_hex,))
         iids = [row[0] for row in c.fetchall()]
@@ -144,7 +205,7 @@ class PeopleView(SQLiteTrackingRecorder):
         marks = ",".join("?" * len(iids))
         c.execute(f"SELECT DISTINCT address FROM participants WHERE iid IN ({marks})", iids)
         people = [row[0] for row in c.fetchall()]
-        for table in ("participants", "future", "intros", "interactions"):
+        for table in ("participants", "future", "intros", "team_contacts", "interactions"):
             c.execute(f"DELETE FROM {table} WHERE iid IN ({marks})", iids)
         if not people:
             return
@@ -192,12 +253,15 @@ class PeopleView(SQLiteTrackingRecorder):
             if p.name:
                 names.setdefault(p.address, p.name)
         contacts = set(j.contacts)
+        members = _members(o, policy) if policy.team else ()
         for address in counterparts(o, policy):
             name = names.get(address, "")
             is_contact = address in contacts
             rows.participants.append((address, at, iid, how, int(is_contact), name))
             if name:
                 rows.names[(address, name)] += 1
+            if members and policy.member_of(address) is None:
+                rows.team.extend((m, address, at, iid, how, int(is_contact)) for m in members)
             if not is_contact:
                 continue
             if at <= now:
@@ -221,10 +285,10 @@ class PeopleView(SQLiteTrackingRecorder):
                 )
             )
 
-    @staticmethod
-    def _upsert_stats(c: SQLiteCursor, stats: dict[str, Totals]) -> None:
-        c.executemany(
-            _UPSERT_STATS,
+    def _upsert_stats(self, c: Any, stats: dict[str, Totals]) -> None:
+        self._bulk(
+            c,
+            "stats",
             [
                 (a, s.first, s.last, s.last_out, s.last_in, s.last_meeting, s.n)
                 for a, s in stats.items()
@@ -233,7 +297,8 @@ class PeopleView(SQLiteTrackingRecorder):
 
     def settle(self, now: int) -> None:
         """Fold contacts whose time has come into the statistics; relearn cadences."""
-        with self.datastore.transaction(commit=True) as c:
+        with self._tx(commit=True) as c:
+            self._lock(c)
             c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
             matured: dict[str, Totals] = {}
             for address, at, how in c.fetchall():
@@ -241,14 +306,14 @@ class PeopleView(SQLiteTrackingRecorder):
             if matured:
                 self._upsert_stats(c, matured)
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))
-            # Streamed, not fetched: after a big import every address is dirty.
-            rows = c.sqlite_cursor.execute(
+            rows = self._stream(
+                c,
                 "SELECT p.address, p.at FROM stats s JOIN participants p ON p.address = s.address "
                 "WHERE s.dirty = 1 AND p.contact = 1 AND p.at <= ? ORDER BY p.address, p.at",
                 (now,),
             )
             updates = [(learned, a) for a, learned in learned_by_address(rows)]
-            c.executemany("UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?", updates)
+            self._bulk(c, "learned", updates)
             c.execute("UPDATE stats SET dirty = 0 WHERE dirty = 1")
             # The most frequent display name, kept here so that queries need not look it up.
             c.execute(
@@ -259,7 +324,42 @@ class PeopleView(SQLiteTrackingRecorder):
             )
 
 
-def _apply_directive(c: SQLiteCursor, e: Any) -> None:
+class PeopleView(PeopleProjection, SQLiteTrackingRecorder):
+    """The people view in a SQLite file."""
+
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__(datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *TABLES]
+
+    def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def _bulk(self, c: SQLiteCursor, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            c.executemany(INSERTS[table], rows)
+
+    def _stream(
+        self, c: SQLiteCursor, sql: str, params: Sequence[Any]
+    ) -> Iterator[tuple[str, int]]:
+        # Streamed, not fetched: after a big import every address is dirty.
+        return iter(c.sqlite_cursor.execute(sql, params))
+
+    def _track(self, c: SQLiteCursor, tracking: Tracking) -> None:
+        self._insert_tracking(c, tracking)
+
+
+def _members(o: Any, policy: Policy) -> tuple[str, ...]:
+    """The team members on an interaction (as sender or party), each once."""
+    found: dict[str, None] = {}
+    for p in (o.sender, *o.parties):
+        if p is not None and (m := policy.member_of(p.address)) is not None:
+            found.setdefault(m, None)
+    return tuple(found)
+
+
+def _apply_directive(c: Any, e: Any) -> None:
     name = type(e).__name__
     if name == "Linked":
         a, b = sorted((e.a, e.b))

@@ -16,7 +16,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording, Tr
 
 from kithkeep.domain.aggregates import Interaction
 from kithkeep.domain.rules import Policy
-from kithkeep.projections.people import PeopleView
+from kithkeep.projections.people import PeopleProjection, ViewMovedError
 
 PAGE = 1000
 
@@ -33,7 +33,7 @@ class Projector:
         application_name: str,
         recorder: ApplicationRecorder,
         mapper: Mapper[UUID],
-        view: PeopleView,
+        view: PeopleProjection,
         page: int = PAGE,
     ) -> None:
         self.application_name = application_name
@@ -43,7 +43,8 @@ class Projector:
         self.page = page
 
     def position(self) -> int:
-        return self.view.max_tracking_id(self.application_name) or 0
+        found: int | None = self.view.max_tracking_id(self.application_name)  # type: ignore[attr-defined]
+        return found or 0
 
     def catch_up(
         self, policy: Policy, now: int, progress: Callable[[int, int], None] | None = None
@@ -60,8 +61,15 @@ class Projector:
             if not notifications:
                 break
             events = self._resolved([(n.id, self.mapper.to_domain_event(n)) for n in notifications])
+            try:
+                self.view.apply_page(
+                    events, Tracking(self.application_name, notifications[-1].id), policy, now
+                )
+            except ViewMovedError:
+                # Another projector (a shared store) took these first: go on from there.
+                start = self.position()
+                continue
             start = notifications[-1].id
-            self.view.apply_page(events, Tracking(self.application_name, start), policy, now)
             done += len(notifications)
             if progress is not None:
                 progress(start, end)
@@ -81,7 +89,10 @@ class Projector:
         if ids[-1] - ids[0] != len(ids) - 1 or self.position() != ids[0] - 1:
             return False
         events = self._resolved([(r.notification.id, r.domain_event) for r in recordings])
-        self.view.apply_page(events, Tracking(self.application_name, ids[-1]), policy, now)
+        try:
+            self.view.apply_page(events, Tracking(self.application_name, ids[-1]), policy, now)
+        except ViewMovedError:
+            return False
         return True
 
     def _resolved(self, events: list[tuple[int, Any]]) -> list[tuple[int, Any]]:

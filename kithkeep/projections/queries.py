@@ -244,7 +244,7 @@ def _simple_now(
                     'due_at', {due_iso}, 'overdue_days', {overdue}) AS js
             {source_from}"""
         if texts is not None:
-            ordered = f"SELECT js FROM ({query}) ORDER BY overdue DESC, address"
+            ordered = f"SELECT js FROM ({query}) AS q ORDER BY overdue DESC, address"
             texts.extend(js for (js,) in c.execute(ordered, params))
             return []
         return [
@@ -414,15 +414,28 @@ def find_person(found: list[Person], query: str) -> list[Person]:
 
 
 def timeline(
-    c: sqlite3.Connection, addresses: tuple[str, ...], until: int, limit: int = 50
+    c: sqlite3.Connection,
+    addresses: tuple[str, ...],
+    until: int,
+    limit: int = 50,
+    member: str | None = None,
 ) -> list[Entry]:
+    """The latest interactions with these addresses; on a team's store (`member`), the
+    subjects of other members' mail are left out."""
     marks = ",".join("?" * len(addresses))
+    subject, params = "i.subject", [*addresses, until, limit]
+    if member is not None:
+        subject = (
+            "CASE WHEN EXISTS (SELECT 1 FROM team_contacts t WHERE t.iid = i.iid "
+            "AND t.member = ?) THEN i.subject ELSE '' END"
+        )
+        params = [member, *params]
     rows = c.execute(
-        "SELECT i.at, i.kind, i.direction, i.subject, max(p.contact), i.noise "
+        f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise "
         "FROM participants p JOIN interactions i ON i.iid = p.iid "
         f"WHERE p.address IN ({marks}) AND p.at <= ? "
-        "GROUP BY p.iid ORDER BY i.at DESC, p.iid DESC LIMIT ?",
-        [*addresses, until, limit],
+        "GROUP BY i.iid ORDER BY i.at DESC, i.iid DESC LIMIT ?",
+        params,
     ).fetchall()
     return [Entry(at, kind, d, s, bool(k), noise) for at, kind, d, s, k, noise in rows]
 

@@ -336,8 +336,8 @@ WITH firsts AS (
     JOIN interactions i ON i.thread = f.thread AND i.at = f.at
 )
 SELECT p.address,
-    sum(s.direction = 'inbound' AND s.sender = p.address),
-    sum(s.direction = 'outbound')
+    sum(CASE WHEN s.direction = 'inbound' AND s.sender = p.address THEN 1 ELSE 0 END),
+    sum(CASE WHEN s.direction = 'outbound' THEN 1 ELSE 0 END)
 FROM starters s JOIN participants p ON p.iid = s.iid
 GROUP BY p.address
 """

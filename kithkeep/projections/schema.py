@@ -5,7 +5,7 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address.
 """
 
-VIEWS_VERSION = "4"
+VIEWS_VERSION = "5"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
@@ -90,6 +90,17 @@ TABLES = (
         note TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX IF NOT EXISTS interactions_thread ON interactions (thread, at)",
+    # A team: which member was on an interaction with whom (no subjects here).
+    """CREATE TABLE IF NOT EXISTS team_contacts (
+        member TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        iid INTEGER NOT NULL,
+        how TEXT NOT NULL,
+        contact INTEGER NOT NULL,
+        PRIMARY KEY (address, member, at, iid)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS team_contacts_iid ON team_contacts (iid)",
     """CREATE TABLE IF NOT EXISTS directives (
         kind TEXT NOT NULL,
         a TEXT NOT NULL,
@@ -108,4 +119,5 @@ VIEW_TABLES = (
     "directives",
     "intros",
     "referral_marks",
+    "team_contacts",
 )

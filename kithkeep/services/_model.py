@@ -106,6 +106,37 @@ class DigestModel(BaseModel):
     smtp_to: str = ""
 
 
+class StoreModel(BaseModel):
+    """Where the events and views live: SQLite in the home (empty url), or PostgreSQL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, Field(pattern=r"^((postgresql|postgres)://.*)?$")] = ""
+
+
+class TeamModel(BaseModel):
+    """A team on one shared store: each member's own addresses, kept apart."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    members: dict[Annotated[str, Field(pattern=r"^[\w.@-]+$")], list[str]] = Field(
+        default_factory=dict
+    )
+
+    @field_validator("members")
+    @classmethod
+    def _addresses(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        owner: dict[str, str] = {}
+        for name, raw in v.items():
+            for r in raw:
+                a = normalize_address(r)
+                if not a:
+                    raise ValueError(f"{r!r} is not an email address")
+                if owner.setdefault(a, name) != name:
+                    raise ValueError(f"{a} belongs to both {owner[a]} and {name}")
+        return {name: [normalize_address(r) for r in raw] for name, raw in v.items()}
+
+
 class SettingsModel(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KITHKEEP_", env_nested_delimiter="__", extra="ignore"
@@ -123,6 +154,8 @@ class SettingsModel(BaseSettings):
     gmail: GoogleModel = GoogleModel()
     google_calendar: GoogleModel = GoogleModel()
     outlook: OutlookModel = OutlookModel()
+    store: StoreModel = StoreModel()
+    team: TeamModel = TeamModel()
 
     @field_validator("accounts")
     @classmethod

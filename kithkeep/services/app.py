@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Recording
 from eventsourcing.sqlite import SQLiteDatastore
 
-from kithkeep.projections.people import PeopleView
+from kithkeep.projections.people import PeopleProjection, PeopleView
 from kithkeep.projections.projector import Caught, Projector
 from kithkeep.projections.schema import APPLICATION_NAME
 from kithkeep.services.settings import Settings
@@ -23,7 +24,7 @@ from kithkeep.services.store import Store
 class Kit:
     settings: Settings
     store: Store
-    view: PeopleView
+    view: PeopleProjection
     projector: Projector
 
     def project(self, now: datetime | None = None) -> Caught:
@@ -54,13 +55,31 @@ def local_timezone(name: str) -> tzinfo:
 
 @contextmanager
 def open_kit(settings: Settings) -> Iterator[Kit]:
-    store = Store(settings.paths.events)
-    datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
-    view = PeopleView(datastore)
-    view.create_table()
+    """The store, views and projector: SQLite files in the home, or one PostgreSQL database."""
+    datastore: Any
+    view: PeopleProjection
+    if settings.store_url:
+        from kithkeep.projections.pgview import PgPeopleView
+        from kithkeep.services.pgstore import PgStore, schema_lock, schema_ready, target_for
+
+        target = target_for(settings.store_url, settings.paths.home)
+        create = not schema_ready(target)
+        with schema_lock(target) if create else nullcontext():
+            pg = PgStore(target, create=create)
+            store: Store = pg
+            datastore = pg.pg_recorder.datastore  # one pool for the events and the views
+            view = PgPeopleView(datastore)
+            if create:
+                view.create_table()
+    else:
+        store = Store(settings.paths.events)
+        datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
+        view = PeopleView(datastore)
+        view.create_table()
     projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view)
     try:
         yield Kit(settings, store, view, projector)
     finally:
-        datastore.close()
+        if not settings.store_url:
+            datastore.close()
         store.close()

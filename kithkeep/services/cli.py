@@ -290,7 +290,7 @@ def person(
         some = ", ".join(f"{m.name} <{m.key}>" for m in matches[:5])
         raise KithkeepError(f"{len(matches)} people match {who!r}: {some}; give an address")
     p = matches[0]
-    entries = queries.timeline(conn, p.addresses, at, limit)
+    entries = queries.timeline(conn, p.addresses, at, limit, policy.viewer)
     months = queries.monthly_contacts(conn, p.addresses, at)
     from kithkeep.projections.referrals import merged
 
@@ -375,11 +375,17 @@ def daemon(
     foreground: Annotated[
         bool, typer.Option("--foreground", help="Log to stderr instead of logs/kithkeep.log.")
     ] = False,
+    accounts: Annotated[
+        str | None,
+        typer.Option("--accounts", help="Only these accounts (comma-separated names)."),
+    ] = None,
 ) -> None:
     """Keep syncing every account on its schedule; write a digest once a day."""
-    from kithkeep.services.daemon import Daemon, configure_logging
+    from kithkeep.services.daemon import Daemon, configure_logging, only_accounts
 
     settings = _settings()
+    if accounts is not None:
+        settings = only_accounts(settings, accounts.split(","))
     if not settings.accounts:
         raise ConfigError(
             f"no [[accounts]] in {settings.paths.config}: add one "
@@ -748,6 +754,15 @@ def digest(
         _print_json(today.as_json(limit))
         return
     typer.echo(today.text(limit), nl=False)
+
+
+def _add_store_commands() -> None:
+    from kithkeep.services.cli_store import add_commands
+
+    add_commands(app, _settings)
+
+
+_add_store_commands()
 
 
 def main() -> None:

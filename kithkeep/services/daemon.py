@@ -28,6 +28,7 @@ from typing import Any
 from kithkeep.domain.errors import KithkeepError, StoreError
 from kithkeep.services.pidfile import lock_path, running_pid
 from kithkeep.services.settings import Account, Paths, Settings
+from kithkeep.services.store import AccountBusyError
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("kithkeep.daemon")
@@ -39,6 +40,19 @@ def _utc_now() -> datetime:
 
 class DaemonRunningError(KithkeepError):
     """Another daemon already serves this home."""
+
+
+def only_accounts(settings: Settings, names: list[str]) -> Settings:
+    """The settings with just these accounts: one daemon of several on a shared store."""
+    from dataclasses import replace
+
+    from kithkeep.domain.errors import ConfigError
+
+    wanted = {n.strip() for n in names if n.strip()}
+    unknown = wanted - {a.name for a in settings.accounts}
+    if unknown:
+        raise ConfigError(f"no account named {', '.join(sorted(unknown))} in the config")
+    return replace(settings, accounts=tuple(a for a in settings.accounts if a.name in wanted))
 
 
 # -- the lock ---------------------------------------------------------------------------
@@ -173,26 +187,32 @@ class Daemon:
         from kithkeep.domain.rules import judge
         from kithkeep.services import sync
         from kithkeep.services.accounts import Wiring, build_source
-        from kithkeep.services.pidfile import account_lock
 
         policy = self.settings.policy()
         st = self.state.accounts[account.name]
         started = time.monotonic()
         now = self.clock()
+        # A shared store: `kithkeep project` keeps the views; another daemon may own this
+        # account right now (its advisory lock), and then this run is skipped.
+        shared = self._kit.store.shared
         try:
             if account.type == "folder" and not account.path.exists():
                 raise StoreError(f"{account.path}: no such folder")
-            with account_lock(self.settings.paths, account.name):
+            with self._kit.store.account_lock(account.name):
                 source = build_source(account, Wiring(self.settings, now, self._kit.local_tz()))
                 report = sync.run(
                     source,
                     self._kit.store,
                     parallel=False,  # the daemon's one worker thread; no child process
-                    on_saved=self._kit.projecting(now),
+                    on_saved=None if shared else self._kit.projecting(now),
                     should_stop=self.stopping.is_set,
                     is_noise=lambda o: bool(judge(o, policy).noise),
                 )
-            self._kit.project(now)
+            if not shared:
+                self._kit.project(now)
+        except AccountBusyError as e:
+            log.info("sync account=%s skipped: %s", account.name, e)
+            return
         except Exception as e:  # an account's trouble must not stop the others
             st.failures += 1
             st.last_error = str(e) if isinstance(e, KithkeepError) else type(e).__name__
@@ -249,17 +269,17 @@ class Daemon:
             return self._maybe_digest()
 
     def _maybe_digest(self) -> Path | None:
-        from kithkeep.projections.queries import connect
         from kithkeep.services.digest import build
+        from kithkeep.services.operations import read_views
 
         local = self.clock().astimezone(self._kit.local_tz() if self._kit else UTC)
         hour, minute = map(int, self.settings.daemon.digest_time.split(":"))
         if (local.hour, local.minute) < (hour, minute):
             return None
         path = self.paths.home / "digest" / f"{local:%Y-%m-%d}.md"
-        if path.exists() or not self.paths.views.exists():
+        if path.exists() or (not self.settings.store_url and not self.paths.views.exists()):
             return None
-        conn = connect(self.paths.views)
+        conn = read_views(self.settings)
         try:
             text = build(conn, self.settings.policy(), int(local.timestamp()), None).text(10)
         finally:

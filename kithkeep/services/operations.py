@@ -19,7 +19,7 @@ Progress = Callable[[int, int], None]
 
 
 def _require_me(settings: Settings) -> None:
-    if not settings.me:
+    if not settings.me and not settings.team:
         raise ConfigError(
             f"no addresses of yours are configured in {settings.paths.config}: "
             "run `kithkeep init --me YOU@EXAMPLE.COM` first"
@@ -70,7 +70,6 @@ def sync_accounts(
     from kithkeep.services import sync
     from kithkeep.services.accounts import PARALLEL_TYPES, Wiring, build_source
     from kithkeep.services.app import open_kit
-    from kithkeep.services.pidfile import account_lock
 
     _require_me(settings)
     accounts = (
@@ -89,14 +88,14 @@ def sync_accounts(
         wiring = Wiring(settings, now, kit.local_tz())
         for account in accounts:
             try:
-                with account_lock(settings.paths, account.name):
+                with kit.store.account_lock(account.name):
                     source = build_source(account, wiring)
                     report = sync.run(
                         source,
                         kit.store,
                         progress=progress(account.name) if progress else None,
                         parallel=account.type in PARALLEL_TYPES,
-                        on_saved=kit.projecting(now),
+                        on_saved=None if kit.store.shared else kit.projecting(now),
                         is_noise=lambda o: bool(judge(o, policy).noise),
                         full=full,
                     )
@@ -107,7 +106,8 @@ def sync_accounts(
                 if debug:
                     raise
                 out.append(Synced(account, error=f"unexpected {type(e).__name__} (see --debug)"))
-        kit.project(now)
+        if not kit.store.shared:
+            kit.project(now)
     return out
 
 
@@ -117,6 +117,10 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
     The quick path reads only sqlite3 and the TOML file; if the views lag behind the
     events or were built under other rules, the projector catches up first.
     """
+    from kithkeep.services.settings import store_url
+
+    if store_url(paths):
+        return _open_shared_views(heavy())
     policy = light_policy(paths)
     if policy is not None and _daemon_alive(paths):
         pass  # the daemon keeps the views current; a reader must not write beside it
@@ -130,6 +134,28 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
     if not paths.views.exists():
         raise StoreError(f"nothing imported yet in {paths.home}: try `kithkeep import PATH`")
     return connect(paths.views), policy
+
+
+def _open_shared_views(settings: Settings) -> tuple[Any, Policy]:
+    """Views in PostgreSQL, caught up first (projectors on a shared store take turns)."""
+    from kithkeep.services.app import open_kit
+
+    with open_kit(settings) as kit:
+        kit.project()
+    return read_views(settings), settings.policy()
+
+
+def read_views(settings: Settings) -> Any:
+    """A read connection to the views, as they are: sqlite3, or PostgreSQL speaking as it."""
+    if not settings.store_url:
+        return connect(settings.paths.views)
+    from kithkeep.projections.pgview import PgReader
+    from kithkeep.services.pgstore import connect as pg_connect
+    from kithkeep.services.pgstore import target_for
+
+    target = target_for(settings.store_url, settings.paths.home)
+    pg_connect(target).close()  # a database that is down is one clear line
+    return PgReader(target.conninfo())
 
 
 def _daemon_alive(paths: Paths) -> bool:
@@ -175,6 +201,11 @@ def status(paths: Paths) -> dict[str, Any]:
         "config": str(paths.config) if paths.config.exists() else None,
         "event_store": str(paths.events) if paths.events.exists() else None,
     }
+    from kithkeep.services.settings import store_url
+
+    if url := store_url(paths):
+        info.update(_shared_status(paths, url))
+        return info
     if not paths.events.exists():
         info["events"] = 0
         return info
@@ -198,6 +229,47 @@ def status(paths: Paths) -> dict[str, Any]:
     info["views_lag"] = (latest or 0) - position
     info["sources"] = _sources(paths)
     return info
+
+
+def _shared_status(paths: Paths, url: str) -> dict[str, Any]:
+    """Events, views and sources of a PostgreSQL store."""
+    import psycopg
+
+    from kithkeep.services.pgstore import connect as pg_connect
+    from kithkeep.services.pgstore import target_for
+
+    target = target_for(url, paths.home)
+    conn = pg_connect(target)
+    info: dict[str, Any] = {"event_store": target.shown, "events": 0}
+    try:
+        counts = dict(
+            conn.execute("SELECT topic, count(*) FROM kithkeep_events GROUP BY topic").fetchall()
+        )
+        latest = _first(conn.execute("SELECT max(notification_id) FROM kithkeep_events"))
+        row = conn.execute(
+            "SELECT notification_id FROM kithkeep_views_tracking WHERE application_name = %s",
+            ("kithkeep",),
+        ).fetchone()
+        people = _first(conn.execute("SELECT count(*) FROM stats WHERE n > 0"))
+    except psycopg.errors.UndefinedTable:
+        info["views_lag"] = None  # `kithkeep store migrate` has not run yet
+        return info
+    finally:
+        conn.close()
+    position = row[0] if row else 0
+    info.update(
+        events=sum(counts.values()),
+        interactions=sum(n for t, n in counts.items() if "Interaction.Observed" in t),
+        people=people,
+        views_position=position,
+        views_lag=(latest or 0) - position,
+    )
+    return info
+
+
+def _first(cursor: Any) -> Any:
+    row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def daemon_status(paths: Paths) -> dict[str, Any]:

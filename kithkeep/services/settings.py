@@ -65,6 +65,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {e}") from None
 
 
+def store_url(paths: Paths) -> str:
+    """The PostgreSQL store's URL, read without pydantic; '' for the SQLite store."""
+    env = os.environ.get(ENV_PREFIX + "STORE__URL")
+    if env is not None:
+        return env
+    store = _read_toml(paths.config).get("store")
+    url = store.get("url", "") if isinstance(store, dict) else ""
+    return url if isinstance(url, str) else ""
+
+
 def light_policy(paths: Paths) -> Policy | None:
     """The rules' settings read without pydantic, for query commands; None if in doubt.
 
@@ -97,6 +107,8 @@ def light_policy(paths: Paths) -> Policy | None:
         return None
     if not isinstance(me, list) or not all(isinstance(a, str) for a in me):
         return None
+    if data.get("team") or store_url(paths):
+        return None  # a team or a shared store: the full settings
     accounts = data.get("accounts", [])
     if not isinstance(accounts, list) or not all(isinstance(a, dict) for a in accounts):
         return None
@@ -184,6 +196,10 @@ class Settings:
     accounts: tuple[Account, ...] = ()
     daemon: DaemonSettings = DaemonSettings()
     digest: DigestMail = DigestMail()
+    #: A PostgreSQL URL, or '' for the SQLite files in the home.
+    store_url: str = ""
+    #: Team members and their own addresses.
+    team: tuple[tuple[str, tuple[str, ...]], ...] = ()
     endpoints: Endpoints = Endpoints()
 
     def account(self, name: str) -> Account:
@@ -198,6 +214,7 @@ class Settings:
 
         return Policy.of(
             self.me,
+            team=self.team,
             max_audience=self.max_audience,
             default_cadence_days=self.default_cadence_days,
             follow_up_after_days=self.follow_up_after_days,
@@ -236,6 +253,8 @@ def load(home: Path) -> Settings:
             model.daemon.notify,
         ),
         digest=DigestMail(**model.digest.model_dump()),
+        store_url=model.store.url,
+        team=tuple((name, tuple(a)) for name, a in sorted(model.team.members.items())),
         endpoints=Endpoints(
             model.gmail.api_endpoint,
             model.gmail.batch_uri,

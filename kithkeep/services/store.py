@@ -6,7 +6,7 @@ cursor that follows it, in one transaction. Re-saving what is stored is a no-op.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +15,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError, Recording
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    PersistenceError,
+    Recording,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from kithkeep.domain.aggregates import (
@@ -34,6 +39,10 @@ from kithkeep.projections.schema import APPLICATION_NAME
 T = TypeVar("T")
 
 
+class AccountBusyError(StoreError):
+    """Another process is syncing this account right now."""
+
+
 class KithkeepApplication(Application[UUID]):
     name = APPLICATION_NAME
     is_snapshotting_enabled = False
@@ -50,27 +59,47 @@ class Saved:
 
 
 class Store:
-    """Interactions, positions and directives, in the event store under `path`."""
+    """Interactions, positions and directives, in the event store under `path`.
+
+    The SQLite store; `pgstore.PgStore` is the same store on PostgreSQL.
+    """
+
+    #: Several processes may write to this store at once (PostgreSQL).
+    shared = False
+    recorder: ApplicationRecorder
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.app = KithkeepApplication(
-                env={
-                    "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": str(path),
-                    "SQLITE_LOCK_TIMEOUT": "30",
-                }
-            )
-        except (OperationalError, OSError) as e:
-            raise StoreError(f"cannot open the event store at {path}: {e}") from None
-        recorder = self.app.recorder
-        assert isinstance(recorder, SQLiteApplicationRecorder)
-        self.recorder = recorder
+        self._start(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            },
+            str(path),
+        )
+        assert isinstance(self.recorder, SQLiteApplicationRecorder)
+        #: Where the events are, for messages: a file, or a URL without its password.
+        self.where = str(path)
         self.path = path
+
+    def _start(self, env: Mapping[str, str], where: str) -> None:
+        try:
+            self.app = KithkeepApplication(env=dict(env))
+        except (PersistenceError, OSError) as e:
+            raise StoreError(f"cannot open the event store at {where}: {e}") from None
+        self.recorder = self.app.recorder
 
     def close(self) -> None:
         self.app.close()
+
+    def account_lock(self, account: str) -> AbstractContextManager[object]:
+        """Held while one process syncs one account: a second sync of it is refused.
+
+        On SQLite an OS lock (flock) on a file beside the store: it goes with the
+        process, so a killed sync never leaves it held.
+        """
+        return _file_lock(self.path.parent / "locks" / f"{account}.lock", account)
 
     # -- writing --------------------------------------------------------------------
 
@@ -172,7 +201,11 @@ class Store:
         }
 
     def _events_of(self, hex_ids: list[str], columns: str, condition: str) -> list[Any]:
-        """Rows of the stored events of these aggregates, asked 500 ids at a time."""
+        """Rows of the stored events of these aggregates, asked 500 ids at a time.
+
+        The first column must be `originator_id` (as hex).
+        """
+        assert isinstance(self.recorder, SQLiteApplicationRecorder)
         rows: list[Any] = []
         with self.recorder.datastore.transaction(commit=False) as c:
             for i in range(0, len(hex_ids), 500):
@@ -219,3 +252,22 @@ class Store:
 
     def max_notification_id(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+
+@contextmanager
+def _file_lock(path: Path, account: str) -> Iterator[None]:
+    import fcntl
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AccountBusyError(
+                f"account {account} is being synced by another process (the daemon?)"
+            ) from None
+        yield
+    finally:
+        os.close(fd)

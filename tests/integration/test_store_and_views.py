@@ -1,18 +1,23 @@
-"""The store's page transaction and the view's time-dependent answers, below the CLI."""
+"""The store's page transaction and the view's time-dependent answers, below the CLI.
+
+Every test runs on both back ends (`store_url`: SQLite files, then PostgreSQL).
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
 from kithkeep.projections import queries
-from kithkeep.services.app import open_kit
+from kithkeep.services.app import Kit, open_kit
+from kithkeep.services.operations import read_views
 from kithkeep.services.settings import Paths, load, write_config
+from tests.pg import empty, use_store
 
 ME = "me@example.com"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -24,21 +29,25 @@ def mail(i: int, sender: str = "a@x.com") -> Observation:
     )
 
 
-def make_settings(home: Path):  # type: ignore[no-untyped-def]
+def make_settings(home: Path, store_url: str = ""):  # type: ignore[no-untyped-def]
     write_config(Paths(home), [ME], force=True)
+    use_store(home, store_url)
     return load(home)
 
 
-def stored(home: Path) -> int:
-    c = sqlite3.connect(home / "events.sqlite")
-    try:
-        return int(c.execute("SELECT count(*) FROM stored_events").fetchone()[0])
-    finally:
-        c.close()
+def stored(kit: Kit) -> int:
+    """Events in the store (PostgreSQL's notification ids may have gaps: count them)."""
+    return len(kit.store.recorder.select_notifications(start=None, limit=1_000_000))
 
 
-def test_duplicates_inside_a_page_and_already_stored_do_not_lose_the_rest(tmp_path: Path) -> None:
-    with open_kit(make_settings(tmp_path)) as kit:
+def views(settings: Any) -> Any:
+    return read_views(settings)
+
+
+def test_duplicates_inside_a_page_and_already_stored_do_not_lose_the_rest(
+    tmp_path: Path, store_url: str
+) -> None:
+    with open_kit(make_settings(tmp_path, store_url)) as kit:
         first = kit.store.save_page("src", [mail(1), mail(2), mail(1)], "c1")
         assert (first.added, first.duplicates) == (2, 1)
         second = kit.store.save_page("src", [mail(2), mail(3), mail(3), mail(4)], "c2")
@@ -46,7 +55,7 @@ def test_duplicates_inside_a_page_and_already_stored_do_not_lose_the_rest(tmp_pa
         assert kit.store.cursor("src") == "c2"
         again = kit.store.save_page("src", [mail(1), mail(4)], "c3")
         assert again.added == 0
-    assert stored(tmp_path) == 4 + 2  # four interactions, one position started and advanced
+        assert stored(kit) == 4 + 2  # four interactions, one position started and advanced
 
 
 @settings(
@@ -54,22 +63,24 @@ def test_duplicates_inside_a_page_and_already_stored_do_not_lose_the_rest(tmp_pa
 )
 @given(st.lists(st.lists(st.integers(0, 30), max_size=12), max_size=8))
 def test_any_sequence_of_pages_stores_each_interaction_once(
-    tmp_path_factory: object, pages: list[list[int]]
+    store_url: str, pages: list[list[int]]
 ) -> None:
     import tempfile
 
     home = Path(tempfile.mkdtemp())
-    with open_kit(make_settings(home)) as kit:
+    empty(store_url)
+    settings_ = make_settings(home, store_url)
+    with open_kit(settings_) as kit:
         for n, page in enumerate(pages):
             kit.store.save_page("src", [mail(i) for i in page], f"c{n}")
         kit.project(T0 + timedelta(days=100))
-        c = sqlite3.connect(home / "views.sqlite")
-        count = c.execute("SELECT count(*) FROM interactions").fetchone()[0]
-        c.close()
+    c = views(settings_)
+    count = c.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    c.close()
     assert count == len({i for page in pages for i in page})
 
 
-def test_a_meeting_counts_once_it_has_started(tmp_path: Path) -> None:
+def test_a_meeting_counts_once_it_has_started(tmp_path: Path, store_url: str) -> None:
     meeting_at = T0 + timedelta(days=30)
     meeting = Observation(
         Kind.MEETING, "ical:m1", meeting_at, Party("org@x.com"),
@@ -78,11 +89,11 @@ def test_a_meeting_counts_once_it_has_started(tmp_path: Path) -> None:
          Party("nope@x.com", role=Role.ATTENDEE, response=Response.DECLINED)),
         "Planning",
     )  # fmt: skip
-    settings_ = make_settings(tmp_path)
+    settings_ = make_settings(tmp_path, store_url)
     with open_kit(settings_) as kit:
         kit.store.save_page("cal", [meeting, mail(1, "org@x.com")], None)
         kit.project(T0 + timedelta(days=10))  # projected before the meeting
-    c = queries.connect(tmp_path / "views.sqlite")
+    c = views(settings_)
     before = {
         p.key: p
         for p in queries.people(
@@ -101,7 +112,7 @@ def test_a_meeting_counts_once_it_has_started(tmp_path: Path) -> None:
     c.close()
     with open_kit(settings_) as kit:
         kit.project(meeting_at + timedelta(hours=1))  # the projector folds it in for good
-    c = queries.connect(tmp_path / "views.sqlite")
+    c = views(settings_)
     settled = {p.key: p for p in queries.people(c, now=later, default_cadence=180)}
     assert settled == after
     c.close()

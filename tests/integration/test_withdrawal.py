@@ -1,8 +1,10 @@
-"""Withdrawn interactions (deleted at the source) leave the answers; seen again, they return."""
+"""Withdrawn interactions (deleted at the source) leave the answers; seen again, they return.
+
+On both back ends (`store_url`: SQLite files, then PostgreSQL).
+"""
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -10,14 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kithkeep.connectors.base import Page
 from kithkeep.domain.interaction import Kind, Observation, Party
 from kithkeep.services import sync
 from kithkeep.services.app import open_kit
+from kithkeep.services.operations import read_views
 from kithkeep.services.settings import Paths, load, write_config
+from tests.pg import empty, use_store
 
 ME = "me@example.com"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -48,15 +52,20 @@ def page(seen: Sequence[int] = (), gone: Sequence[int] = ()) -> Page:
     return Page([mail(i) for i in seen], None, withdrawn=[f"k{i}" for i in gone])
 
 
-def run(home: Path, pages: list[Page]) -> None:
+def configure(home: Path, store_url: str = "") -> None:
     write_config(Paths(home), [ME], force=True)
+    use_store(home, store_url)
+
+
+def run(home: Path, pages: list[Page], store_url: str = "") -> None:
+    configure(home, store_url)
     with open_kit(load(home)) as kit:
         sync.run(Scripted(pages), kit.store, parallel=False, on_saved=kit.projecting(NOW))
         kit.project(NOW)
 
 
 def views(home: Path) -> dict[str, Any]:
-    c = sqlite3.connect(home / "views.sqlite")
+    c = read_views(load(home))
     try:
         return {
             "stats": c.execute(
@@ -70,25 +79,27 @@ def views(home: Path) -> dict[str, Any]:
         c.close()
 
 
-def test_a_withdrawn_message_leaves_and_a_restored_one_returns(tmp_path: Path) -> None:
+def test_a_withdrawn_message_leaves_and_a_restored_one_returns(
+    tmp_path: Path, store_url: str
+) -> None:
     home = tmp_path / "home"
-    run(home, [page(seen=[0, 3, 6, 1])])
+    run(home, [page(seen=[0, 3, 6, 1])], store_url)
     a = {r[0]: r for r in views(home)["stats"]}["a@x.com"]
     assert a[4] == 3 and a[2] == int((T0 + timedelta(days=6)).timestamp())
 
-    run(home, [page(gone=[6])])
+    run(home, [page(gone=[6])], store_url)
     a = {r[0]: r for r in views(home)["stats"]}["a@x.com"]
     assert a[4] == 2 and a[2] == int((T0 + timedelta(days=3)).timestamp())
 
-    run(home, [page(gone=[1])])
+    run(home, [page(gone=[1])], store_url)
     assert "b@x.com" not in {r[0] for r in views(home)["stats"]}
 
-    run(home, [page(seen=[6])])  # seen again: restored
+    run(home, [page(seen=[6])], store_url)  # seen again: restored
     a = {r[0]: r for r in views(home)["stats"]}["a@x.com"]
     assert a[4] == 3 and a[2] == int((T0 + timedelta(days=6)).timestamp())
 
     before = views(home)
-    write_config(Paths(home), [ME], force=True)
+    configure(home, store_url)
     with open_kit(load(home)) as kit:
         kit.projector.rebuild(kit.settings.policy(), int(NOW.timestamp()))
     assert views(home) == before
@@ -101,16 +112,22 @@ ops = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops)
 def test_any_history_of_sightings_and_withdrawals_ends_as_the_live_set(
-    history: list[tuple[list[int], list[int]]],
+    store_url: str, history: list[tuple[list[int], list[int]]]
 ) -> None:
     live: set[int] = set()
     for seen, gone in history:  # a page's sightings come before its withdrawals
         live |= set(seen)
         live -= set(gone)
     base = Path(tempfile.mkdtemp())
-    run(base / "replayed", [page(seen, gone) for seen, gone in history])
-    run(base / "fresh", [page(sorted(live))] if live else [])
-    assert views(base / "replayed") == views(base / "fresh")
+    # One database per back end and example: the replayed store, then the fresh one.
+    empty(store_url)
+    run(base / "replayed", [page(seen, gone) for seen, gone in history], store_url)
+    replayed = views(base / "replayed")
+    empty(store_url)
+    run(base / "fresh", [page(sorted(live))] if live else [], store_url)
+    assert replayed == views(base / "fresh")

@@ -15,6 +15,8 @@ from kithkeep.services._model import (
     GoogleModel,
     OutlookModel,
     SettingsModel,
+    StoreModel,
+    TeamModel,
 )
 from kithkeep.services.settings import load
 from tests.conftest import REPO
@@ -34,6 +36,8 @@ def test_the_example_config_loads_and_names_every_setting(tmp_path: Path) -> Non
         *DigestModel.model_fields,
         *GoogleModel.model_fields,
         *OutlookModel.model_fields,
+        *StoreModel.model_fields,
+        *TeamModel.model_fields,
     ]:
         assert name in text, f"config/kithkeep.toml does not document {name}"
 

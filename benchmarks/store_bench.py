@@ -1,0 +1,255 @@
+"""Events appended and projected per second, SQLite and PostgreSQL side by side, each
+beside its raw-driver baseline measured in the same run.
+
+Appended: `Store.save_page` (dedup query, events, cursor, one transaction per page).
+Baseline: the driver's `executemany` of the same stored rows (id, version, topic, state)
+into a table of the same shape, one transaction per page.
+
+Projected: `Projector.catch_up` of every event into fresh views (pages of 1000).
+Baseline: `executemany` of the rows the projection wrote (interactions, participants),
+into tables of the same shape, one transaction per 1000 events.
+
+    python benchmarks/store_bench.py                      # 50,000 interactions
+    python benchmarks/store_bench.py -n 200000 --pg postgresql://postgres@127.0.0.1/x
+
+Without --pg a scratch database is created on 127.0.0.1:5432 (user postgres) and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kithkeep.domain.interaction import Kind, Observation, Party  # noqa: E402
+from kithkeep.services.app import open_kit  # noqa: E402
+from kithkeep.services.settings import Paths, load, write_config  # noqa: E402
+
+ME = "me@example.com"
+PAGE = 500
+START = datetime(2016, 1, 1, tzinfo=UTC)
+
+
+def observations(n: int, people: int = 5000, seed: int = 7) -> list[Observation]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        who = Party(f"person{rng.randrange(people)}@org{i % 300}.example", f"Person {i % 97}")
+        cc = (Party(f"person{rng.randrange(people)}@org.example"),) if rng.random() < 0.15 else ()
+        when = START + timedelta(minutes=5 * i)
+        if rng.random() < 0.45:
+            o = Observation(Kind.EMAIL, f"m{i}", when, Party(ME), (who, *cc), f"note {i}")
+        else:
+            o = Observation(Kind.EMAIL, f"m{i}", when, who, (Party(ME), *cc), f"note {i}")
+        out.append(o)
+    return out
+
+
+def pages(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# -- one back end ---------------------------------------------------------------------------
+
+
+class Backend:
+    name: str
+    mark: str
+
+    def __init__(self, home: Path, url: str) -> None:
+        self.home, self.url = home, url
+        write_config(Paths(home), [ME], force=True)
+        if url:
+            with (home / "config.toml").open("a") as f:
+                f.write(f'\n[store]\nurl = "{url}"\n')
+        self.settings = load(home)
+
+    def raw(self) -> Any:
+        raise NotImplementedError
+
+    def commit(self, c: Any) -> None:
+        c.commit()
+
+
+class SQLite(Backend):
+    name, mark = "SQLite", "?"
+
+    def raw(self) -> Any:
+        c = sqlite3.connect(self.home / "baseline.sqlite")
+        c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = NORMAL")  # as the library sets it
+        return c
+
+    def blob(self, state: bytes) -> Any:
+        return state
+
+
+class Postgres(Backend):
+    name, mark = "PostgreSQL", "%s"
+
+    def raw(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.url)
+
+    def blob(self, state: bytes) -> Any:
+        return state
+
+
+def timed(run: Callable[[], int]) -> float:
+    start = time.perf_counter()
+    n = run()
+    return n / (time.perf_counter() - start)
+
+
+def measure(b: Backend, facts: list[Observation]) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    with open_kit(b.settings) as kit:
+
+        def append() -> int:
+            cursor = 0
+            for page in pages(facts, PAGE):
+                cursor += len(page)
+                kit.store.save_page("bench", page, str(cursor))
+            return len(facts)
+
+        figures["appended"] = timed(append)
+        stored = [
+            (n.originator_id, n.originator_version, n.topic, n.state)
+            for n in kit.store.recorder.select_notifications(start=None, limit=10**9)
+        ]
+        now = int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
+        kit.view.ensure_built_for(kit.settings.policy(), "kithkeep")
+        policy = kit.settings.policy()
+        figures["projected"] = timed(lambda: kit.projector.catch_up(policy, now).events)
+        with kit.view._tx(commit=False) as cur:  # read back what was written
+            cur.execute("SELECT * FROM interactions ORDER BY iid")
+            interactions = [tuple(r) for r in cur.fetchall()]
+            cur.execute("SELECT * FROM participants ORDER BY iid")
+            participants = [tuple(r) for r in cur.fetchall()]
+
+    raw = b.raw()
+    try:
+        figures["append baseline"] = _baseline_append(b, raw, stored)
+        figures["project baseline"] = _baseline_project(
+            b, raw, len(stored), interactions, participants
+        )
+    finally:
+        raw.close()
+    figures["events"] = len(stored)
+    return figures
+
+
+def _baseline_append(b: Backend, raw: Any, stored: list[tuple[Any, ...]]) -> float:
+    m = b.mark
+    id_type = "uuid" if isinstance(b, Postgres) else "TEXT"
+    blob = "bytea" if isinstance(b, Postgres) else "BLOB"
+    raw.execute(
+        f"CREATE TABLE baseline_events (originator_id {id_type}, originator_version INTEGER, "
+        f"topic TEXT, state {blob}, PRIMARY KEY (originator_id, originator_version))"
+    )
+    b.commit(raw)
+    rows = [(o if isinstance(b, Postgres) else o.hex, v, t, b.blob(s)) for o, v, t, s in stored]
+
+    def run() -> int:
+        for page in pages(rows, PAGE + 1):  # a page's facts and its cursor event
+            raw.cursor().executemany(f"INSERT INTO baseline_events VALUES ({m},{m},{m},{m})", page)
+            b.commit(raw)
+        return len(rows)
+
+    return timed(run)
+
+
+def _baseline_project(
+    b: Backend,
+    raw: Any,
+    events: int,
+    interactions: list[tuple[Any, ...]],
+    participants: list[tuple[Any, ...]],
+) -> float:
+    m = b.mark
+    raw.execute(
+        "CREATE TABLE baseline_interactions (iid BIGINT PRIMARY KEY, id TEXT, at BIGINT, "
+        "kind TEXT, direction TEXT, sender TEXT, subject TEXT, thread TEXT, audience BIGINT, "
+        "noise TEXT)"
+    )
+    raw.execute(
+        "CREATE TABLE baseline_participants (address TEXT, at BIGINT, iid BIGINT, how TEXT, "
+        "contact BIGINT, name TEXT, PRIMARY KEY (address, at, iid))"
+    )
+    b.commit(raw)
+    by_page: dict[int, list[tuple[Any, ...]]] = {}
+    for row in participants:
+        by_page.setdefault((row[2] - 1) // 1000, []).append(row)
+
+    def run() -> int:
+        for k, page in enumerate(pages(interactions, 1000)):
+            cur = raw.cursor()
+            marks = ",".join([m] * 10)
+            cur.executemany(f"INSERT INTO baseline_interactions VALUES ({marks})", page)
+            cur.executemany(
+                f"INSERT INTO baseline_participants VALUES ({','.join([m] * 6)})",
+                by_page.get(k, []),
+            )
+            b.commit(raw)
+        return events
+
+    return timed(run)
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    import psycopg
+
+    admin = psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True)
+    name = f"kithkeep_bench_{uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=50_000, help="interactions (default 50,000)")
+    parser.add_argument("--pg", default="", help="an empty PostgreSQL database's URL")
+    args = parser.parse_args()
+    facts = observations(args.n)
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["SQLite"] = measure(SQLite(Path(tmp) / "sqlite", ""), facts)
+        if args.pg:
+            results["PostgreSQL"] = measure(Postgres(Path(tmp) / "pg", args.pg), facts)
+        else:
+            with scratch_database() as url:
+                results["PostgreSQL"] = measure(Postgres(Path(tmp) / "pg", url), facts)
+    print(f"{args.n:,} interactions, pages of {PAGE}; events/s (higher is better)\n")
+    print(f"{'':12}{'appended':>10}{'baseline':>10}{'ratio':>7}   "
+          f"{'projected':>10}{'baseline':>10}{'ratio':>7}")  # fmt: skip
+    for name, f in results.items():
+        print(
+            f"{name:12}{f['appended']:>10,.0f}{f['append baseline']:>10,.0f}"
+            f"{f['appended'] / f['append baseline']:>7.2f}   "
+            f"{f['projected']:>10,.0f}{f['project baseline']:>10,.0f}"
+            f"{f['projected'] / f['project baseline']:>7.2f}"
+        )
+    print("\ntargets: appended >= 0.3 x baseline; projected >= 50,000 events/s")
+
+
+if __name__ == "__main__":
+    main()
