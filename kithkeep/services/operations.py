@@ -302,7 +302,12 @@ def _sources(paths: Paths) -> list[str]:
         ):
             p: Any = store.app.repository.get(UUID(str(n.originator_id)))
             assert isinstance(p, SyncPosition)
-            state = "complete" if p.cursor is None else "interrupted (resumes on the next run)"
+            if not p.source_key.startswith("file:"):
+                state = "synced; the next sync goes on from there"
+            elif p.cursor is None:
+                state = "complete"
+            else:
+                state = "interrupted (resumes on the next run)"
             out.append(f"{p.source_key}: last saved {p.modified_on:%Y-%m-%d %H:%M} UTC, {state}")
         return out
     finally:
