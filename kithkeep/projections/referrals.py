@@ -92,7 +92,7 @@ _SEEN_BEFORE = (
     "WHERE p.address = ? AND p.at < ? AND i.noise = '' LIMIT 1"
 )
 _MET = (
-    "SELECT i.at, i.kind, i.sender, i.subject FROM participants p1 JOIN participants p2 "
+    "SELECT i.at, i.kind, i.sender, i.subject, i.iid FROM participants p1 JOIN participants p2 "
     "ON p2.address = ? AND p2.at = p1.at AND p2.iid = p1.iid "
     "JOIN interactions i ON i.iid = p1.iid "
     "WHERE p1.address = ? AND p1.at > ? AND p1.at <= ? AND i.noise = '' AND ("
@@ -101,7 +101,7 @@ _MET = (
     "ORDER BY p1.at LIMIT 1"
 )
 _IN_TOUCH = (
-    "SELECT i.at, i.kind, i.sender, i.subject FROM participants p "
+    "SELECT i.at, i.kind, i.sender, i.subject, i.iid FROM participants p "
     "JOIN interactions i ON i.iid = p.iid "
     "WHERE p.address = ? AND p.at > ? AND p.at <= ? AND p.contact = 1 "
     "ORDER BY p.at LIMIT 1"
@@ -117,22 +117,44 @@ def _knew(c: sqlite3.Connection, a: str, b: str, before: int) -> bool:
     return c.execute(_KNEW, (b, a, before)).fetchone() is not None
 
 
+_MINE = "SELECT 1 FROM team_contacts WHERE iid = ? AND member = ? LIMIT 1"
+
+
+def _mine(c: sqlite3.Connection, iid: int, member: str | None) -> bool:
+    """Was this member on the interaction? (Always, outside a team.)"""
+    return member is None or c.execute(_MINE, (iid, member)).fetchone() is not None
+
+
+def _evidence(c: sqlite3.Connection, row: Any, member: str | None) -> Evidence:
+    at, kind, sender, subject, iid = row
+    # On a team's store, the subject of another member's mail is not the viewer's to read.
+    return Evidence(at, kind, sender, subject if _mine(c, iid, member) else "")
+
+
 def _first_meeting(
-    c: sqlite3.Connection, parties: tuple[str, ...], after: int, until: int
+    c: sqlite3.Connection,
+    parties: tuple[str, ...],
+    after: int,
+    until: int,
+    member: str | None = None,
 ) -> Evidence | None:
     found: list[Evidence] = []
     for a, b in combinations(parties, 2):
         row = c.execute(_MET, (b, a, after, until, a, b)).fetchone()
         if row is not None:
-            found.append(Evidence(*row))
+            found.append(_evidence(c, row, member))
     return min(found, default=None)
 
 
 def _first_contact(
-    c: sqlite3.Connection, people: Iterable[str], after: int, until: int
+    c: sqlite3.Connection,
+    people: Iterable[str],
+    after: int,
+    until: int,
+    member: str | None = None,
 ) -> Evidence | None:
     found = [c.execute(_IN_TOUCH, (a, after, until)).fetchone() for a in people]
-    return min((Evidence(*row) for row in found if row is not None), default=None)
+    return min((_evidence(c, row, member) for row in found if row is not None), default=None)
 
 
 def _acknowledged(
@@ -159,9 +181,18 @@ def _self_wrote(
 
 
 def referrals(
-    c: sqlite3.Connection, *, me: frozenset[str], at: int, follow_up_after_days: int
+    c: sqlite3.Connection,
+    *,
+    me: frozenset[str],
+    at: int,
+    follow_up_after_days: int,
+    member: str | None = None,
 ) -> list[Referral]:
-    """Every introduction made, received or logged up to `at`, with its state at `at`."""
+    """Every introduction made, received or logged up to `at`, with its state at `at`.
+
+    On a team's store, `member` (the viewer) sees only the introductions found in their
+    own mail, and no subject of another member's mail as evidence.
+    """
     follow = follow_up_after_days * DAY
     marks: dict[str, tuple[str, int]] = {}
     logged: list[tuple[str, int, str, str, str]] = []
@@ -183,11 +214,13 @@ def referrals(
     me_key = min(me) if me else ""
     out: list[Referral] = []
     rows = c.execute(
-        "SELECT id, at, kind, introducer, parties, cues, thread, subject, message_id "
+        "SELECT id, at, kind, introducer, parties, cues, thread, subject, message_id, iid "
         "FROM intros WHERE kind IN (?, ?) AND at <= ? ORDER BY at, iid",
         (MADE, RECEIVED, at),
     ).fetchall()
-    for rid, t, kind, introducer, parties_text, cues_text, thread, subject, message_id in rows:
+    for rid, t, kind, introducer, parties_text, cues_text, thread, subject, message_id, iid in rows:
+        if not _mine(c, iid, member):
+            continue
         people = tuple(parties_text.split(","))
         cues = tuple(cues_text.split(",")) if cues_text else ()
         reasons = [f"cue: {cue}" for cue in cues]
@@ -208,7 +241,7 @@ def referrals(
         out.append(
             _state(
                 c, rid, kind, t, introducer, parties, cues, thread, subject, message_id, "",
-                tuple(reasons), marks, opt_ins, at, follow,
+                tuple(reasons), marks, opt_ins, at, follow, member,
             )
         )  # fmt: skip
     for rid, t, a, b, note in logged:
@@ -216,7 +249,7 @@ def referrals(
             out.append(
                 _state(
                     c, rid, LOGGED, t, me_key, (a, b), (), "", "", "", note,
-                    ("logged by hand",), marks, opt_ins, at, follow,
+                    ("logged by hand",), marks, opt_ins, at, follow, member,
                 )
             )  # fmt: skip
     return out
@@ -224,7 +257,13 @@ def referrals(
 
 def referrals_for(c: sqlite3.Connection, policy: Policy, at: int) -> list[Referral]:
     """`referrals` with the user's addresses and follow-up setting."""
-    return referrals(c, me=policy.me, at=at, follow_up_after_days=policy.follow_up_after_days)
+    return referrals(
+        c,
+        me=policy.me,
+        at=at,
+        follow_up_after_days=policy.follow_up_after_days,
+        member=policy.viewer,
+    )
 
 
 def _state(
@@ -244,15 +283,16 @@ def _state(
     opt_ins: list[tuple[int, str]],
     at: int,
     follow: int,
+    member: str | None = None,
 ) -> Referral:
     mark = marks.get(rid)
     if kind == RECEIVED:
         others = parties[1:]
-        evidence = _first_contact(c, others, made_at, at)
+        evidence = _first_contact(c, others, made_at, at, member)
         acknowledged = None
         wrote: list[int] = []
     else:
-        evidence = _first_meeting(c, parties, made_at, at)
+        evidence = _first_meeting(c, parties, made_at, at, member)
         acknowledged = _acknowledged(c, thread, parties, made_at, at)
         wrote = _self_wrote(c, parties, made_at, at)
     state = follow_up_state(

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import run_cli, shared_data
+from tests.conftest import REPO, run_cli, shared_data
 from tests.pg import use_store
 
 pytestmark = pytest.mark.slow
@@ -412,3 +412,25 @@ def test_a_database_that_is_down_is_one_line_without_the_password(tmp_path: Path
     bad = init(tmp_path / "bad", "", FOSSUM, extra='\n[store]\nurl = "mysql://x@y/z"\n')
     result = run_cli(bad, "people", check=False)
     assert result.code == 1 and "store.url" in result.err and "Traceback" not in result.err
+
+
+def test_introductions_in_another_members_mail_stay_theirs(tmp_path: Path) -> None:
+    """Referrals and the digest show the viewer's own introductions, never another
+    member's subjects (a team on the SQLite store of one home: the same read side)."""
+    alice_mail, bob_mail = team_mail(tmp_path)
+    intro = (REPO / "tests/data/introductions/015-intro-priya-jonas.eml").read_text()
+    intro = intro.replace("Robin Example <robin@example.com>", "Bob <bob@firm.example>")
+    intro = intro.replace("Intro: Priya <> Jonas", "Intro: Priya <> Jonas, Bob private intro")
+    (bob_mail / "intro.eml").write_text(intro)
+    home = init(tmp_path / "alice", "", "alice@firm.example", extra=TEAM)
+    run_cli(home, "import", str(alice_mail))
+    run_cli(home, "import", str(bob_mail))
+    for args in (("referrals", "--json"), ("referrals",)):
+        out = run_cli(home, *args).out
+        assert "Bob private" not in out and "priya" not in out.lower(), args
+    for args in (("digest", "--json"), ("digest",)):
+        assert "Bob private" not in run_cli(home, *args).out  # contacts yes, subjects no
+    bob = init(tmp_path / "bob", "", "bob@firm.example", extra=TEAM)
+    run_cli(bob, "import", str(bob_mail))
+    found = run_cli(bob, "referrals", "--json").json()
+    assert [r["subject"] for r in found] == ["Intro: Priya <> Jonas, Bob private intro"]
