@@ -218,6 +218,7 @@ class CaldavSource:
             withdrawn=sorted(withdrawn),
             done=number,
             total=total,
+            revise=True,  # an edited object's meetings replace what was stored
         )
         for scope, ids in forget:
             self.index.forget(scope, ids)

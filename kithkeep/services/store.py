@@ -80,6 +80,8 @@ class Store:
         facts: Sequence[Observation],
         cursor: str | None,
         withdrawn: Sequence[str] = (),
+        *,
+        revise: bool = False,
     ) -> Saved:
         """Store the new facts of a page, its withdrawals and the cursor after it, atomically.
 
@@ -95,6 +97,8 @@ class Store:
                 fresh = [(i, o) for i, o in fresh if i.hex not in gone]
                 known = [h for h in known if h not in gone]
             changed = self._withdraw(gone) + self._restore(known)
+            if revise:
+                changed += self._revise(facts, known, changed)
             position = self._position(source_key)
             if (
                 not fresh
@@ -164,6 +168,26 @@ class Store:
                 found: Any = self.app.repository.get(UUID(hex_id))
                 found.restore()
                 out.append(found)
+        return out
+
+    def _revise(
+        self, facts: Sequence[Observation], known: list[str], loaded: list[Interaction]
+    ) -> list[Interaction]:
+        """Stored interactions these facts say something new about (not yet loaded ones)."""
+        by_id = {a.id.hex: a for a in loaded}
+        wanted = set(known)
+        out: list[Interaction] = []
+        for o in facts:
+            hex_id = o.interaction_id.hex
+            if hex_id not in wanted:
+                continue
+            found: Any = by_id.get(hex_id) or self.app.repository.get(UUID(hex_id))
+            change = found.revision(o)
+            if change is not None:
+                found.revise(**change)
+                if hex_id not in by_id:
+                    by_id[hex_id] = found
+                    out.append(found)
         return out
 
     def _stored_ids(self, hex_ids: list[str]) -> set[str]:

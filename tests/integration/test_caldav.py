@@ -60,6 +60,12 @@ def live(home: Path) -> dict[str, dict[str, Any]]:
     return {s["natural_key"]: s for oid, s in state.items() if oid not in gone}
 
 
+def ada(home: Path) -> dict[str, Any]:
+    people = run_cli(home, "people", "--json").json()
+    (found,) = [p for p in people if "ada@example.org" in p["addresses"]]
+    return dict(found)
+
+
 def sync(home: Path, *args: str) -> tuple[int, int]:
     out = run_cli(home, "sync", *args).out
     m = re.search(r"^cal: (\d+) new, (\d+) withdrawn", out, re.MULTILINE)
@@ -117,13 +123,22 @@ def test_caldav_sync_follows_adds_changes_deletes_and_an_expired_token(
     assert sync(home) == (1, 0)
     assert "ical:ev-2@kithkeep.test" in live(home)
 
-    # An attendee's answer changed: the stored meeting says so now.
+    assert ada(home)["interactions"] == 2
+
+    # An attendee's answer changed: the stored meeting says so now, and a meeting Ada
+    # declined is no contact with her.
     ev1 = calendar.event_by_uid("ev-1@kithkeep.test")
     ev1.data = event("ev-1@kithkeep.test", "Kick-off", ada="DECLINED")
     ev1.save()
-    sync(home)
+    assert sync(home) == (0, 0)
     parties = {p[0]: p for p in live(home)["ical:ev-1@kithkeep.test"]["parties"]}
     assert "declined" in parties["ada@example.org"], parties
+    after = ada(home)
+    assert after["interactions"] == 1
+    assert after["first_contact"].startswith("2025-03-05")
+    people = run_cli(home, "people", "--json").json()
+    run_cli(home, "rebuild")  # the views rebuilt from the events agree
+    assert run_cli(home, "people", "--json").json() == people
 
     # An event deleted: withdrawn.
     calendar.event_by_uid("ev-2@kithkeep.test").delete()
