@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -111,32 +112,39 @@ class CaldavSource:
     def key(self) -> str:
         return f"caldav:{self.config.user}@{self.config.url}"
 
-    def _load(self) -> dict[str, str]:
+    def _load(self) -> tuple[dict[str, str], dict[str, list[str]]]:
         try:
             raw = json.loads(self.state_file.read_text(encoding="utf-8"))
-            return {str(k): str(v) for k, v in raw["tokens"].items()}
+            tokens = {str(k): str(v) for k, v in raw["tokens"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return {}
+            return {}, {}
+        try:
+            watch = {str(k): [str(h) for h in v] for k, v in raw.get("watch", {}).items()}
+        except (TypeError, AttributeError):
+            watch = {}
+        return tokens, watch
 
-    def _save(self, tokens: dict[str, str]) -> None:
+    def _save(self, tokens: dict[str, str], watch: dict[str, list[str]]) -> None:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_name(self.state_file.name + ".new")
-        tmp.write_text(self._cursor(tokens), encoding="utf-8")
+        tmp.write_text(self._cursor(tokens, watch), encoding="utf-8")
         os.replace(tmp, self.state_file)
 
     @staticmethod
-    def _cursor(tokens: dict[str, str]) -> str:
-        return json.dumps({"v": 1, "tokens": dict(sorted(tokens.items()))})
+    def _cursor(tokens: dict[str, str], watch: dict[str, list[str]]) -> str:
+        return json.dumps(
+            {"v": 1, "tokens": dict(sorted(tokens.items())), "watch": dict(sorted(watch.items()))}
+        )
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         from caldav.lib import error
 
         full = cursor is None
-        tokens = self._load()
+        tokens, watch = self._load()
         calendars = self.discoverer(self.config)
         for number, calendar in enumerate(calendars, start=1):
             try:
-                yield from self._calendar(calendar, tokens, full, number, len(calendars))
+                yield from self._calendar(calendar, tokens, watch, full, number, len(calendars))
             except error.AuthorizationError:
                 raise ConnectorError(
                     f"CalDAV: access refused to {calendar.url} for {self.config.user}"
@@ -168,10 +176,18 @@ class CaldavSource:
         return calendar.get_objects_by_sync_token(sync_token=None, load_objects=True), True
 
     def _calendar(
-        self, calendar: Any, tokens: dict[str, str], full: bool, number: int, total: int
+        self,
+        calendar: Any,
+        tokens: dict[str, str],
+        watch: dict[str, list[str]],
+        full: bool,
+        number: int,
+        total: int,
     ) -> Iterator[Page]:
         cal = str(calendar.url)
         hrefs = f"caldav-hrefs:{cal}"
+        from caldav.lib import error
+
         result, listing = self._changes(calendar, None if full else tokens.get(cal))
         deleted = {str(u) for u in result.deleted_urls}
         sweep = self.index.next_sweep(hrefs) if listing else 0
@@ -180,14 +196,28 @@ class CaldavSource:
         withdrawn: set[str] = set()
         forget: list[tuple[str, list[str]]] = []
         seen: list[tuple[str, str]] = []
-        for obj in result.objects:
-            href = str(obj.url.canonical())
+        objects = [(str(o.url.canonical()), o) for o in result.objects]
+        # Series are read again: the server reports no change when an occurrence
+        # merely takes place.
+        reported = {href for href, _ in objects} | deleted
+        objects += [
+            (href, calendar.event_by_url(href))
+            for href in watch.get(cal, [])
+            if href not in reported and not listing
+        ]
+        still: list[str] = []
+        for href, obj in objects:
             if href in deleted:
                 continue
-            data = obj.data
-            if data is None:
+            try:
+                data = obj.data if obj.data is not None else obj.load().data
+            except error.NotFoundError:
                 continue  # deleted between the listing and the GET
+            if data is None:
+                continue
             raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            if _unfolding(raw):
+                still.append(href)
             found, trouble = parse_calendar(raw, origin=href, now=self.now, local_tz=self.local_tz)
             facts.extend(found)
             problems.extend(trouble)
@@ -211,9 +241,10 @@ class CaldavSource:
             forget.append((scope, ids))
             forget.append((hrefs, [href]))
         tokens[cal] = str(result.sync_token or "")
+        watch[cal] = sorted(set(still))
         yield Page(
             facts,
-            self._cursor(tokens),
+            self._cursor(tokens, watch),
             problems,
             withdrawn=sorted(withdrawn),
             done=number,
@@ -222,7 +253,16 @@ class CaldavSource:
         )
         for scope, ids in forget:
             self.index.forget(scope, ids)
-        self._save(tokens)
+        self._save(tokens, watch)
+
+
+_SERIES = re.compile(rb"^(?:RRULE|RDATE)[;:]", re.MULTILINE | re.IGNORECASE)
+
+
+def _unfolding(data: bytes) -> bool:
+    """Whether the object is a series: its occurrences count once they have started,
+    so it is read again on later syncs though the server reports no change."""
+    return _SERIES.search(data) is not None
 
 
 def _object_scope(calendar: str, href: str) -> str:

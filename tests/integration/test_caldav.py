@@ -182,3 +182,33 @@ def test_a_wrong_caldav_password_is_one_line(tmp_path: Path, radicale: Any) -> N
     assert result.code == 1
     assert result.err.strip().count("\n") == 0 and "Traceback" not in result.err
     assert "login refused" in result.err and "not-the-password" not in result.err
+
+
+def test_a_series_is_read_again_as_its_meetings_take_place(tmp_path: Path, radicale: Any) -> None:
+    from kithkeep.connectors.caldav import CaldavConfig, CaldavSource
+    from kithkeep.connectors.remote_index import RemoteIndex
+
+    calendar = radicale.calendar()
+    series = event("daily@kithkeep.test", "Stand-up", day=20).replace(
+        "SUMMARY:", "RRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY:"
+    )
+    calendar.save_event(series)
+    calendar.save_event(event("done@kithkeep.test", "Done", day=1))
+
+    def keys(now: datetime, cursor: str | None) -> list[str]:
+        source = CaldavSource(
+            CaldavConfig(radicale.url, radicale.user, PASSWORD),
+            RemoteIndex(tmp_path / "index.sqlite"),
+            tmp_path / "state.json",
+            now,
+            UTC,
+        )
+        return sorted(f.natural_key for page in source.pages(cursor) for f in page.facts)
+
+    # On the 10th no occurrence of the series has taken place.
+    assert keys(datetime(2025, 3, 10, tzinfo=UTC), None) == ["ical:done@kithkeep.test"]
+    # On the 25th the server has nothing new, yet three stand-ups have happened.
+    assert keys(datetime(2025, 3, 25, tzinfo=UTC), "since") == [
+        f"ical:daily@kithkeep.test:{int(datetime(2025, 3, d, 10, tzinfo=UTC).timestamp())}"
+        for d in (20, 21, 22)
+    ]
