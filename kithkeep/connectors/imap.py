@@ -205,12 +205,23 @@ class ImapSource:
 
     # -- state ------------------------------------------------------------------------
 
-    def _load(self) -> dict[str, FolderState]:
+    def _load(self, cursor: str | None) -> dict[str, FolderState]:
+        """The state file, moved on by the store's cursor where that is further: the
+        last page before a stop was saved with its cursor, but the file was not."""
+        states = _decode(self._read())
+        for folder, saved in _decode(cursor).items():
+            mine = states.get(folder)
+            if mine is None or (
+                mine.uidvalidity == saved.uidvalidity and saved.last_uid > mine.last_uid
+            ):
+                states[folder] = saved
+        return states
+
+    def _read(self) -> str | None:
         try:
-            raw = json.loads(self.state_file.read_text(encoding="utf-8"))
-            return {k: FolderState(**v) for k, v in raw["folders"].items()}
-        except (OSError, ValueError, KeyError, TypeError):
-            return {}
+            return self.state_file.read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def _save(self, states: dict[str, FolderState]) -> None:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +242,7 @@ class ImapSource:
         from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
         full = cursor is None
-        states = self._load()
+        states = self._load(cursor)
         client = self.connector(self.config)
         try:
             yield from self._sync(client, states, full)
@@ -394,6 +405,16 @@ class ImapSource:
             else:
                 skipped += 1
         return facts, problems, skipped, fallbacks, remembered
+
+
+def _decode(text: str | None) -> dict[str, FolderState]:
+    if not text:
+        return {}
+    try:
+        raw = json.loads(text)
+        return {str(k): FolderState(**v) for k, v in raw["folders"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def _scope(folder: str, uidvalidity: int) -> str:

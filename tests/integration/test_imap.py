@@ -231,3 +231,40 @@ def test_a_server_down_is_reported_and_the_other_accounts_go_on(
     (line,) = result.err.strip().splitlines()
     assert line.startswith(f"error: box: IMAP 127.0.0.1:{server.port}: cannot connect")
     assert "drop: 1 new" in result.out
+
+
+def test_an_interrupted_sync_resumes_without_losing_or_doubling(
+    tmp_path: Path, start_dovecot: Callable[..., Any]
+) -> None:
+    from datetime import UTC, datetime
+
+    from kithkeep.services import sync
+    from kithkeep.services.accounts import Wiring, build_source
+    from kithkeep.services.app import open_kit
+    from kithkeep.services.settings import load
+
+    inbox = mail_files(shared_data("enron", "maildir", "derrick-j", "inbox"))[:45]
+    server = start_dovecot(inbox=inbox)
+    home = tmp_path / "home"
+    run_cli(home, "init", "--me", ME)
+    assert add_imap(home, server).code == 0
+    settings = load(home)
+    pages: list[int] = []
+    with open_kit(settings) as kit:
+        wiring = Wiring(settings, datetime.now(UTC), UTC)
+        for _ in range(10):
+            source: Any = build_source(settings.account("box"), wiring)
+            source.batch = 10
+            # Stop after every page, as a crash or a daemon shutdown would.
+            report = sync.run(source, kit.store, parallel=False, should_stop=lambda: True)
+            pages.append(report.added)
+            if report.added == 0:
+                break
+    assert len(pages) >= 5 and pages[-1] == 0
+    # The same as one clean sync.
+    clean = tmp_path / "clean"
+    run_cli(clean, "init", "--me", ME)
+    assert add_imap(clean, server).code == 0
+    run_cli(clean, "sync")
+    assert topics(home)["Observed"] == topics(clean)["Observed"] == sum(pages) > 30
+    assert run_cli(home, "people", "--json").out == run_cli(clean, "people", "--json").out
