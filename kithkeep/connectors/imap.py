@@ -58,6 +58,7 @@ BATCH = 200
 #: Never read, whatever the user names (RFC 6154 special-use flags).
 NEVER = frozenset({b"\\junk", b"\\trash", b"\\drafts"})
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+GMAIL_SCOPE = "x-gm-msgid"
 _TAG = re.compile(rb"^[A-Z]+\d+ (?:UID )?([A-Z]+)")
 
 
@@ -197,6 +198,9 @@ class ImapSource:
     #: Builds the logged-in client (tests may wrap it).
     connector: Callable[[ImapConfig], Any] = connect
     batch: int = BATCH
+    _gmail: bool = field(default=False, init=False)
+    _gm: RemoteIndex | None = field(default=None, init=False)
+    _gm_pending: list[tuple[str, str]] = field(default_factory=list, init=False)
 
     @property
     def key(self) -> str:
@@ -258,6 +262,7 @@ class ImapSource:
     def _sync(self, client: Any, states: dict[str, FolderState], full: bool) -> Iterator[Page]:
         folders = choose_folders(client.list_folders(), self.config.folders)
         condstore = client.has_capability("CONDSTORE")
+        self._gmail = client.has_capability("X-GM-EXT-1")
         pending: list[tuple[str, str, list[str], FolderState]] = []
         progress = [0, 0]
         for folder in folders:
@@ -322,6 +327,8 @@ class ImapSource:
             # reading, unless the new listing has it too.
             pending.append((folder, old, self._ids(old), final))
         waits = bool(gone) or hold
+        if self._gmail and new:
+            new = self._known_elsewhere(client, scope, new)
         progress[1] += len(new)
         for start in range(0, len(new), self.batch):
             chunk = new[start : start + self.batch]
@@ -346,11 +353,29 @@ class ImapSource:
                 progress[1],
             )
             self._save(states)
+            if self._gm_pending:
+                self._gmail_index().remember(GMAIL_SCOPE, self._gm_pending)
         if gone:
             pending.append((folder, scope, gone, final))
         elif not new and not waits:
             states[folder] = final
             self._save(states)
+
+    def _gmail_index(self) -> RemoteIndex:
+        """Gmail's X-GM-MSGID -> natural key, apart from the index that decides
+        withdrawals (an id seen once must not keep a message alive)."""
+        if self._gm is None:
+            self._gm = RemoteIndex(self.state_file.with_suffix(".gmail.sqlite"))
+        return self._gm
+
+    def _known_elsewhere(self, client: Any, scope: str, uids: list[int]) -> list[int]:
+        """Gmail: one message is one X-GM-MSGID under every label. Those whose headers
+        were read under another label are only remembered here, not fetched again."""
+        data = client.fetch(uids, [b"X-GM-MSGID"])
+        msgids = {u: str(data[u][b"X-GM-MSGID"]) for u in uids if b"X-GM-MSGID" in data.get(u, {})}
+        known = self._gmail_index().keys(GMAIL_SCOPE, sorted(set(msgids.values())))
+        self.index.remember(scope, [(str(u), known[m]) for u, m in msgids.items() if m in known])
+        return [u for u in uids if msgids.get(u) not in known]
 
     def _ids(self, scope: str) -> list[str]:
         return self.index.not_swept(scope, -1)  # every remote id of the scope
@@ -360,7 +385,11 @@ class ImapSource:
     ) -> tuple[list[Observation], list[Problem], int, dict[str, int], list[tuple[str, str]]]:
         header = f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]".encode()
         text = f"BODY.PEEK[TEXT]<0.{TEXT_BYTES}>".encode()
-        data = client.fetch(uids, [b"FLAGS", b"INTERNALDATE", header, text])
+        items = [b"FLAGS", b"INTERNALDATE", header, text]
+        if self._gmail:
+            items.append(b"X-GM-MSGID")
+        data = client.fetch(uids, items)
+        gmail: list[tuple[str, str]] = []
         facts: list[Observation] = []
         problems: list[Problem] = []
         fallbacks: dict[str, int] = {}
@@ -398,12 +427,15 @@ class ImapSource:
             if isinstance(got, Observation):
                 facts.append(got)
                 remembered.append((str(uid), got.natural_key))
+                if b"X-GM-MSGID" in item:
+                    gmail.append((str(item[b"X-GM-MSGID"]), got.natural_key))
                 if got.date_source != "header":
                     fallbacks[got.date_source] = fallbacks.get(got.date_source, 0) + 1
             elif isinstance(got, Problem):
                 problems.append(got)
             else:
                 skipped += 1
+        self._gm_pending = gmail  # remembered once the page is saved
         return facts, problems, skipped, fallbacks, remembered
 
 
