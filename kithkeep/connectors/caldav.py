@@ -142,15 +142,22 @@ class CaldavSource:
         full = cursor is None
         tokens, watch = self._load()
         calendars = self.discoverer(self.config)
-        for number, calendar in enumerate(calendars, start=1):
-            try:
-                yield from self._calendar(calendar, tokens, watch, full, number, len(calendars))
-            except error.AuthorizationError:
-                raise ConnectorError(
-                    f"CalDAV: access refused to {calendar.url} for {self.config.user}"
-                ) from None
-            except error.DAVError as e:
-                raise ConnectorError(f"CalDAV {calendar.url}: {_one_line(e)}") from None
+        try:
+            for number, calendar in enumerate(calendars, start=1):
+                try:
+                    yield from self._calendar(calendar, tokens, watch, full, number, len(calendars))
+                except error.AuthorizationError:
+                    raise ConnectorError(
+                        f"CalDAV: access refused to {calendar.url} for {self.config.user}"
+                    ) from None
+                except error.DAVError as e:
+                    raise ConnectorError(f"CalDAV {calendar.url}: {_one_line(e)}") from None
+                except OSError as e:  # the HTTP library's errors are OSErrors
+                    raise ConnectorError(
+                        f"CalDAV {calendar.url}: connection lost ({type(e).__name__})"
+                    ) from None
+        finally:
+            self.index.close()
 
     def _changes(self, calendar: Any, token: str | None) -> tuple[Any, bool]:
         """What changed since `token`, and whether it is a full listing."""

@@ -258,6 +258,10 @@ class ImapSource:
             raise ConnectorError(f"IMAP {self.config.host}: {_reason(e)}") from None
         finally:
             close(client)
+            self.index.close()
+            if self._gm is not None:
+                self._gm.close()
+                self._gm = None
 
     def _sync(self, client: Any, states: dict[str, FolderState], full: bool) -> Iterator[Page]:
         folders = choose_folders(client.list_folders(), self.config.folders)

@@ -212,3 +212,27 @@ def test_a_series_is_read_again_as_its_meetings_take_place(tmp_path: Path, radic
         f"ical:daily@kithkeep.test:{int(datetime(2025, 3, d, 10, tzinfo=UTC).timestamp())}"
         for d in (20, 21, 22)
     ]
+
+
+def test_a_caldav_server_down_is_one_line_for_its_account(tmp_path: Path, radicale: Any) -> None:
+    home = tmp_path / "home"
+    run_cli(home, "init", "--me", ME)
+    run_cli(
+        home,
+        "account",
+        "add",
+        "caldav",
+        "--url",
+        radicale.url,
+        "--user",
+        radicale.user,
+        "--name",
+        "cal",
+        "--password-stdin",
+        input_text=PASSWORD + "\n",
+    )
+    radicale.stop()
+    result = run_cli(home, "sync", check=False)
+    assert result.code == 1 and "Traceback" not in result.err
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith(f"error: cal: CalDAV 127.0.0.1:{radicale.port}: cannot connect"), line
