@@ -264,7 +264,16 @@ class ImapSource:
                 self._gm = None
 
     def _sync(self, client: Any, states: dict[str, FolderState], full: bool) -> Iterator[Page]:
-        folders = choose_folders(client.list_folders(), self.config.folders)
+        listing = client.list_folders()
+        folders = choose_folders(listing, self.config.folders)
+        names = {name for _, _, name in listing}
+        missing = [f for f in self.config.folders if f not in names and f.upper() != "INBOX"]
+        if missing:
+            yield Page(
+                [],
+                self._cursor(states),
+                [Problem("no such IMAP folder", f) for f in missing],
+            )
         condstore = client.has_capability("CONDSTORE")
         self._gmail = client.has_capability("X-GM-EXT-1")
         pending: list[tuple[str, str, list[str], FolderState]] = []

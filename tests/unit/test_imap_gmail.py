@@ -68,9 +68,11 @@ class FakeGmail:
         pass
 
 
-def run(server: FakeGmail, tmp_path: Path, cursor: str | None) -> tuple[int, list[str]]:
+def run(
+    server: FakeGmail, tmp_path: Path, cursor: str | None, folders: tuple[str, ...] = ()
+) -> tuple[int, list[str]]:
     source = ImapSource(
-        ImapConfig("imap.gmail.example", 993, "me@example.com", "pw"),
+        ImapConfig("imap.gmail.example", 993, "me@example.com", "pw", folders=folders),
         RemoteIndex(tmp_path / "index.sqlite"),
         tmp_path / "state.json",
         NOW,
@@ -99,3 +101,19 @@ def test_a_message_under_two_labels_is_fetched_once_and_withdrawn_with_its_last_
     del server.folders["[Gmail]/Sent Mail"][5]  # now gone from every label read
     facts, gone = run(server, tmp_path, "since")
     assert facts == 0 and len(gone) == 1 and gone[0].startswith("mail:")
+
+
+def test_a_folder_named_but_not_on_the_server_is_reported(tmp_path: Path) -> None:
+    server = FakeGmail({"INBOX": {1: 1}})
+    source = ImapSource(
+        ImapConfig("imap.example", 993, "me", "pw", folders=("INBOX", "Archive")),
+        RemoteIndex(tmp_path / "index.sqlite"),
+        tmp_path / "state.json",
+        NOW,
+        connector=lambda _config: server,
+    )
+    pages = list(source.pages(None))
+    assert [(p.reason, p.where) for page in pages for p in page.problems] == [
+        ("no such IMAP folder", "Archive")
+    ]
+    assert sum(len(page.facts) for page in pages) == 1
