@@ -213,6 +213,8 @@ class CaldavSource:
             if href not in reported and not listing
         ]
         still: list[str] = []
+        # Facts of series read again unchanged: new occurrences, nothing to revise.
+        again: list[Observation] = []
         for href, obj in objects:
             if href in deleted:
                 continue
@@ -226,7 +228,7 @@ class CaldavSource:
             if _unfolding(raw):
                 still.append(href)
             found, trouble = parse_calendar(raw, origin=href, now=self.now, local_tz=self.local_tz)
-            facts.extend(found)
+            (facts if href in reported or listing else again).extend(found)
             problems.extend(trouble)
             scope = _object_scope(cal, href)
             mark = self.index.next_sweep(scope)
@@ -247,6 +249,9 @@ class CaldavSource:
             withdrawn.update(self.index.orphaned_by(scope, ids))
             forget.append((scope, ids))
             forget.append((hrefs, [href]))
+        if again:
+            # Before the server's changes, under the cursor from before them.
+            yield Page(again, self._cursor(tokens, watch), done=number - 1, total=total)
         tokens[cal] = str(result.sync_token or "")
         watch[cal] = sorted(set(still))
         yield Page(
@@ -256,7 +261,8 @@ class CaldavSource:
             withdrawn=sorted(withdrawn),
             done=number,
             total=total,
-            revise=True,  # an edited object's meetings replace what was stored
+            # What the server says changed replaces what was stored (an edited event).
+            revise=True,
         )
         for scope, ids in forget:
             self.index.forget(scope, ids)

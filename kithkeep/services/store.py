@@ -87,7 +87,8 @@ class Store:
 
         Facts already stored (or repeated inside the page) are left out first, since one
         duplicate id fails a whole batch; if another writer races us, filter and retry.
-        A stored fact seen again after it was withdrawn is restored.
+        A stored fact seen again after it was withdrawn is restored. With `revise`, a
+        stored fact whose fields differ (an edited calendar event) is revised.
         """
         for _attempt in range(3):
             fresh, known = self._fresh(facts)
