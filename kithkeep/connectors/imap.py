@@ -2,10 +2,11 @@
 
 Each folder's state is its UIDVALIDITY, the highest UID read, and what STATUS said
 (UIDNEXT, MESSAGES, HIGHESTMODSEQ when CONDSTORE is offered). A folder whose STATUS
-has not moved costs that one command; one that has is EXAMINEd, its UIDs listed
-(`UID SEARCH ALL`), the new ones fetched in batches (`BODY.PEEK` of the wanted header
-fields plus the first bytes of text for introduction cues, never stored), and the
-UIDs it no longer has are expunged: withdrawn only when no other folder still holds
+has not moved costs that one command; one that has is EXAMINEd, its new UIDs listed,
+the expunged ones found (QRESYNC's `VANISHED (EARLIER)` since the last MODSEQ, else a
+`UID SEARCH ALL` compared with the UIDs read), the new ones fetched in batches (`BODY.PEEK` of the wanted header
+fields plus the first bytes of text for introduction cues, never stored), and what
+the expunged UIDs stood for is withdrawn only when no other folder still holds
 the same message (`RemoteIndex`). Withdrawals run after every folder was read, so a
 message moved from INBOX to Archive is found in Archive first and never withdrawn.
 A new UIDVALIDITY reads the folder again (the store drops what it already has).
@@ -152,7 +153,13 @@ def _trace(client: Any) -> None:
     def traced(data: bytes) -> None:
         m = _TAG.match(data)
         if m is not None:
-            wire_log.debug("%s", m.group(1).decode())
+            verb = m.group(1).decode()
+            # Which kind of listing it was (tests tell a QRESYNC sync from a full diff).
+            if verb == "SEARCH" and data.rstrip().endswith(b" ALL"):
+                verb = "SEARCH ALL"
+            elif verb == "FETCH" and b"VANISHED" in data:
+                verb = "FETCH VANISHED"
+            wire_log.debug("%s", verb)
         send(data)
 
     imap.send = traced
@@ -198,6 +205,10 @@ class ImapSource:
     #: Builds the logged-in client (tests may wrap it).
     connector: Callable[[ImapConfig], Any] = connect
     batch: int = BATCH
+    #: Use QRESYNC's VANISHED where offered (else a `UID SEARCH ALL` diff).
+    qresync: bool = True
+    _qresync: bool = field(default=False, init=False)
+    _enabled: bool = field(default=False, init=False)
     _gmail: bool = field(default=False, init=False)
     _gm: RemoteIndex | None = field(default=None, init=False)
     _gm_pending: list[tuple[str, str]] = field(default_factory=list, init=False)
@@ -275,6 +286,8 @@ class ImapSource:
                 [Problem("no such IMAP folder", f) for f in missing],
             )
         condstore = client.has_capability("CONDSTORE")
+        self._qresync = self.qresync and client.has_capability("QRESYNC")
+        self._enabled = False
         self._gmail = client.has_capability("X-GM-EXT-1")
         pending: list[tuple[str, str, list[str], FolderState]] = []
         progress = [0, 0]
@@ -323,17 +336,33 @@ class ImapSource:
         old = _scope(folder, known.uidvalidity) if known is not None and hold else ""
         if hold:
             known = None
+        quick = (
+            self._qresync
+            and known is not None
+            and not full
+            and known.modseq > 0
+        )
+        if quick and not self._enabled:
+            client.enable("QRESYNC")  # before the first EXAMINE of the session
+            self._enabled = True
         client.select_folder(folder, readonly=True)
-        present = sorted(int(u) for u in client.search("ALL"))
         last = 0 if known is None or full else known.last_uid
-        if known is None or full:
-            since = (self.now - timedelta(days=self.config.since_days)).date()
-            wanted = {int(u) for u in client.search(["SINCE", since])}
-            new = [u for u in present if u in wanted]
+        if quick and known is not None:
+            # QRESYNC: only what is new, and the UIDs expunged since our MODSEQ.
+            new = [int(u) for u in client.search(["UID", f"{last + 1}:*"]) if int(u) > last]
+            spans = _vanished(client, last, known.modseq) if last else []
+            gone = [r for r in self._ids(scope) if _in_spans(int(r), spans)]
+            present = new
         else:
-            new = [u for u in present if u > last]
-        have = set(present)
-        gone = [r for r in self._ids(scope) if int(r) not in have]
+            present = sorted(int(u) for u in client.search("ALL"))
+            if known is None or full:
+                since = (self.now - timedelta(days=self.config.since_days)).date()
+                wanted = {int(u) for u in client.search(["SINCE", since])}
+                new = [u for u in present if u in wanted]
+            else:
+                new = [u for u in present if u > last]
+            have = set(present)
+            gone = [r for r in self._ids(scope) if int(r) not in have]
         final = replace(status, last_uid=max([last, *present]))
         if old:
             # Its old UIDs mean nothing now: what they stood for goes, after this
@@ -450,6 +479,34 @@ class ImapSource:
                 skipped += 1
         self._gm_pending = gmail  # remembered once the page is saved
         return facts, problems, skipped, fallbacks, remembered
+
+
+def _vanished(client: Any, last: int, modseq: int) -> list[tuple[int, int]]:
+    """UID spans expunged since `modseq` (RFC 7162 VANISHED (EARLIER)).
+
+    imapclient has no call for this FETCH modifier, so it goes through the imaplib
+    connection underneath, as imapclient's own commands do.
+    """
+    imap = client._imap
+    imap.untagged_responses.pop("VANISHED", None)
+    tag = imap._command("UID", "FETCH", f"1:{last}", "(UID)", f"(CHANGEDSINCE {modseq} VANISHED)")
+    typ, data = imap._command_complete("FETCH", tag)
+    if typ != "OK":
+        raise ConnectorError(f"IMAP: FETCH VANISHED refused ({_reason(Exception(data))})")
+    imap.untagged_responses.pop("FETCH", None)
+    spans: list[tuple[int, int]] = []
+    for raw in imap.untagged_responses.pop("VANISHED", []):
+        text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+        for part in text.replace("(EARLIER)", "").strip().split(","):
+            low, _, high = part.strip().partition(":")
+            if low.isdigit():
+                a, b = int(low), int(high) if high.isdigit() else int(low)
+                spans.append((min(a, b), max(a, b)))
+    return spans
+
+
+def _in_spans(uid: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= uid <= b for a, b in spans)
 
 
 def _decode(text: str | None) -> dict[str, FolderState]:

@@ -102,9 +102,22 @@ def _message(n: int, subject: str = "") -> bytes:
     ).encode()
 
 
+@pytest.mark.parametrize("qresync", [True, False], ids=["qresync", "uid-search-diff"])
 def test_server_changes_between_syncs_are_reflected_and_an_idle_sync_only_asks_status(
-    tmp_path: Path, start_dovecot: Callable[..., Any], caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    start_dovecot: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    qresync: bool,
 ) -> None:
+    import dataclasses
+
+    from kithkeep.services import imap
+
+    build = imap.imap_source
+    monkeypatch.setattr(
+        imap, "imap_source", lambda a, w: dataclasses.replace(build(a, w), qresync=qresync)
+    )
     inbox = mail_files(shared_data("enron", "maildir", "derrick-j", "inbox"))[:30]
     sent = mail_files(shared_data("enron", "maildir", "derrick-j", "_sent_mail"))[:10]
     server = start_dovecot(inbox=inbox, sent=sent)
@@ -139,13 +152,19 @@ def test_server_changes_between_syncs_are_reflected_and_an_idle_sync_only_asks_s
     (uid,) = admin.search(["HEADER", "Message-ID", "<change-1@kithkeep.test>"])
     admin.delete_messages([uid])
     admin.expunge()
-    report, _ = _sync(home, caplog)
+    report, commands = _sync(home, caplog)
     assert (report.added, report.withdrawn) == (0, 1)
+    if qresync:  # found through VANISHED since our MODSEQ, not by listing every UID
+        assert commands["FETCH VANISHED"] == 1 and commands["SEARCH ALL"] == 0
+    else:  # a server without QRESYNC: the UIDs listed and compared with ours
+        assert commands["FETCH VANISHED"] == 0 and commands["SEARCH ALL"] == 1
+    assert commands["FETCH"] == 0
 
     # A message moved INBOX -> Archive: found in Archive, so nothing is withdrawn.
     (uid,) = admin.search(["HEADER", "Message-ID", "<change-2@kithkeep.test>"])
     admin.move([uid], "Archive")
-    report, _ = _sync(home, caplog)
+    report, commands = _sync(home, caplog)
+    assert commands["SEARCH ALL"] == (0 if qresync else 2)
     assert (report.added, report.withdrawn) == (0, 0)
     assert topics(home)["Withdrawn"] == 1
 
