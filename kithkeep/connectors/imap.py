@@ -3,12 +3,13 @@
 Each folder's state is its UIDVALIDITY, the highest UID read, and what STATUS said
 (UIDNEXT, MESSAGES, HIGHESTMODSEQ when CONDSTORE is offered). A folder whose STATUS
 has not moved costs that one command; one that has is EXAMINEd, its new UIDs listed,
-the expunged ones found (QRESYNC's `VANISHED (EARLIER)` since the last MODSEQ, else a
-`UID SEARCH ALL` compared with the UIDs read), the new ones fetched in batches (`BODY.PEEK` of the wanted header
-fields plus the first bytes of text for introduction cues, never stored), and what
-the expunged UIDs stood for is withdrawn only when no other folder still holds
-the same message (`RemoteIndex`). Withdrawals run after every folder was read, so a
-message moved from INBOX to Archive is found in Archive first and never withdrawn.
+the expunged ones found (QRESYNC's `VANISHED (EARLIER)` since the last MODSEQ, else
+a `UID SEARCH ALL` compared with the UIDs read), the new ones fetched in batches
+(`BODY.PEEK` of the wanted header fields plus the first bytes of text for
+introduction cues, never stored), and what the expunged UIDs stood for is withdrawn
+only when no other folder still holds the same message (`RemoteIndex`). Withdrawals
+run after every folder was read, so a message moved from INBOX to Archive is found in
+Archive first and never withdrawn.
 A new UIDVALIDITY reads the folder again (the store drops what it already has).
 
 Every header goes through `mail.parse_message`, so a message's natural key and every
@@ -336,12 +337,7 @@ class ImapSource:
         old = _scope(folder, known.uidvalidity) if known is not None and hold else ""
         if hold:
             known = None
-        quick = (
-            self._qresync
-            and known is not None
-            and not full
-            and known.modseq > 0
-        )
+        quick = self._qresync and known is not None and not full and known.modseq > 0
         if quick and not self._enabled:
             client.enable("QRESYNC")  # before the first EXAMINE of the session
             self._enabled = True
