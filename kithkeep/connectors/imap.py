@@ -493,11 +493,18 @@ def _vanished(client: Any, last: int, modseq: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for raw in imap.untagged_responses.pop("VANISHED", []):
         text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
-        for part in text.replace("(EARLIER)", "").strip().split(","):
-            low, _, high = part.strip().partition(":")
-            if low.isdigit():
-                a, b = int(low), int(high) if high.isdigit() else int(low)
-                spans.append((min(a, b), max(a, b)))
+        spans.extend(uid_spans(text))
+    return spans
+
+
+def uid_spans(text: str) -> list[tuple[int, int]]:
+    """A VANISHED response's UID set (`(EARLIER) 3:5,9,12:10`) as (low, high) spans."""
+    spans: list[tuple[int, int]] = []
+    for part in text.replace("(EARLIER)", "").strip().split(","):
+        low, _, high = part.strip().partition(":")
+        if low.isdigit():
+            a, b = int(low), int(high) if high.isdigit() else int(low)
+            spans.append((min(a, b), max(a, b)))
     return spans
 
 

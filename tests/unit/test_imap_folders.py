@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kithkeep.connectors.imap import FolderState, choose_folders
+from kithkeep.connectors.imap import FolderState, choose_folders, uid_spans
 
 LISTING = [
     ((b"\\HasNoChildren", b"\\Sent"), b"/", "Sent Messages"),
@@ -49,3 +49,24 @@ def test_a_folder_is_skipped_only_when_its_status_has_not_moved(
     )
     # A part-read folder (uidnext 0) is always looked at again.
     assert known.unchanged(status) == (same and known.uidnext > 0)
+
+
+def _uid_set(uids: set[int], reverse: bool) -> str:
+    """A UID set as a server may write it: runs as a:b (or b:a), singles alone."""
+    parts: list[tuple[int, int]] = []
+    for u in sorted(uids):
+        if parts and parts[-1][1] == u - 1:
+            parts[-1] = (parts[-1][0], u)
+        else:
+            parts.append((u, u))
+    out = [str(a) if a == b else (f"{b}:{a}" if reverse else f"{a}:{b}") for a, b in parts]
+    return ",".join(out)
+
+
+@given(st.sets(st.integers(1, 300)), st.booleans(), st.booleans())
+def test_a_vanished_uid_set_reads_back_as_the_same_uids(
+    uids: set[int], earlier: bool, reverse: bool
+) -> None:
+    text = ("(EARLIER) " if earlier else "") + _uid_set(uids, reverse)
+    spans = uid_spans(text)
+    assert {u for u in range(1, 302) if any(a <= u <= b for a, b in spans)} == uids
