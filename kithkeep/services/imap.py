@@ -196,7 +196,11 @@ def add_caldav(
 
 
 def _check_new(paths: Paths, name: str) -> None:
-    """Refuse a taken name before asking any server anything."""
+    """Refuse a taken name (or a missing config) before asking any server anything."""
+    if not paths.config.exists():
+        raise ConfigError(
+            f"no config at {paths.config}: run `kithkeep init --me YOU@EXAMPLE.COM` first"
+        )
     settings = load(paths.home)
     if any(a.name == name for a in settings.accounts):
         raise ConfigError(f"an account named {name!r} exists already")
