@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,3 +88,46 @@ def cli(home: Path) -> Run:
         return run_cli(home, *args, check=check)
 
     return run
+
+
+# -- real servers on loopback (tests/servers.py) ------------------------------------
+
+
+@pytest.fixture
+def start_dovecot() -> Iterator[Callable[..., Any]]:
+    """Start a seeded Dovecot (skip with the reason where it cannot run, unless CI).
+
+    Its folder is outside pytest's tmp tree: a pytest run started meanwhile resets that
+    tree to 0700, and Dovecot's unprivileged auth process must reach the passwd file.
+    """
+    import shutil
+    import tempfile
+
+    from tests.servers import Dovecot, dovecot_missing
+
+    started: list[Any] = []
+
+    def start(inbox: list[Path] = (), sent: list[Path] = ()) -> Any:  # type: ignore[assignment]
+        reason = dovecot_missing()
+        if reason:
+            if IN_CI:
+                pytest.fail(f"{reason}, and CI must run the IMAP tests")
+            pytest.skip(reason)
+        root = Path(tempfile.mkdtemp(prefix="kithkeep-dovecot-"))
+        server = Dovecot.start(root, inbox=inbox, sent=sent)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def radicale(tmp_path: Path) -> Iterator[Any]:
+    from tests.servers import Radicale
+
+    server = Radicale.start(tmp_path / "radicale")
+    yield server
+    server.stop()

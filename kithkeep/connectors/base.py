@@ -37,6 +37,9 @@ class Page:
     #: Natural keys of interactions the source no longer has (deleted, expunged, moved
     #: to Trash or Junk): withdrawn in the page's transaction.
     withdrawn: Sequence[str] = ()
+    #: The facts may be new versions of stored interactions (a calendar object the
+    #: server says was edited): the store compares and records what changed.
+    revise: bool = False
 
 
 class Source(Protocol):

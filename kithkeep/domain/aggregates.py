@@ -90,6 +90,51 @@ class Interaction(Aggregate):
         """Seen again after it was withdrawn."""
         self.withdrawn = False
 
+    class Revised(Aggregate.Event):
+        occurred_at: datetime
+        sender: list[str] | None
+        parties: list[list[str]]
+        subject: str
+        thread_key: str
+        message_id: str
+        signals: list[str]
+
+    @event(Revised)
+    def revise(
+        self,
+        occurred_at: datetime,
+        sender: list[str] | None,
+        parties: list[list[str]],
+        subject: str,
+        thread_key: str,
+        message_id: str,
+        signals: list[str],
+    ) -> None:
+        """The source changed it (a meeting moved, an attendee's answer changed)."""
+        self.occurred_at = occurred_at
+        self.sender = sender
+        self.parties = parties
+        self.subject = subject
+        self.thread_key = thread_key
+        self.message_id = message_id
+        self.signals = signals
+
+    def revision(self, o: Observation) -> dict[str, Any] | None:
+        """The fields `o` changes, all of them, or None when it says what is known."""
+        new: dict[str, Any] = {
+            "occurred_at": o.occurred_at,
+            "sender": [o.sender.address, o.sender.name] if o.sender else None,
+            "parties": _parties_to_state(o.parties),
+            "subject": o.subject,
+            "thread_key": o.thread_key,
+            "message_id": o.message_id,
+            "signals": list(o.signals),
+        }
+        old = {k: getattr(self, k) for k in new}
+        old["parties"] = [list(p) for p in old["parties"]]
+        old["sender"] = list(old["sender"]) if old["sender"] else None
+        return None if old == new else new
+
     @classmethod
     def create_id(cls, natural_key: str, **_: Any) -> UUID:
         return interaction_id(natural_key)

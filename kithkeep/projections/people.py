@@ -175,7 +175,7 @@ class PeopleProjection:
             for notification_id, e in events:
                 if isinstance(e, Interaction.Observed):
                     self._interaction(notification_id, e, policy, now, rows)
-                elif isinstance(e, Interaction.Withdrawn):
+                elif isinstance(e, Interaction.Withdrawn | Interaction.Revised):
                     self._write(c, rows)
                     rows = _PageRows()
                     self._withdraw(c, e.originator_id.hex, now)

@@ -96,15 +96,35 @@ class Projector:
         return True
 
     def _resolved(self, events: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
-        """A restored interaction is projected again from the event that first recorded it."""
+        """A restored interaction is projected again as it stood then; a revised one is
+        taken out and projected again with its new fields."""
         out: list[tuple[int, Any]] = []
         for notification_id, e in events:
             if isinstance(e, Interaction.Restored):
-                (first,) = self.recorder.select_events(e.originator_id, lte=1)
-                out.append((notification_id, self.mapper.to_domain_event(first)))
+                out.append((notification_id, self._as_of(e.originator_id, e.originator_version)))
+            elif isinstance(e, Interaction.Revised):
+                out.append((notification_id, e))  # withdraws the rows as they were
+                out.append((notification_id, self._as_of(e.originator_id, e.originator_version)))
             else:
                 out.append((notification_id, e))
         return out
+
+    def _as_of(self, originator_id: UUID, version: int) -> Any:
+        """The `Observed` event, with every revision up to `version` folded in."""
+        stored = self.recorder.select_events(originator_id, lte=version)
+        first: Any = self.mapper.to_domain_event(stored[0])
+        fields: dict[str, Any] = {}
+        for item in stored[1:]:
+            later = self.mapper.to_domain_event(item)
+            if isinstance(later, Interaction.Revised):
+                fields.update(
+                    {k: v for k, v in later.__dict__.items() if k in first.__dict__}
+                    | {"originator_version": 1, "timestamp": first.timestamp}
+                )
+        if not fields:
+            return first
+        state = {**first.__dict__, **fields}
+        return type(first)(**state)
 
     def rebuild(self, policy: Policy, now: int) -> Caught:
         self.view.reset(self.application_name, "")

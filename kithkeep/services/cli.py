@@ -545,6 +545,70 @@ def account_add_folder(
     typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
 
 
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
+]
+AddressOpt = Annotated[
+    str | None, typer.Option("--address", help="Your address here (default: the user).")
+]
+
+
+@account_add_app.command("imap")
+def account_add_imap(
+    host: Annotated[str, typer.Option(help="The IMAP server, e.g. imap.fastmail.com.")],
+    user: Annotated[str, typer.Option(help="The login, usually your address.")],
+    port: Annotated[int | None, typer.Option(help="Default: 993 (tls), 143.")] = None,
+    folders: Annotated[
+        str | None, typer.Option(help="Comma-separated (default: INBOX and the Sent folder).")
+    ] = None,
+    security: Annotated[
+        str, typer.Option(help="tls | starttls | plain (plain: loopback tests only).")
+    ] = "tls",
+    since_days: Annotated[int | None, typer.Option(help="First sync: days back.")] = None,
+    name: NameOpt = None,
+    address: AddressOpt = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Mail over IMAP (Fastmail, iCloud, Proton Bridge, Dovecot...): headers only."""
+    from kithkeep.services import imap
+
+    added = imap.add_imap(
+        _paths(),
+        host=host,
+        user=user,
+        password=imap.read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
+        port=port,
+        security=security,
+        folders=[f.strip() for f in folders.split(",") if f.strip()] if folders else None,
+        name=name,
+        address=address,
+        since_days=since_days,
+    )
+    typer.echo(f"Added {added.account.name} (imap); password kept in {added.where}.")
+
+
+@account_add_app.command("caldav")
+def account_add_caldav(
+    url: Annotated[str, typer.Option(help="The CalDAV server's URL.")],
+    user: Annotated[str, typer.Option(help="The login.")],
+    name: NameOpt = None,
+    address: AddressOpt = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
+    from kithkeep.services import imap
+
+    added = imap.add_caldav(
+        _paths(),
+        url=url,
+        user=user,
+        password=imap.read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
+        name=name,
+        address=address,
+    )
+    typer.echo(f"Added {added.account.name} (caldav); password kept in {added.where}.")
+
+
 @account_app.command("list")
 def account_list(json_: JsonOpt = False) -> None:
     """Every account, with where its position stands."""

@@ -109,12 +109,15 @@ class Store:
         facts: Sequence[Observation],
         cursor: str | None,
         withdrawn: Sequence[str] = (),
+        *,
+        revise: bool = False,
     ) -> Saved:
         """Store the new facts of a page, its withdrawals and the cursor after it, atomically.
 
         Facts already stored (or repeated inside the page) are left out first, since one
         duplicate id fails a whole batch; if another writer races us, filter and retry.
-        A stored fact seen again after it was withdrawn is restored.
+        A stored fact seen again after it was withdrawn is restored. With `revise`, a
+        stored fact whose fields differ (an edited calendar event) is revised.
         """
         for _attempt in range(3):
             fresh, known = self._fresh(facts)
@@ -124,6 +127,8 @@ class Store:
                 fresh = [(i, o) for i, o in fresh if i.hex not in gone]
                 known = [h for h in known if h not in gone]
             changed = self._withdraw(gone) + self._restore(known)
+            if revise:
+                changed += self._revise(facts, known, changed)
             position = self._position(source_key)
             if (
                 not fresh
@@ -193,6 +198,26 @@ class Store:
                 found: Any = self.app.repository.get(UUID(hex_id))
                 found.restore()
                 out.append(found)
+        return out
+
+    def _revise(
+        self, facts: Sequence[Observation], known: list[str], loaded: list[Interaction]
+    ) -> list[Interaction]:
+        """Stored interactions these facts say something new about (not yet loaded ones)."""
+        by_id = {a.id.hex: a for a in loaded}
+        wanted = set(known)
+        out: list[Interaction] = []
+        for o in facts:
+            hex_id = o.interaction_id.hex
+            if hex_id not in wanted:
+                continue
+            found: Any = by_id.get(hex_id) or self.app.repository.get(UUID(hex_id))
+            change = found.revision(o)
+            if change is not None:
+                found.revise(**change)
+                if hex_id not in by_id:
+                    by_id[hex_id] = found
+                    out.append(found)
         return out
 
     def _stored_ids(self, hex_ids: list[str]) -> set[str]:

@@ -79,7 +79,9 @@ def run(
     cursor = None if full else store.cursor(source.key)
     pages = _in_child(source, cursor) if parallel else source.pages(cursor)
     for page in pages:
-        saved = store.save_page(source.key, page.facts, page.cursor, page.withdrawn)
+        saved = store.save_page(
+            source.key, page.facts, page.cursor, page.withdrawn, revise=page.revise
+        )
         report.take(page, saved.added, saved.duplicates)
         report.withdrawn += saved.withdrawn
         if is_noise is not None:
