@@ -581,7 +581,7 @@ def account_add_gmail(
         body_cues=body_cues,
         since_days=since_days,
         interval_minutes=interval,
-        say=lambda text: typer.echo(text),
+        say=typer.echo,
     ):
         typer.echo(f"Added {account.name} ({account.type}, {account.address}).")
 
@@ -607,7 +607,7 @@ def account_add_google_calendar(
         since_days=since_days,
         ahead_days=ahead_days,
         interval_minutes=interval,
-        say=lambda text: typer.echo(text),
+        say=typer.echo,
     ):
         typer.echo(f"Added {account.name} ({account.type}, {account.address}).")
 

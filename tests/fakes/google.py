@@ -254,7 +254,7 @@ class FakeGoogle:
         return None
 
     def authorized(self, headers: Any) -> bool:
-        auth = headers.get("Authorization", "")
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         return auth.startswith("Bearer ") and auth[7:] in self.access_tokens
 
     def route(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[str, Any]:
@@ -609,7 +609,8 @@ class _Handler(BaseHTTPRequestHandler):
                     break
                 k, _, v = line.partition(":")
                 inner_headers[k.strip()] = v.strip()
-            inner_headers.setdefault("Authorization", self.headers.get("Authorization", ""))
+            if not any(k.lower() == "authorization" for k in inner_headers):
+                inner_headers["Authorization"] = self.headers.get("Authorization", "")
             url = urllib.parse.urlsplit(target)
             try:
                 code, answer, extra = self.fake_answer(
