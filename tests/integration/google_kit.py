@@ -111,13 +111,15 @@ def message(
     return "\r\n".join(lines).encode()
 
 
-def mailbox(n: int, seed: int = 4, *, start: datetime | None = None) -> Iterator[Mail]:
+def mailbox(
+    n: int, seed: int = 4, *, start: datetime | None = None, days: float = 700
+) -> Iterator[Mail]:
     """`n` Gmail messages over two years: in and out, aliases, lists, intro subjects,
     and copies of one message under SENT and INBOX (a note to self)."""
     rng = random.Random(seed)
     crowd = people()
     start = start or NOW - timedelta(days=730)
-    step = timedelta(days=700) / max(n, 1)
+    step = timedelta(days=days) / max(n, 1)
     i = 0
     while i < n:
         when = (start + step * i).replace(microsecond=0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from tests.conftest import count_events, run_cli
 from tests.fakes.google import FakeGoogle
 from tests.integration.google_kit import ALIAS, ME, NOW, configure, mailbox, message, write_eml
 
-AS_OF = (NOW + __import__("datetime").timedelta(days=1)).date().isoformat()
+AS_OF = (NOW + timedelta(days=1)).date().isoformat()
 
 
 @pytest.fixture
@@ -47,6 +49,16 @@ def imported(tmp: Path, fake: FakeGoogle) -> object:
 
 def change(fake: FakeGoogle, rng: random.Random, start: int) -> None:
     """New mail, deletions, moves to spam and trash and back, add-then-delete."""
+    by_raw: dict[bytes, list[str]] = {}
+    for m in fake.messages.values():
+        by_raw.setdefault(m.raw, []).append(m.id)
+    copies = [ids for ids in by_raw.values() if len(ids) == 2]
+    assert len(copies) > 20
+    for ids in copies[:10]:
+        fake.delete_message(ids[0])  # the other copy keeps the interaction
+    for ids in copies[10:15]:
+        fake.delete_message(ids[0])
+        fake.delete_message(ids[1])
     ids = sorted(fake.messages)
     for mid in rng.sample(ids, 60):
         fake.delete_message(mid)
@@ -59,12 +71,14 @@ def change(fake: FakeGoogle, rng: random.Random, start: int) -> None:
     spam = [m for m in fake.messages.values() if "SPAM" in m.labels]
     for m in spam[:5]:
         fake.relabel(m.id, add={"INBOX"}, remove={"SPAM"})
-    for k, mail in enumerate(mailbox(150, seed=start, start=NOW - __import__("datetime").timedelta(days=20))):
-        mid = fake.add_message(mail.raw.replace(b"<m", f"<n{k}x".encode(), 1), mail.labels)
+    recent = mailbox(150, seed=start, start=NOW - timedelta(days=20), days=19)
+    for k, mail in enumerate(recent):
+        raw = mail.raw.replace(b"Message-ID: <m", f"Message-ID: <n{k}x".encode(), 1)
+        mid = fake.add_message(raw, mail.labels)
         if k % 25 == 0:
             fake.delete_message(mid)  # added and gone inside one history window
     fake.add_message(
-        message(99_999, NOW - __import__("datetime").timedelta(days=1), ("Me", ME), [("", "x@y.com")], "draft"),
+        message(99_999, NOW - timedelta(days=1), ("Me", ME), [("", "x@y.com")], "draft"),
         {"DRAFT"},
     )
 
@@ -89,6 +103,8 @@ def test_full_then_incremental_sync_equals_importing_the_same_messages(
     assert "withdrawn" in second.out
     assert fake.calls["gmail.messages.list"] == 0  # incremental: history only
     assert fake.calls["gmail.history.list"] >= 1
+    new, withdrawn = (int(x) for x in re.findall(r"(\d+) new, (\d+) withdrawn", second.out)[0])
+    assert new > 100 and withdrawn > 80
     assert people_of(home) == imported(tmp_path / "after", fake)
 
     events = count_events(home)
