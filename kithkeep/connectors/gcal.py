@@ -88,6 +88,19 @@ class CalendarSource:
         return self._service
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
+        try:
+            yield from self._pages(cursor)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Let go of connections (a source may be used again: they reopen)."""
+        if self._service is not None:
+            self._service.close()
+            self._service = None
+        self.index.close()
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
         self.index.conn.executescript(_PENDING)
         state = _load(cursor)
         if state is None:

@@ -94,6 +94,19 @@ class GmailSource:
         return self._service
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
+        try:
+            yield from self._pages(cursor)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Let go of connections (a source may be used again: they reopen)."""
+        if self._service is not None:
+            self._service.close()
+            self._service = None
+        self.index.close()
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
         if self.on_aliases is not None:
             # Send-as addresses are the user too; one added since sign-in is found here.
             rows = self._call(self.service.users().settings().sendAs().list(userId="me"), 1)
