@@ -127,7 +127,9 @@ class CalendarSource:
 
     def _list(self, state: dict[str, Any]) -> Iterator[Page]:
         events = self.service.events()
-        sweep = int(state.get("sweep", 0))
+        # Incremental pages mark what they see as seen by the last listing, so that a
+        # sweep of that listing (resumed after a crash) keeps them.
+        sweep = int(state.get("sweep", self.index.next_sweep(_SCOPE) - 1))
         token = str(state.get("page", ""))
         self._last = state
         while True:

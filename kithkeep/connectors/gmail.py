@@ -116,7 +116,8 @@ class GmailSource:
             yield from self._listing(state)
             return
         if "gone" in state:
-            yield from self._sweep(int(state["gone"]), str(state["h"]))
+            # A listing ended and its sweep may not have: sweep, then catch up.
+            yield from self._sweep(int(state["gone"]), str(state["h"]), relist=True)
             return
         try:
             yield from self._history(str(state["h"]), str(state.get("p", "")))
@@ -167,9 +168,9 @@ class GmailSource:
             )
             if not token:
                 break
-        yield from self._sweep(sweep, state["h"])
+        yield from self._sweep(sweep, state["h"], relist=False)
 
-    def _sweep(self, sweep: int, history_id: str) -> Iterator[Page]:
+    def _sweep(self, sweep: int, history_id: str, *, relist: bool) -> Iterator[Page]:
         gone = self.index.not_swept(_SCOPE, sweep)
         if gone:
             yield Page(
@@ -179,6 +180,9 @@ class GmailSource:
         try:
             yield from self._history(history_id, "")
         except _Expired:
+            if relist:
+                yield from self._listing(None)
+                return
             # The mailbox changed faster than we could list it; the next sync lists again.
             yield Page((), None, (Problem("history expired during a first sync", self.key),))
 
@@ -261,7 +265,9 @@ class GmailSource:
             present, gone = _net(answer.get("history", []))
             known = self.index.keys(_SCOPE, sorted(present | gone))
             new = sorted(i for i in present if i not in known)
-            facts, problems, skipped, _ = self._fetch(new, 0, listing=False)
+            # Marked as seen by the last listing, so that a sweep of it keeps them.
+            mark = self.index.next_sweep(_SCOPE) - 1
+            facts, problems, skipped, _ = self._fetch(new, mark, listing=False)
             # A message added and gone before we fetched it (404), or found in SPAM/TRASH
             # when fetched, leaves nothing; one we knew that is gone or hidden now goes.
             leaving = sorted(gone & set(known))

@@ -96,6 +96,7 @@ class FakeGoogle:
         self.client_secret = "fake-client-secret-" + secrets.token_hex(8)
         self.refresh_tokens: set[str] = set()
         self.access_tokens: set[str] = set()
+        self.issued: list[str] = []  # every access token ever given out
         self.codes: dict[str, str] = {}
         self.granted_scopes: list[str] = []
         self.messages: dict[str, Message] = {}
@@ -210,7 +211,7 @@ class FakeGoogle:
     def expire_history(self) -> None:
         """Every history id given so far is now too old (Gmail answers 404)."""
         with self.lock:
-            self.oldest_history = self.history_id + 1
+            self.oldest_history = self.history_id
 
     def fail(self, op: str, kind: str, times: int = 1, retry_after: float | None = None) -> None:
         with self.lock:
@@ -426,6 +427,7 @@ class FakeGoogle:
             return 400, {"error": "unsupported_grant_type"}
         access = "ya29.fake-access-" + secrets.token_hex(12)
         self.access_tokens.add(access)
+        self.issued.append(access)
         body = {
             "access_token": access,
             "expires_in": 3599,

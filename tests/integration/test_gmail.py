@@ -112,3 +112,145 @@ def test_full_then_incremental_sync_equals_importing_the_same_messages(
     run_cli(home, "sync")
     assert fake.calls["gmail.history.list"] == 1
     assert count_events(home) == events
+
+
+def _observed(home: Path) -> int:
+    import sqlite3
+
+    c = sqlite3.connect(home / "events.sqlite")
+    try:
+        return int(
+            c.execute(
+                "SELECT count(*) FROM stored_events WHERE topic LIKE '%Interaction.Observed'"
+            ).fetchone()[0]
+        )
+    finally:
+        c.close()
+
+
+def test_an_expired_history_id_lists_again_without_duplicates(
+    tmp_path: Path, fake: FakeGoogle
+) -> None:
+    for mail in mailbox(600, seed=11):
+        fake.add_message(mail.raw, mail.labels)
+    home = tmp_path / "home"
+    configure(home, fake, calendar=None)
+    run_cli(home, "sync")
+    observed = _observed(home)
+
+    rng = random.Random(3)
+    for mid in rng.sample(sorted(fake.messages), 30):
+        fake.delete_message(mid)
+    for mid in rng.sample(sorted(fake.messages), 10):
+        fake.relabel(mid, add={"TRASH"})
+    fresh = list(mailbox(12, seed=12, start=NOW - timedelta(days=5), days=4))
+    for k, mail in enumerate(fresh):
+        fake.add_message(
+            mail.raw.replace(b"Message-ID: <m", f"Message-ID: <z{k}".encode()), mail.labels
+        )
+    fake.expire_history()
+    fake.calls.clear()
+    out = run_cli(home, "sync").out
+    assert fake.calls["gmail.history.list"] == 2  # 404, then a replay after the listing
+    assert fake.calls["gmail.messages.list"] == 2  # the listing again (600 messages)
+    assert fake.calls["gmail.messages.get"] == len(fresh)  # only what is new is fetched
+    new, withdrawn = (int(x) for x in re.findall(r"(\d+) new, (\d+) withdrawn", out)[0])
+    unique = len({m.raw for m in fresh})  # a note to self is two Gmail messages
+    assert new == unique and withdrawn >= 35
+    assert _observed(home) == observed + unique  # nothing stored twice
+    assert people_of(home) == imported(tmp_path / "files", fake)
+
+
+def test_an_incremental_sync_with_nothing_new_makes_one_call_each(
+    tmp_path: Path, fake: FakeGoogle
+) -> None:
+    for mail in mailbox(120, seed=5):
+        fake.add_message(mail.raw, mail.labels)
+    fake.put_event(
+        {
+            "id": "e1",
+            "summary": "Coffee",
+            "start": {"dateTime": (NOW - timedelta(days=3)).isoformat()},
+            "organizer": {"email": ME},
+            "attendees": [{"email": ME}, {"email": "ann@x.com", "responseStatus": "accepted"}],
+        }
+    )
+    home = tmp_path / "home"
+    configure(home, fake)
+    run_cli(home, "sync")
+    run_cli(home, "sync")
+    fake.calls.clear()
+    out = run_cli(home, "sync").out
+    assert "work: 0 new" in out and "cal: 0 new" in out
+    listings = {k: v for k, v in fake.calls.items() if k.endswith(".list") and "sendAs" not in k}
+    assert listings == {"gmail.history.list": 1, "calendar.events.list": 1}
+    assert fake.calls["gmail.messages.get"] == 0 and fake.calls["batch"] == 0
+
+
+def test_faults_lose_and_double_nothing(tmp_path: Path, fake: FakeGoogle) -> None:
+    for mail in mailbox(1200, seed=21):
+        fake.add_message(mail.raw, mail.labels)
+    fake.fail("gmail.messages.list", "503", times=2)
+    fake.fail("gmail.messages.list", "drop")
+    fake.fail("gmail.messages.get", "429", times=40, retry_after=0.2)
+    fake.fail("gmail.messages.get", "403rate", times=5, retry_after=0.1)
+    fake.fail("gmail.messages.get", "500", times=5)
+    fake.fail("batch", "drop")
+    fake.fail("gmail.profile", "401")  # the access token expires: refreshed, and on
+    home = tmp_path / "home"
+    configure(home, fake, calendar=None)
+    run_cli(home, "sync")
+    assert fake.faults == []  # every fault was met
+    assert fake.calls["oauth.token"] >= 2
+
+    for mail in mailbox(100, seed=22, start=NOW - timedelta(days=9), days=8):
+        fake.add_message(mail.raw.replace(b"Message-ID: <m", b"Message-ID: <f"), mail.labels)
+    fake.fail("gmail.history.list", "500", times=2)
+    fake.fail("gmail.history.list", "drop")
+    fake.fail("gmail.messages.get", "429", times=10, retry_after=0.1)
+    fake.fail("gmail.history", "401")
+    run_cli(home, "sync")
+    assert fake.faults == []
+
+    clean = tmp_path / "clean"
+    configure(clean, fake, calendar=None)
+    run_cli(clean, "sync")
+    assert _observed(home) == _observed(clean)
+    assert people_of(home) == people_of(clean) == imported(tmp_path / "files", fake)
+
+
+def test_sigkill_mid_sync_then_again_loses_and_doubles_nothing(
+    tmp_path: Path, fake: FakeGoogle
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for mail in mailbox(3000, seed=31):
+        fake.add_message(mail.raw, mail.labels)
+    home = tmp_path / "home"
+    # Paced to 2,000 units a second: about 8 seconds for the whole mailbox.
+    configure(home, fake, calendar=None, quota_per_minute=120_000)
+    env = {**os.environ, "KITHKEEP_HOME": str(home)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "kithkeep", "sync"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while count_events(home) < 600 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    partial = _observed(home)
+    assert 0 < partial < 2900
+    run_cli(home, "sync")
+
+    clean = tmp_path / "clean"
+    configure(clean, fake, calendar=None)
+    run_cli(clean, "sync")
+    assert _observed(home) == _observed(clean)
+    assert people_of(home) == people_of(clean)
