@@ -527,7 +527,13 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/token":
             with self.fake.lock:
                 self.fake.calls["oauth.token"] += 1
-                code, answer = self.fake.token(urllib.parse.parse_qs(body.decode()))
+                form = urllib.parse.parse_qs(body.decode())
+                basic = self.headers.get("Authorization", "")
+                if basic.startswith("Basic "):  # client_secret_basic, as requests-oauthlib sends
+                    who, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+                    form["client_id"] = [urllib.parse.unquote_plus(who)]
+                    form["client_secret"] = [urllib.parse.unquote_plus(secret)]
+                code, answer = self.fake.token(form)
             self._send(code, json.dumps(answer).encode(), "application/json")
             return
         if url.path.startswith("/batch/"):
