@@ -109,7 +109,9 @@ class FakeGoogle:
         self.expired_sync_below = 0
         self.calls: Counter[str] = Counter()
         self.units = 0
-        self.throttled = 0
+        self.throttled = 0  # 429s the quota gave (not counting injected faults)
+        self.first_charge = 0.0  # monotonic times of the first and last charged request
+        self.last_charge = 0.0
         self.quota = Quota()
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
@@ -584,6 +586,8 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             with fake.lock:
                 fake.units += cost
+                fake.last_charge = time.monotonic()
+                fake.first_charge = fake.first_charge or fake.last_charge
         with fake.lock:
             code, body = handler(q)
         return code, body, {}

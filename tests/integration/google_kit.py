@@ -28,7 +28,7 @@ def configure(
     *,
     gmail: str | None = "work",
     calendar: str | None = "cal",
-    quota_per_minute: int = UNPACED,
+    quota_per_minute: int | None = UNPACED,
     since_days: int | None = None,
 ) -> str:
     """A home whose accounts are signed in to the fake; the refresh token they share."""
@@ -37,9 +37,9 @@ def configure(
     with paths.config.open("a", encoding="utf-8") as f:
         f.write(
             f'\n[gmail]\napi_endpoint = "{fake.url}"\nbatch_uri = "{fake.url}batch/gmail/v1"\n'
-            f"quota_per_minute = {quota_per_minute}\n"
-            f'\n[google_calendar]\napi_endpoint = "{fake.url}calendar/v3/"\n'
-            f"quota_per_minute = {quota_per_minute}\n"
+            + (f"quota_per_minute = {quota_per_minute}\n" if quota_per_minute else "")
+            + f'\n[google_calendar]\napi_endpoint = "{fake.url}calendar/v3/"\n'
+            + (f"quota_per_minute = {quota_per_minute}\n" if quota_per_minute else "")
         )
     refresh = fake.grant()
     client = {
