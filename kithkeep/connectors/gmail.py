@@ -9,7 +9,9 @@ from a header block synthesized from Gmail's JSON, so its natural key is the one
 import of the same message gives.
 
 Gmail reports deletions by its own ids; `RemoteIndex` maps them to natural keys, so a
-deleted message, or one moved to SPAM or TRASH, withdraws its interaction.
+deleted message, or one moved to SPAM or TRASH, withdraws its interaction. The index
+also tells which messages a saved page holds (their mark is a sweep number, >= 0, set
+once the page was saved), so listing again fetches only the others.
 
 The cursor is JSON: `{"h": historyId}` when caught up; during a first listing also
 `"list"` (the page token, "" for the first page) and `"sweep"` (the listing's mark in
@@ -54,6 +56,11 @@ COST_LIST, COST_GET, COST_HISTORY = 5, 5, 2
 #: Labels whose messages are not interactions (SPAM and TRASH withdraw what they hold).
 LEFT_OUT = frozenset({"SPAM", "TRASH", "DRAFT", "CHAT"})
 LIST_PAGE = 500
+#: Messages fetched per page handed over (two batches).
+CHUNK = 100
+#: The index's mark for messages of a page not known to be saved yet (see `_handing_over`):
+#: a later listing fetches them again rather than take them for stored.
+PENDING = -1
 _SCOPE = "gmail"
 _HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"]
 
@@ -133,7 +140,7 @@ class GmailSource:
             state = {
                 "h": str(profile["historyId"]),
                 "list": "",
-                "sweep": self.index.next_sweep(_SCOPE),
+                "sweep": max(self.index.next_sweep(_SCOPE), 1),
             }
         sweep = int(state["sweep"])
         token = str(state["list"])
@@ -150,22 +157,34 @@ class GmailSource:
             )
             ids = [str(m["id"]) for m in answer.get("messages", [])]
             total = max(int(answer.get("resultSizeEstimate", 0)), done + len(ids))
-            known = self.index.keys(_SCOPE, ids)
-            self.index.remember(_SCOPE, known.items(), sweep)
-            facts, problems, skipped, older = self._fetch(
-                [i for i in ids if i not in known], sweep, listing=True
-            )
-            done += len(ids)
-            token = "" if older else str(answer.get("nextPageToken", ""))
-            next_state = {**state, "list": token} if token else {"h": state["h"], "gone": sweep}
-            yield Page(
-                facts,
-                json.dumps(next_state),
-                problems,
-                skipped=skipped,
-                done=done,
-                total=total,
-            )
+            stored = self._stored(ids)
+            self.index.remember(_SCOPE, stored.items(), sweep)
+            todo = [i for i in ids if i not in stored]
+            # Pages of a few batches, so the store's pauses between them stay shorter than
+            # the pacer's burst and the quota is not left unused meanwhile.
+            chunks = [todo[k : k + CHUNK] for k in range(0, len(todo), CHUNK)] or [[]]
+            for j, chunk in enumerate(chunks):
+                facts, problems, skipped, older, held = self._fetch(chunk, listing=True)
+                last = older or j == len(chunks) - 1
+                after = ("" if older else str(answer.get("nextPageToken", ""))) if last else token
+                # Not the last part: this listing page again, its saved parts known then.
+                next_state = {**state, "list": after} if after or not last else None
+                done += len(chunk) + (len(stored) if j == 0 else 0)
+                yield from self._handing_over(
+                    held,
+                    sweep,
+                    Page(
+                        facts,
+                        json.dumps(next_state or {"h": state["h"], "gone": sweep}),
+                        problems,
+                        skipped=skipped,
+                        done=done,
+                        total=total,
+                    ),
+                )
+                if last:
+                    token = after
+                    break
             if not token:
                 break
         yield from self._sweep(sweep, state["h"], relist=False)
@@ -186,10 +205,31 @@ class GmailSource:
             # The mailbox changed faster than we could list it; the next sync lists again.
             yield Page((), None, (Problem("history expired during a first sync", self.key),))
 
+    def _stored(self, ids: list[str]) -> dict[str, str]:
+        """Which of these messages a saved page already holds (id -> natural key)."""
+        out: dict[str, str] = {}
+        conn = self.index.conn
+        for k in range(0, len(ids), LIST_PAGE):
+            part = ids[k : k + LIST_PAGE]
+            out.update(
+                conn.execute(
+                    f"SELECT remote_id, natural_key FROM items WHERE scope = ? AND sweep >= 0 "
+                    f"AND remote_id IN ({','.join('?' * len(part))})",
+                    [_SCOPE, *part],
+                ).fetchall()
+            )
+        return out
+
+    def _handing_over(self, held: list[tuple[str, str]], sweep: int, page: Page) -> Iterator[Page]:
+        """Yield a page; its messages are in the index before (pending) and after (saved)."""
+        self.index.remember(_SCOPE, held, PENDING)
+        yield page
+        self.index.remember(_SCOPE, held, sweep)
+
     def _fetch(
-        self, ids: list[str], sweep: int, *, listing: bool
-    ) -> tuple[list[Observation], list[Problem], int, bool]:
-        """Headers of these messages, as observations; remembered in the index first."""
+        self, ids: list[str], *, listing: bool
+    ) -> tuple[list[Observation], list[Problem], int, bool, list[tuple[str, str]]]:
+        """Headers of these messages: observations, and (message id, natural key) pairs."""
         messages = self.caller.many(
             self.service,
             [
@@ -222,8 +262,7 @@ class GmailSource:
                 problems.append(found)
             else:
                 skipped += 1
-        self.index.remember(_SCOPE, remember, sweep)
-        return facts, problems, skipped, older
+        return facts, problems, skipped, older, remember
 
     def observe(self, message: dict[str, Any]) -> Observation | Problem | Skip:
         """One `format=metadata` message as an interaction (or why not)."""
@@ -264,17 +303,22 @@ class GmailSource:
                 raise http_error_line(self.key, e) from None
             present, gone = _net(answer.get("history", []))
             known = self.index.keys(_SCOPE, sorted(present | gone))
-            new = sorted(i for i in present if i not in known)
+            stored = self._stored(sorted(present))
+            new = sorted(i for i in present if i not in stored)
             # Marked as seen by the last listing, so that a sweep of it keeps them.
-            mark = self.index.next_sweep(_SCOPE) - 1
-            facts, problems, skipped, _ = self._fetch(new, mark, listing=False)
+            mark = max(self.index.next_sweep(_SCOPE) - 1, 0)
+            facts, problems, skipped, _, held = self._fetch(new, listing=False)
             # A message added and gone before we fetched it (404), or found in SPAM/TRASH
             # when fetched, leaves nothing; one we knew that is gone or hidden now goes.
             leaving = sorted(gone & set(known))
             withdrawn = self.index.orphaned_by(_SCOPE, leaving) if leaving else []
             token = str(answer.get("nextPageToken", ""))
             after = {"h": start, "p": token} if token else {"h": str(answer["historyId"])}
-            yield Page(facts, json.dumps(after), problems, skipped=skipped, withdrawn=withdrawn)
+            yield from self._handing_over(
+                held,
+                mark,
+                Page(facts, json.dumps(after), problems, skipped=skipped, withdrawn=withdrawn),
+            )
             if leaving:
                 self.index.forget(_SCOPE, leaving)
             if not token:

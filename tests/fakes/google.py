@@ -322,8 +322,8 @@ class FakeGoogle:
         parsed = BytesParser(policy=policy.compat32).parsebytes(m.raw)
         wanted = {h.lower() for h in q.get("metadataHeaders", [])}
         headers = [
-            {"name": k, "value": _UNFOLD.sub(" ", str(v)).strip()}
-            for k, v in parsed.items()
+            {"name": k, "value": v}
+            for k, v in _raw_headers(m.raw)
             if not wanted or k.lower() in wanted
         ]
         body = m.raw.partition(b"\r\n\r\n")[2] or m.raw.partition(b"\n\n")[2]
@@ -447,6 +447,18 @@ _TYPES = {
     "labelsAdded": "labelAdded",
     "labelsRemoved": "labelRemoved",
 }
+
+
+def _raw_headers(raw: bytes) -> list[tuple[str, str]]:
+    """Header fields as Gmail gives them: unfolded, raw 8-bit bytes decoded as UTF-8."""
+    block = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    out = []
+    for line in re.split(rb"\r?\n(?![ \t])", block):
+        name, colon, value = line.partition(b":")
+        if colon:
+            text = re.sub(r"\r?\n[ \t]+", " ", value.decode("utf-8", "replace"))
+            out.append((name.decode("ascii", "replace").strip(), text.strip()))
+    return out
 
 
 def _one(q: dict[str, list[str]], name: str, default: str) -> str:
