@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kithkeep.services.settings import load
 from tests.conftest import count_events, run_cli
 from tests.fakes.google import FakeGoogle
 from tests.integration.google_kit import ALIAS, ME, NOW, configure, mailbox, message, write_eml
@@ -179,8 +180,10 @@ def test_an_incremental_sync_with_nothing_new_makes_one_call_each(
     configure(home, fake)
     run_cli(home, "sync")
     run_cli(home, "sync")
+    fake.aliases.append("me@old-domain.example")  # a send-as address added in Gmail since
     fake.calls.clear()
     out = run_cli(home, "sync").out
+    assert "me@old-domain.example" in load(home).account("work").addresses
     assert "work: 0 new" in out and "cal: 0 new" in out
     listings = {k: v for k, v in fake.calls.items() if k.endswith(".list") and "sendAs" not in k}
     assert listings == {"gmail.history.list": 1, "calendar.events.list": 1}
@@ -254,3 +257,17 @@ def test_sigkill_mid_sync_then_again_loses_and_doubles_nothing(
     run_cli(clean, "sync")
     assert _observed(home) == _observed(clean)
     assert people_of(home) == people_of(clean)
+
+
+def test_a_first_sync_reaches_back_since_days_and_stops_there(
+    tmp_path: Path, fake: FakeGoogle
+) -> None:
+    for mail in mailbox(1400, seed=41):  # two years, newest listed first
+        fake.add_message(mail.raw, mail.labels)
+    home = tmp_path / "home"
+    configure(home, fake, calendar=None, since_days=120)
+    run_cli(home, "sync")
+    assert fake.calls["gmail.messages.list"] == 1  # the first page reaches past the window
+    assert fake.calls["gmail.messages.get"] < 400  # the rest is never fetched
+    first = min(p["first_contact"] for p in people_of(home))
+    assert first >= (NOW - timedelta(days=120)).isoformat()
