@@ -205,6 +205,8 @@ def test_faults_lose_and_double_nothing(tmp_path: Path, fake: FakeGoogle) -> Non
     run_cli(home, "sync")
     assert fake.faults == []  # every fault was met
     assert fake.calls["oauth.token"] >= 2
+    # Only the refused parts of a batch were sent again (a dropped batch never arrived).
+    assert fake.calls["gmail.messages.get"] == len(fake.messages) + 40 + 5 + 5
 
     for mail in mailbox(100, seed=22, start=NOW - timedelta(days=9), days=8):
         fake.add_message(mail.raw.replace(b"Message-ID: <m", b"Message-ID: <f"), mail.labels)
