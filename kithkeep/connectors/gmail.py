@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,7 +34,10 @@ from kithkeep.connectors.base import Page, Problem
 from kithkeep.connectors.google_api import Caller, http_error_line, status_of
 from kithkeep.connectors.mail import Skip, parse_message
 from kithkeep.connectors.remote_index import RemoteIndex
+from kithkeep.domain.errors import ConnectorError
 from kithkeep.domain.interaction import Observation
+
+log = logging.getLogger(__name__)
 
 #: The headers kithkeep reads (see `mail.parse_message`); Gmail sends only these.
 HEADERS = (
@@ -116,8 +120,16 @@ class GmailSource:
     def _pages(self, cursor: str | None) -> Iterator[Page]:
         if self.on_aliases is not None:
             # Send-as addresses are the user too; one added since sign-in is found here.
-            rows = self._call(self.service.users().settings().sendAs().list(userId="me"), 1)
-            self.on_aliases(sorted({str(r["sendAsEmail"]).lower() for r in rows.get("sendAs", [])}))
+            # Not worth failing a sync for (a sign-in from before the scope was asked).
+            try:
+                rows = self._call(self.service.users().settings().sendAs().list(userId="me"), 1)
+            except (HttpError, ConnectorError) as e:
+                if "sign-in" in str(e):
+                    raise
+                log.info("%s: send-as addresses not read (%s)", self.key, e)
+            else:
+                found = {str(r["sendAsEmail"]).lower() for r in rows.get("sendAs", [])}
+                self.on_aliases(sorted(found))
         state = _load(cursor)
         if state is None or "list" in state:
             yield from self._listing(state)

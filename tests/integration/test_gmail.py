@@ -200,6 +200,7 @@ def test_faults_lose_and_double_nothing(tmp_path: Path, fake: FakeGoogle) -> Non
     fake.fail("gmail.messages.get", "500", times=5)
     fake.fail("batch", "drop")
     fake.fail("gmail.profile", "401")  # the access token expires: refreshed, and on
+    fake.fail("gmail.sendAs", "403")  # aliases unreadable: the sync goes on without
     home = tmp_path / "home"
     configure(home, fake, calendar=None)
     run_cli(home, "sync")
