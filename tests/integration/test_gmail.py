@@ -201,13 +201,15 @@ def test_faults_lose_and_double_nothing(tmp_path: Path, fake: FakeGoogle) -> Non
     fake.fail("batch", "drop")
     fake.fail("gmail.profile", "401")  # the access token expires: refreshed, and on
     fake.fail("gmail.sendAs", "403")  # aliases unreadable: the sync goes on without
+    fake.fail("gmail.messages.get", "401")  # mid-batch: the client refreshes, redoes the parts
     home = tmp_path / "home"
     configure(home, fake, calendar=None)
     run_cli(home, "sync")
     assert fake.faults == []  # every fault was met
     assert fake.calls["oauth.token"] >= 2
-    # Only the refused parts of a batch were sent again (a dropped batch never arrived).
-    assert fake.calls["gmail.messages.get"] == len(fake.messages) + 40 + 5 + 5
+    # Only the refused parts of a batch were sent again (a dropped batch never arrived):
+    # 50 refused for now, then the 50 parts that met the expired token.
+    assert fake.calls["gmail.messages.get"] == len(fake.messages) + 40 + 5 + 5 + 50
 
     for mail in mailbox(100, seed=22, start=NOW - timedelta(days=9), days=8):
         fake.add_message(mail.raw.replace(b"Message-ID: <m", b"Message-ID: <f"), mail.labels)
