@@ -113,11 +113,15 @@ class RemoteIndex:
         return int(row[0]) + 1
 
     def not_swept(self, scope: str, sweep: int) -> list[str]:
-        """Remote ids of `scope` a full listing marked with `sweep` did not see."""
+        """Remote ids of `scope` a full listing marked with `sweep` did not see.
+
+        Items a later listing marked were seen after it: a sweep resumed late (its page
+        was not saved before a crash) must not take them for gone.
+        """
         return [
             r
             for (r,) in self.conn.execute(
-                "SELECT remote_id FROM items WHERE scope = ? AND sweep <> ? ORDER BY remote_id",
+                "SELECT remote_id FROM items WHERE scope = ? AND sweep < ? ORDER BY remote_id",
                 (scope, sweep),
             )
         ]

@@ -53,6 +53,9 @@ class AccountModel(BaseModel):
     #: outlook: the app registration and tenant.
     client_id: str = ""
     tenant: str = "common"
+    #: gmail: read the first lines (Gmail's snippet) for introduction cues; needs the
+    #: gmail.readonly scope instead of gmail.metadata. Never stored.
+    body_cues: bool = False
 
     @model_validator(mode="after")
     def _needs(self) -> AccountModel:
@@ -72,6 +75,9 @@ class GoogleModel(BaseModel):
 
     api_endpoint: str = ""
     batch_uri: str = ""
+    #: The per-user quota kithkeep paces to, per minute (0: Google's published figure:
+    #: Gmail 15,000 units, Calendar 600 requests); it keeps 5% headroom below it.
+    quota_per_minute: Annotated[int, Field(ge=0)] = 0
 
 
 class OutlookModel(BaseModel):

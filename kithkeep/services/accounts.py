@@ -116,6 +116,17 @@ def add_account(paths: Paths, table: dict[str, Any], *, replace: bool = False) -
     return load(paths.home).account(name)
 
 
+def update_account(paths: Paths, name: str, **fields: Any) -> None:
+    """Change fields of an account in the config (e.g. aliases found at sync)."""
+    doc = _read_doc(paths)
+    for existing in doc.get("accounts") or []:
+        if existing.get("name") == name:
+            existing.update(fields)
+            _write_doc(paths, doc)
+            return
+    raise ConfigError(f"no account named {name!r} in {paths.config}")
+
+
 def remove_account(paths: Paths, name: str) -> None:
     """Take the account out of the config (its events stay)."""
     doc = _read_doc(paths)

@@ -545,6 +545,79 @@ def account_add_folder(
     typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
 
 
+SecretsOpt = Annotated[
+    Path,
+    typer.Option(
+        "--client-secrets", help="The OAuth client JSON of your Google Cloud project (Desktop app)."
+    ),
+]
+NoBrowserOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-browser", help="Print the sign-in address; paste back where the browser ended."
+    ),
+]
+
+
+@account_add_app.command("gmail")
+def account_add_gmail(
+    client_secrets: SecretsOpt,
+    name: NameOpt = None,
+    with_calendar: Annotated[
+        bool, typer.Option("--with-calendar", help="Add the Google Calendar too (one consent).")
+    ] = False,
+    no_browser: NoBrowserOpt = False,
+    body_cues: Annotated[
+        bool,
+        typer.Option("--body-cues", help="Read snippets for introduction cues (gmail.readonly)."),
+    ] = False,
+    since_days: Annotated[int, typer.Option(help="A first sync reaches this far back.")] = 1095,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """A Gmail mailbox: headers only (gmail.metadata), kept current by Gmail's history."""
+    from kithkeep.services.google import add_google
+
+    for account in add_google(
+        _paths(),
+        "gmail",
+        client_secrets,
+        name=name,
+        with_calendar=with_calendar,
+        no_browser=no_browser,
+        body_cues=body_cues,
+        since_days=since_days,
+        interval_minutes=interval,
+        say=typer.echo,
+    ):
+        typer.echo(f"Added {account.name} ({account.type}, {account.address}).")
+
+
+@account_add_app.command("google-calendar")
+def account_add_google_calendar(
+    client_secrets: SecretsOpt,
+    name: NameOpt = None,
+    no_browser: NoBrowserOpt = False,
+    since_days: Annotated[int, typer.Option(help="A first sync reaches this far back.")] = 1095,
+    ahead_days: Annotated[int, typer.Option(help="And this far ahead.")] = 365,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """A Google Calendar (the primary one), read-only."""
+    from kithkeep.services.google import add_google
+
+    for account in add_google(
+        _paths(),
+        "google-calendar",
+        client_secrets,
+        name=name,
+        no_browser=no_browser,
+        since_days=since_days,
+        ahead_days=ahead_days,
+        interval_minutes=interval,
+        say=typer.echo,
+    ):
+        typer.echo(f"Added {account.name} ({account.type}, {account.address}).")
+
+
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
 ]

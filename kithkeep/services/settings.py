@@ -146,6 +146,7 @@ class Account:
     ahead_days: int = 365
     client_id: str = ""
     tenant: str = "common"
+    body_cues: bool = False
 
     @property
     def self_addresses(self) -> tuple[str, ...]:
@@ -163,6 +164,8 @@ class Endpoints:
     outlook_authority_host: str = "login.microsoftonline.com"
     outlook_graph: str = "https://graph.microsoft.com/v1.0"
     outlook_client_id: str = ""
+    gmail_quota_per_minute: int = 0
+    calendar_quota_per_minute: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,8 @@ def load(home: Path) -> Settings:
             model.outlook.authority_host,
             model.outlook.graph_endpoint,
             model.outlook.client_id,
+            model.gmail.quota_per_minute,
+            model.google_calendar.quota_per_minute,
         ),
     )
 
@@ -298,6 +303,7 @@ def _account(paths: Paths, a: Any) -> Account:
         ahead_days=a.ahead_days,
         client_id=a.client_id,
         tenant=a.tenant,
+        body_cues=a.body_cues,
     )
 
 
