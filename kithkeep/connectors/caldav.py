@@ -245,7 +245,7 @@ class CaldavSource:
             gone.update(self.index.not_swept(hrefs, sweep))
         for href in sorted(gone):
             scope = _object_scope(cal, href)
-            ids = self.index.not_swept(scope, -1)
+            ids = self.index.remote_ids(scope)
             withdrawn.update(self.index.orphaned_by(scope, ids))
             forget.append((scope, ids))
             forget.append((hrefs, [href]))

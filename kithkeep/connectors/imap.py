@@ -416,7 +416,7 @@ class ImapSource:
         return [u for u in uids if msgids.get(u) not in known]
 
     def _ids(self, scope: str) -> list[str]:
-        return self.index.not_swept(scope, -1)  # every remote id of the scope
+        return self.index.remote_ids(scope)
 
     def _fetch(
         self, client: Any, folder: str, uids: list[int]

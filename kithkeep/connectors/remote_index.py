@@ -126,6 +126,15 @@ class RemoteIndex:
             )
         ]
 
+    def remote_ids(self, scope: str) -> list[str]:
+        """Every remote id held in `scope`."""
+        return [
+            r
+            for (r,) in self.conn.execute(
+                "SELECT remote_id FROM items WHERE scope = ? ORDER BY remote_id", (scope,)
+            )
+        ]
+
     def count(self, scope: str | None = None) -> int:
         if scope is None:
             row = self.conn.execute("SELECT COUNT(*) FROM items").fetchone()

@@ -105,3 +105,15 @@ def test_a_sweep_finds_what_a_full_listing_did_not_see(tmp_path: Path) -> None:
     assert index.not_swept("cal", sweep) == ["y"]
     index.close()
     assert RemoteIndex(tmp_path / "idx.sqlite").count("cal") == 3
+
+
+def test_a_later_listing_is_never_taken_for_gone_and_remote_ids_lists_all(
+    tmp_path: Path,
+) -> None:
+    index = RemoteIndex(tmp_path / "idx.sqlite")
+    index.remember("f", [("1", "k1"), ("2", "k2")])
+    first = index.next_sweep("f")
+    later = first + 1
+    index.remember("f", [("2", "k2")], sweep=later)  # a later listing saw 2
+    assert index.not_swept("f", first) == ["1"]
+    assert index.remote_ids("f") == ["1", "2"]
