@@ -1,0 +1,77 @@
+"""Outlook end to end: `kithkeep account add outlook` and `kithkeep sync` in a subprocess,
+through msal and requests, against the fake Microsoft sign-in and Graph on loopback TLS."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import count_events, run_cli
+from tests.fakes.graph import ALIAS, ME, FakeMicrosoft
+from tests.integration.outlook_data import Corpus, build, change
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    with FakeMicrosoft(tmp_path) as f:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(f.ca_path))
+        yield f
+
+
+def signed_in(tmp_path: Path, fake: FakeMicrosoft, name: str = "home") -> Path:
+    home = tmp_path / name
+    run_cli(home, "init", "--me", ME)
+    config = home / "config.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[outlook]\nauthority_host = "{fake.authority_host}"\n'
+        + f'graph_endpoint = "{fake.graph}"\nclient_id = "test-client"\n'
+    )
+    r = run_cli(home, "account", "add", "outlook", "--name", "work", "--tenant", "organizations")
+    assert "FAKE-CODE" in r.err and "Added work (outlook)" in r.out
+    return home
+
+
+def from_files(tmp_path: Path, corpus: Corpus, name: str) -> list[Any]:
+    home = tmp_path / name
+    run_cli(home, "init", "--me", ME, "--me", ALIAS)
+    corpus.write_files(tmp_path / (name + "-files"))
+    run_cli(home, "import", str(tmp_path / (name + "-files")))
+    return people(home)
+
+
+def people(home: Path) -> list[Any]:
+    return sorted(run_cli(home, "people", "--json").json(), key=lambda p: json.dumps(p))
+
+
+def test_sign_in_writes_the_account_and_its_own_addresses(tmp_path: Path, fake: FakeMicrosoft) -> None:
+    home = signed_in(tmp_path, fake)
+    [account] = run_cli(home, "account", "list", "--json").json()
+    assert (account["name"], account["type"], account["address"]) == ("work", "outlook", ME)
+    text = (home / "config.toml").read_text()
+    assert ALIAS in text and 'tenant = "organizations"' in text
+    assert (home / "secrets.json").stat().st_mode & 0o777 == 0o600
+    assert "RefreshToken" in json.loads((home / "secrets.json").read_text())["account:work:cache"]
+
+
+def test_full_then_incremental_sync_equals_importing_the_same_files(
+    tmp_path: Path, fake: FakeMicrosoft
+) -> None:
+    corpus = build(datetime.now(UTC))
+    corpus.load(fake)
+    home = signed_in(tmp_path, fake)
+    first = run_cli(home, "sync", "work")
+    assert first.out.startswith("work: ") and "error" not in first.err
+    assert people(home) == from_files(tmp_path, corpus, "files-1")
+    change(corpus, fake)
+    run_cli(home, "sync", "work")
+    after = people(home)
+    assert after == from_files(tmp_path, corpus, "files-2")
+    assert fake.max_in_flight <= 4 and fake.violations == 0
