@@ -48,7 +48,9 @@ class Delta:
 
 @dataclass
 class Mailbox:
-    folders: dict[str, Delta] = field(default_factory=lambda: {"inbox": Delta(), "sentitems": Delta()})
+    folders: dict[str, Delta] = field(
+        default_factory=lambda: {"inbox": Delta(), "sentitems": Delta()}
+    )
     calendar: Delta = field(default_factory=Delta)
     masters: dict[str, str] = field(default_factory=dict)  # series master id -> iCalUId
     seq: int = 0
@@ -265,7 +267,9 @@ class FakeMicrosoft:
             if item is None:
                 value.append({"id": ident, "@removed": {"reason": "deleted"}})
             else:
-                value.append({k: v for k, v in item.items() if not fields or k in fields or k == "id"})
+                value.append(
+                    {k: v for k, v in item.items() if not fields or k in fields or k == "id"}
+                )
         body: dict[str, Any] = {"value": value}
         if start + size < len(session.entries):
             body["@odata.nextLink"] = f"{self.base}{path}?" + urlencode(
@@ -339,7 +343,11 @@ class _Handler(BaseHTTPRequestHandler):
             if now < fake._retry_until:
                 fake.violations += 1
                 wait = str(max(1, int(fake._retry_until - now + 0.999)))
-                self.send(fake.throttle_status, {"error": {"code": "TooManyRequests"}}, {"Retry-After": wait})
+                self.send(
+                    fake.throttle_status,
+                    {"error": {"code": "TooManyRequests"}},
+                    {"Retry-After": wait},
+                )
                 return
             if fake.throttle_every and fake.graph_count % fake.throttle_every == 0:
                 fake.throttled += 1
@@ -389,7 +397,14 @@ def graph_message(raw: bytes, *, draft: bool = False) -> dict[str, Any]:
         ]
 
     sent = parsedate_to_datetime(str(msg["Date"])).astimezone(UTC)
-    kept = ("List-Id", "List-Unsubscribe", "Precedence", "Auto-Submitted", "In-Reply-To", "References")
+    kept = (
+        "List-Id",
+        "List-Unsubscribe",
+        "Precedence",
+        "Auto-Submitted",
+        "In-Reply-To",
+        "References",
+    )
     body = msg.get_body(("plain",))
     preview = " ".join(body.get_content().split())[:255] if body is not None else ""
     senders = people("From")
@@ -423,7 +438,9 @@ def _windows(zone: str) -> str:
     return _OLSON_TO_WINDOWS.get(zone, zone)
 
 
-def graph_events(ics: bytes, start: datetime, end: datetime) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def graph_events(
+    ics: bytes, start: datetime, end: datetime
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """calendarView instances of an .ics over a window (series expanded), and the masters."""
     import recurring_ical_events
     from icalendar import Calendar
@@ -468,7 +485,11 @@ def graph_events(ics: bytes, start: datetime, end: datetime) -> tuple[list[dict[
             ],
         }  # fmt: skip
         if recurring:
-            o = original if isinstance(original, datetime) else datetime.combine(original, datetime.min.time(), UTC)
+            o = (
+                original
+                if isinstance(original, datetime)
+                else datetime.combine(original, datetime.min.time(), UTC)
+            )
             event["originalStart"] = o.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # fmt: skip
         out.append(event)
     return out, masters

@@ -66,16 +66,20 @@ class Corpus:
         (folder / "calendar.ics").write_text(self.ics(), encoding="utf-8")
 
     def ics(self) -> str:
-        return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kithkeep tests//EN\r\n" + "".join(
-            self.ics_events
-        ) + "END:VCALENDAR\r\n"
+        return (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kithkeep tests//EN\r\n"
+            + "".join(self.ics_events)
+            + "END:VCALENDAR\r\n"
+        )
 
     def load(self, fake: FakeMicrosoft) -> None:
         """Everything into the fake, as its initial state."""
         for ident, (folder, raw, draft) in self.messages.items():
             fake.box.put(folder, ident, graph_message(raw, draft=draft))
             if ident in self.extra_copies:
-                fake.box.put(self.extra_copies[ident], ident + "-copy", graph_message(raw))
+                fake.box.put(
+                    self.extra_copies[ident], ident + "-copy", graph_message(raw, draft=draft)
+                )
         self.sync_calendar(fake)
 
     def sync_calendar(self, fake: FakeMicrosoft) -> None:

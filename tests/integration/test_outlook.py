@@ -51,7 +51,9 @@ def people(home: Path) -> list[Any]:
     return sorted(run_cli(home, "people", "--json").json(), key=lambda p: json.dumps(p))
 
 
-def test_sign_in_writes_the_account_and_its_own_addresses(tmp_path: Path, fake: FakeMicrosoft) -> None:
+def test_sign_in_writes_the_account_and_its_own_addresses(
+    tmp_path: Path, fake: FakeMicrosoft
+) -> None:
     home = signed_in(tmp_path, fake)
     [account] = run_cli(home, "account", "list", "--json").json()
     assert (account["name"], account["type"], account["address"]) == ("work", "outlook", ME)
@@ -69,9 +71,18 @@ def test_full_then_incremental_sync_equals_importing_the_same_files(
     home = signed_in(tmp_path, fake)
     first = run_cli(home, "sync", "work")
     assert first.out.startswith("work: ") and "error" not in first.err
-    assert people(home) == from_files(tmp_path, corpus, "files-1")
+    before = people(home)
+    assert before == from_files(tmp_path, corpus, "files-1")
+    met = {p["addresses"][0] for p in before if p["last_meeting"]}
+    assert {"p1@corp1.example", "p3@corp3.example", "p8@corp1.example"} <= met
+    assert "p4@corp4.example" not in met  # self declined
+
     change(corpus, fake)
-    run_cli(home, "sync", "work")
+    second = run_cli(home, "sync", "work")
+    assert ", 0 withdrawn" not in second.out, second.out
     after = people(home)
     assert after == from_files(tmp_path, corpus, "files-2")
+    assert after != before
+    met = {p["addresses"][0] for p in after if p["last_meeting"]}
+    assert "p9@corp2.example" in met and "p8@corp1.example" not in met
     assert fake.max_in_flight <= 4 and fake.violations == 0
