@@ -8,6 +8,8 @@ error message: errors name the failure (msal's error code), never its content.
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import Callable
 from typing import Any
 
@@ -39,10 +41,9 @@ class Tokens:
         self.cache = msal.SerializableTokenCache()
         raw = get_secret(paths, secret_name(account, "cache")) if account else None
         if raw:
-            try:
+            # An unreadable cache is no sign-in: said when a token is needed, without its content.
+            with contextlib.suppress(ValueError):
                 self.cache.deserialize(raw)
-            except ValueError:
-                pass  # an unreadable cache is no sign-in: said below, without its content
         self._app: Any = None
         self._token = ""
         self.scopes: set[str] = set()
@@ -76,7 +77,7 @@ class Tokens:
                 "run `kithkeep account add outlook` again"
             )
         result = self._acquire(
-            lambda: self.app.acquire_token_silent(
+            lambda: self.app.acquire_token_silent_with_error(
                 list(SCOPES), account=accounts[0], force_refresh=refresh
             )
         )

@@ -478,11 +478,7 @@ def graph_events(
             "isCancelled": str(occ.get("STATUS", "")).upper() == "CANCELLED",
             "subject": str(occ.get("SUMMARY", "")),
             "organizer": _person(occ.get("ORGANIZER")),
-            "attendees": [
-                {**_person(a), "type": "resource" if a.params.get("CUTYPE") in ("ROOM", "RESOURCE") else "required",
-                 "status": {"response": _RESPONSE.get(str(a.params.get("PARTSTAT", "")).upper(), "none")}}
-                for a in _list(occ.get("ATTENDEE"))
-            ],
+            "attendees": [_attendee(a) for a in _list(occ.get("ATTENDEE"))],
         }  # fmt: skip
         if recurring:
             o = (
@@ -497,6 +493,16 @@ def graph_events(
 
 _RESPONSE = {"ACCEPTED": "accepted", "DECLINED": "declined", "TENTATIVE": "tentativelyAccepted",
              "NEEDS-ACTION": "notResponded"}  # fmt: skip
+
+
+def _attendee(a: Any) -> dict[str, Any]:
+    room = a.params.get("CUTYPE") in ("ROOM", "RESOURCE")
+    response = _RESPONSE.get(str(a.params.get("PARTSTAT", "")).upper(), "none")
+    return {
+        **_person(a),
+        "type": "resource" if room else "required",
+        "status": {"response": response},
+    }
 
 
 def _list(v: Any) -> list[Any]:
