@@ -9,7 +9,6 @@ error message: errors name the failure (msal's error code), never its content.
 from __future__ import annotations
 
 import contextlib
-
 from collections.abc import Callable
 from typing import Any
 
