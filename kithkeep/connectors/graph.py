@@ -290,7 +290,8 @@ class GraphSource:
     folders: tuple[str, ...] = DEFAULT_FOLDERS
     since_days: int = 3 * 365
     ahead_days: int = 365
-    full_select: bool = True
+    #: Whether the sign-in allows headers and previews (Mail.Read, not only Mail.ReadBasic).
+    full_select: Callable[[], bool] = lambda: True
     origin: str = "outlook"
     _state: dict[str, Any] = field(default_factory=dict)
 
@@ -366,7 +367,7 @@ class GraphSource:
 
     def _start_folder(self, folder: str, scope: str) -> dict[str, Any]:
         ident = folder if folder.lower() in WELL_KNOWN else self._folder_id(folder)
-        select = _MAIL_SELECT_FULL if self.full_select else _MAIL_SELECT
+        select = _MAIL_SELECT_FULL if self.full_select() else _MAIL_SELECT
         since = (self.now - timedelta(days=self.since_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         link = (
             requests.Request(

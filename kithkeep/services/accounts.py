@@ -162,3 +162,17 @@ def _write_doc(paths: Paths, doc: Any) -> None:
         where = ".".join(str(x) for x in first["loc"]) or "config"
         raise ConfigError(f"{where}: {first['msg']}") from None
     os.replace(tmp, paths.config)
+
+
+def update_account(paths: Paths, name: str, changes: dict[str, Any]) -> Account:
+    """Change some fields of an `[[accounts]]` table in place (comments elsewhere kept)."""
+    doc = _read_doc(paths)
+    for existing in doc.get("accounts") or []:
+        if existing.get("name") == name:
+            for key, value in changes.items():
+                existing[key] = value
+            break
+    else:
+        raise ConfigError(f"no account named {name!r} in {paths.config}")
+    _write_doc(paths, doc)
+    return load(paths.home).account(name)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
 from kithkeep.domain.rules import normalize_address
-from kithkeep.services.accounts import Wiring, add_account, secret_name
+from kithkeep.services.accounts import Wiring, add_account, secret_name, update_account
 from kithkeep.services.secrets import get_secret, set_secret
 from kithkeep.services.settings import Account, Paths, Settings
 
@@ -23,6 +25,9 @@ from kithkeep.services.settings import Account, Paths, Settings
 #: openid, profile and offline_access (for the refresh token) by itself.
 SCOPES = ("User.Read", "Mail.Read", "Calendars.Read")
 PUBLIC_CLOUD = "login.microsoftonline.com"
+#: How often a sync asks `/me` again for the account's own addresses (aliases change).
+RECHECK_SELF = timedelta(days=1)
+_PROFILE = {"$select": "mail,userPrincipalName,proxyAddresses"}
 
 
 class Tokens:
@@ -100,7 +105,8 @@ class Tokens:
 
     def _took(self, result: dict[str, Any]) -> str:
         self._token = str(result["access_token"])
-        self.scopes = {s.lower() for s in str(result.get("scope", "")).split()}
+        if result.get("scope"):  # absent when msal answers from its cache
+            self.scopes = {s.lower() for s in str(result["scope"]).split()}
         self.save()
         return self._token
 
@@ -165,12 +171,9 @@ def sign_in(
     tokens.device_sign_in(echo)
     client = GraphClient(tokens)
     try:
-        profile = client.get(
-            f"{ends.outlook_graph}/me", {"$select": "mail,userPrincipalName,proxyAddresses"}
-        )
+        address, aliases = self_addresses(client.get(f"{ends.outlook_graph}/me", _PROFILE))
     finally:
         client.close()
-    address, aliases = self_addresses(profile)
     account = add_account(
         settings.paths,
         {
@@ -184,6 +187,36 @@ def sign_in(
         },
     )
     set_secret(settings.paths, secret_name(account.name, "cache"), tokens.cache.serialize())
+    _checked(Wiring(settings, datetime.now(UTC), UTC).state_path(account)).touch()
+    return account
+
+
+def _checked(state: Path) -> Path:
+    state.parent.mkdir(parents=True, exist_ok=True)
+    return state.with_suffix(".self-checked")
+
+
+def recheck_self(account: Account, wiring: Wiring, client: Any) -> Account:
+    """Once a day: the account's addresses as `/me` has them now, written to the config."""
+    marker = _checked(wiring.state_path(account))
+    try:
+        last = marker.stat().st_mtime
+    except OSError:
+        last = 0.0
+    if wiring.now.timestamp() - last < RECHECK_SELF.total_seconds():
+        return account
+    graph = wiring.settings.endpoints.outlook_graph.rstrip("/")
+    address, aliases = self_addresses(client.get(f"{graph}/me", _PROFILE))
+    known = [a for a in (account.address, *account.addresses) if a]
+    found = [a for a in (address, *aliases) if a not in known]
+    if found:
+        # Never drop an address: mail once sent from it is still the user's own.
+        account = update_account(
+            wiring.paths,
+            account.name,
+            {"address": account.address or address, "addresses": [*account.addresses, *found]},
+        )
+    marker.touch()
     return account
 
 
@@ -200,9 +233,18 @@ def outlook_source(account: Account, wiring: Wiring) -> Source:
         account.tenant,
         ends.outlook_authority_host,
     )
+    client = GraphClient(tokens)
+    account = recheck_self(account, wiring, client)
+
+    def full_select() -> bool:
+        # Mail.ReadBasic leaves out headers and previews: then ask only for the basics.
+        tokens(False)
+        return not tokens.scopes or "mail.read" in tokens.scopes
+
     return GraphSource(
         key=f"outlook:{account.name}",
-        client=GraphClient(tokens),
+        client=client,
+        full_select=full_select,
         graph=ends.outlook_graph.rstrip("/"),
         index=RemoteIndex(wiring.state_path(account)),
         now=wiring.now,

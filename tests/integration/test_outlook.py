@@ -4,6 +4,7 @@ through msal and requests, against the fake Microsoft sign-in and Graph on loopb
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,19 @@ def test_full_then_incremental_sync_equals_importing_the_same_files(
     met = {p["addresses"][0] for p in after if p["last_meeting"]}
     assert "p9@corp2.example" in met and "p8@corp1.example" not in met
     assert fake.max_in_flight <= 4 and fake.violations == 0
+
+
+def test_a_new_alias_is_found_at_sync_and_counted_as_self(
+    tmp_path: Path, fake: FakeMicrosoft
+) -> None:
+    home = signed_in(tmp_path, fake)
+    fake.profile["proxyAddresses"] = [*fake.profile["proxyAddresses"], "smtp:new@contoso.example"]
+    run_cli(home, "sync", "work")
+    assert "new@contoso.example" not in (home / "config.toml").read_text()  # checked today
+    marker = home / "connectors" / "work.self-checked"
+    os.utime(marker, (0, 0))
+    mark = len(fake.requests)
+    run_cli(home, "sync", "work")
+    assert ("GET", "/v1.0/me") in [(m, p) for m, p, _ in fake.graph_requests(mark)]
+    text = (home / "config.toml").read_text()
+    assert "new@contoso.example" in text and ALIAS in text

@@ -20,7 +20,9 @@ names = st.text(
     st.characters(whitelist_categories=("Lu", "Ll"), whitelist_characters=" ,.'-éüßøñ"),
     max_size=25,
 ).map(lambda s: " ".join(s.split()))
-addresses = st.from_regex(r"[a-z](\.?[a-z0-9_]){0,10}@[a-z]{1,8}\.(com|org|example)", fullmatch=True)
+addresses = st.from_regex(
+    r"[a-z](\.?[a-z0-9_]){0,10}@[a-z]{1,8}\.(com|org|example)", fullmatch=True
+)
 people = st.tuples(names, addresses)
 subjects = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80).map(
     lambda s: " ".join(s.split())
