@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import format_datetime, formataddr
 from typing import Any
@@ -297,6 +297,7 @@ class GraphSource:
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         self._state = _load(cursor)
+        self._forgotten()  # a run killed between saving a page and forgetting its items
         try:
             for folder in self.folders:
                 yield from self._mail(folder)
@@ -307,6 +308,21 @@ class GraphSource:
 
     def _cursor(self) -> str:
         return json.dumps(self._state, sort_keys=True)
+
+    def _withdrawing(self, scope: str, removed: list[str], page: Page) -> Page:
+        """The page, its cursor also naming the items to forget once it is saved.
+
+        Forgotten right after the page was saved; a run killed in between forgets them
+        at its next start, so no stale item keeps an interaction from being withdrawn.
+        """
+        if removed:
+            self._state["forget"] = [scope, removed]
+        return replace(page, cursor=self._cursor())
+
+    def _forgotten(self) -> None:
+        pending = self._state.pop("forget", None)
+        if pending:
+            self.index.forget(pending[0], pending[1])
 
     # mail
 
@@ -359,9 +375,10 @@ class GraphSource:
             if done and saved.pop("full", False):
                 removed += self.index.not_swept(scope, saved["sweep"])
             withdrawn = self.index.orphaned_by(scope, removed) if removed else []
-            yield Page(facts, self._cursor(), problems, skipped=skipped, withdrawn=withdrawn)
-            if removed:
-                self.index.forget(scope, removed)  # only once the page that withdraws is saved
+            yield self._withdrawing(
+                scope, removed, Page(facts, "", problems, skipped=skipped, withdrawn=withdrawn)
+            )
+            self._forgotten()
             if done:
                 return
 
@@ -456,9 +473,8 @@ class GraphSource:
                 removed += self.index.not_swept(scope, saved["sweep"])
             gone = [r for r in removed if r not in {p for p, _ in pairs}]
             withdrawn = self.index.orphaned_by(scope, gone) if gone else []
-            yield Page(facts, self._cursor(), problems, withdrawn=withdrawn)
-            if gone:
-                self.index.forget(scope, gone)
+            yield self._withdrawing(scope, gone, Page(facts, "", problems, withdrawn=withdrawn))
+            self._forgotten()
             if done:
                 return
 

@@ -53,8 +53,9 @@ def run(fake: FakeMicrosoft, index: Path, store: Store, *, full: bool, stop_afte
     session = requests.Session()
     session.trust_env = False  # else $REQUESTS_CA_BUNDLE wins over `verify`
     session.verify = str(fake.ca_path)
+    client = GraphClient(lambda _r: "token", session=session, sleep=lambda _s: None)
     source = GraphSource(
-        key="outlook:t", client=GraphClient(lambda _r: "token", session=session, sleep=lambda _s: None),
+        key="outlook:t", client=client,
         graph=fake.graph, index=RemoteIndex(index), now=NOW, local_tz=UTC,
         folders=FOLDERS, since_days=3650, ahead_days=10,
     )  # fmt: skip
@@ -128,3 +129,25 @@ def test_stored_and_live_is_what_the_folders_hold(
     run(fake, index, store, full=False, stop_after=0)
     expected = {key(raws[i]) for f in FOLDERS for i in fake.box.folders[f].items}
     assert {k for k, live in store.live.items() if live} == expected
+
+
+def test_a_run_killed_before_forgetting_still_withdraws_the_last_copy(
+    fake: FakeMicrosoft, tmp_path: Path
+) -> None:
+    fake.box = Mailbox(folders={f: type(fake.box.calendar)() for f in FOLDERS})
+    fake.expired_before = 0
+    rng = random.Random(1)
+    corpus = Corpus(now=NOW)
+    _i, raw = corpus.mail(rng, outbound=True)
+    fake.box.put("inbox", "a", graph_message(raw))
+    fake.box.put("sentitems", "b", graph_message(raw))
+    store, index = Store(), tmp_path / "index.sqlite"
+    run(fake, index, store, full=False, stop_after=0)
+    assert store.live == {key(raw): True}
+    _i, other = corpus.mail(rng, outbound=False)
+    fake.box.put("inbox", "c", graph_message(other))
+    fake.box.remove("inbox", "a")  # the other copy still holds it
+    run(fake, index, store, full=False, stop_after=1)  # killed once that page was saved
+    fake.box.remove("sentitems", "b")  # now the last copy goes
+    run(fake, index, store, full=False, stop_after=0)
+    assert store.live == {key(raw): False, key(other): True}
