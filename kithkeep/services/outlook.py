@@ -9,6 +9,7 @@ error message: errors name the failure (msal's error code), never its content.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -165,6 +166,8 @@ def sign_in(
     from kithkeep.connectors.graph import GraphClient
 
     client_id = _client_id(settings, client_id)
+    if not re.fullmatch(r"[\w.-]{1,100}", tenant):
+        raise ConfigError(f"--tenant {tenant!r}: a tenant id, a domain, common or organizations")
     ends = settings.endpoints
     # The cache is filed under the account's name once it has one.
     tokens = Tokens(settings.paths, None, client_id, tenant, ends.outlook_authority_host)

@@ -103,6 +103,7 @@ class FakeMicrosoft:
         self.valid_tokens: set[str] = set()
         self.valid_refresh: set[str] = set()
         self.expired_before = 0  # delta tokens older than this seq answer 410
+        self.decline_sign_in = False
         self.throttle_every = 0
         self.throttle_status = 429
         self.retry_after = 1
@@ -210,6 +211,8 @@ class FakeMicrosoft:
                     return 400, {"error": "invalid_grant", "error_description": "AADSTS70000"}
                 return 200, self.tokens()
             if grant.endswith("device_code"):
+                if self.decline_sign_in:
+                    return 400, {"error": "authorization_declined", "error_description": "no"}
                 return 200, self.tokens()
             return 400, {"error": "unsupported_grant_type"}
         return 404, {"error": "not_found"}

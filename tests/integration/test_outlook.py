@@ -103,3 +103,25 @@ def test_a_new_alias_is_found_at_sync_and_counted_as_self(
     assert ("GET", "/v1.0/me") in [(m, p) for m, p, _ in fake.graph_requests(mark)]
     text = (home / "config.toml").read_text()
     assert "new@contoso.example" in text and ALIAS in text
+
+
+def test_a_declined_sign_in_is_one_line_and_adds_nothing(
+    tmp_path: Path, fake: FakeMicrosoft
+) -> None:
+    fake.decline_sign_in = True
+    home = tmp_path / "home"
+    run_cli(home, "init", "--me", ME)
+    config = home / "config.toml"
+    config.write_text(
+        config.read_text() + f'\n[outlook]\nauthority_host = "{fake.authority_host}"\n'
+        f'graph_endpoint = "{fake.graph}"\n'
+    )
+    r = run_cli(home, "account", "add", "outlook", check=False)
+    assert r.code == 1 and "client_id" in r.err and "Traceback" not in r.err
+    r = run_cli(home, "account", "add", "outlook", "--client-id", "c", check=False)
+    assert r.code == 1 and r.err.strip().endswith("sign-in failed (authorization_declined)")
+    assert run_cli(home, "account", "list", "--json").json() == []
+    bad = run_cli(
+        home, "account", "add", "outlook", "--client-id", "c", "--tenant", "a/b", check=False
+    )
+    assert bad.code == 1 and "--tenant" in bad.err
