@@ -50,6 +50,8 @@ class Tokens:
             with contextlib.suppress(ValueError):
                 self.cache.deserialize(raw)
         self._app: Any = None
+        #: One HTTP client, with timeouts, for sign-in and Graph alike.
+        self.http = http_session()
         self._token = ""
         self.scopes: set[str] = set()
 
@@ -65,6 +67,7 @@ class Tokens:
                     authority=self._authority,
                     token_cache=self.cache,
                     instance_discovery=self._discovery,
+                    http_client=self.http,
                 )
             except (ValueError, requests.RequestException) as e:
                 raise ConnectorError(
@@ -127,6 +130,20 @@ class Tokens:
         self._took(result)
 
 
+def http_session() -> Any:
+    """A `requests` session whose every request has a timeout (msal sets none itself)."""
+    import requests
+
+    from kithkeep.connectors.graph import TIMEOUT
+
+    class Session(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("timeout", TIMEOUT)
+            return super().request(*args, **kwargs)
+
+    return Session()
+
+
 def _client_id(settings: Settings, given: str) -> str:
     client_id = given or settings.endpoints.outlook_client_id
     if not client_id:
@@ -172,7 +189,7 @@ def sign_in(
     # The cache is filed under the account's name once it has one.
     tokens = Tokens(settings.paths, None, client_id, tenant, ends.outlook_authority_host)
     tokens.device_sign_in(echo)
-    client = GraphClient(tokens)
+    client = GraphClient(tokens, session=tokens.http)
     try:
         address, aliases = self_addresses(client.get(f"{ends.outlook_graph}/me", _PROFILE))
     finally:
@@ -236,7 +253,7 @@ def outlook_source(account: Account, wiring: Wiring) -> Source:
         account.tenant,
         ends.outlook_authority_host,
     )
-    client = GraphClient(tokens)
+    client = GraphClient(tokens, session=tokens.http)
     account = recheck_self(account, wiring, client)
 
     def full_select() -> bool:
