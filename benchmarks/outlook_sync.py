@@ -62,16 +62,16 @@ def main() -> None:
         baseline = _timed(files, "import", str(tmp / "files"))
 
         home = _home(tmp, fake, "outlook")
-        mark = len(fake.graph_requests())
+        mark = len(fake.requests)
         full = _timed(home, "sync", "work")
         full_requests = len(fake.graph_requests(mark))
-        mark = len(fake.graph_requests())
+        mark = len(fake.requests)
         idle = _timed(home, "sync", "work")
         idle_requests = len(fake.graph_requests(mark))
 
         throttled_home = _home(tmp, fake, "throttled")
         fake.throttle_every, fake.retry_after = 10, 1
-        mark = len(fake.graph_requests())
+        mark = len(fake.requests)
         throttled = _timed(throttled_home, "sync", "work")
         throttled_requests = len(fake.graph_requests(mark))
 
