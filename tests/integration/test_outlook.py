@@ -125,3 +125,15 @@ def test_a_declined_sign_in_is_one_line_and_adds_nothing(
         home, "account", "add", "outlook", "--client-id", "c", "--tenant", "a/b", check=False
     )
     assert bad.code == 1 and "--tenant" in bad.err
+
+
+def test_the_daemon_syncs_an_outlook_account_like_the_cli(
+    tmp_path: Path, fake: FakeMicrosoft
+) -> None:
+    corpus = build(datetime.now(UTC), 300)
+    corpus.load(fake)
+    home = signed_in(tmp_path, fake)
+    run_cli(home, "daemon", "--once")
+    assert people(home) == from_files(tmp_path, corpus, "files")
+    [account] = run_cli(home, "status", "--json").json()["daemon"]["accounts"]
+    assert account["name"] == "work" and account["last_error"] is None
