@@ -18,21 +18,26 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from email.utils import format_datetime, formataddr
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from kithkeep.connectors.base import Page, Problem
+from kithkeep.connectors.graph_items import (
+    Unresolved,
+    header_block,
+    instant,
+    midnight,
+    party,
+    when,
+    windows_zone,
+)
 from kithkeep.connectors.mail import Skip, parse_message
 from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.connectors.retry import Pacer, Transient, retry_after_seconds, retrying
 from kithkeep.domain.errors import ConnectorError, CursorExpiredError
-from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role, meeting_key
-from kithkeep.domain.rules import normalize_address
+from kithkeep.domain.interaction import Kind, Observation, Party, meeting_key
 
 #: Graph's limit is 4 concurrent requests per app and mailbox.
 MAX_IN_FLIGHT = 4
@@ -55,26 +60,7 @@ _EVENT_SELECT = (
     "iCalUId,type,seriesMasterId,originalStart,start,end,isAllDay,isCancelled,"
     "organizer,attendees,subject"
 )
-_HEADERS_KEPT = frozenset(
-    {
-        "list-id",
-        "list-unsubscribe",
-        "precedence",
-        "auto-submitted",
-        "in-reply-to",
-        "references",
-        "x-autoreply",
-        "x-autorespond",
-    }
-)
 _EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
-_RESPONSES = {
-    "accepted": Response.ACCEPTED,
-    "organizer": Response.ACCEPTED,
-    "declined": Response.DECLINED,
-    "tentativelyaccepted": Response.TENTATIVE,
-    "notresponded": Response.NEEDS_ACTION,
-}
 
 #: Gives an access token; `refresh=True` when Graph refused the last one.
 TokenSource = Callable[[bool], str]
@@ -153,125 +139,6 @@ def _error_code(body: bytes) -> str:
         return str(error.get("code", ""))[:80] if isinstance(error, dict) else ""
     except (ValueError, AttributeError):
         return ""
-
-
-# -- messages ----------------------------------------------------------------------------
-
-
-@dataclass
-class Unresolved:
-    """Exchange X.500 / legacy DN addresses Graph gave no SMTP address for."""
-
-    count: int = 0
-
-
-def _smtp(email: Any, unresolved: Unresolved) -> tuple[str, str] | None:
-    if not isinstance(email, dict):
-        return None
-    inner = email.get("emailAddress", email)
-    name = str(inner.get("name") or "").replace("\r", " ").replace("\n", " ").strip()
-    address = normalize_address(str(inner.get("address") or ""))
-    if not address:
-        # An X.500 DN where the SMTP address is unknown: Graph sometimes puts it in the name.
-        address = normalize_address(name)
-        if not address:
-            if inner.get("address") or name:
-                unresolved.count += 1
-            return None
-        name = ""
-    if name.lower() == address:
-        name = ""  # Graph repeats the address where a message had no display name
-    return name, address
-
-
-def header_block(message: dict[str, Any], unresolved: Unresolved) -> bytes:
-    """An RFC 822 header block (and the preview as its body) of a Graph message."""
-    lines: list[str] = []
-
-    def put(name: str, value: str) -> None:
-        lines.append(f"{name}: {' '.join(value.split())}")
-
-    sender = _smtp(message.get("from"), unresolved)
-    if sender:
-        put("From", formataddr(sender))
-    for name, prop in (("To", "toRecipients"), ("Cc", "ccRecipients"), ("Bcc", "bccRecipients")):
-        found = [_smtp(r, unresolved) for r in message.get(prop) or ()]
-        pairs = [formataddr(p) for p in found if p]
-        if pairs:
-            put(name, ", ".join(pairs))
-    when = _instant(message.get("sentDateTime")) or _instant(message.get("receivedDateTime"))
-    if when is not None:
-        put("Date", format_datetime(when))
-    if message.get("subject"):
-        put("Subject", str(message["subject"]))
-    if message.get("internetMessageId"):
-        put("Message-ID", str(message["internetMessageId"]))
-    for h in message.get("internetMessageHeaders") or ():
-        if isinstance(h, dict) and str(h.get("name", "")).lower() in _HEADERS_KEPT:
-            put(str(h["name"]), str(h.get("value", "")))
-    preview = str(message.get("bodyPreview") or "")
-    if preview:
-        put("Content-Type", "text/plain; charset=utf-8")
-    return ("\r\n".join(lines) + "\r\n\r\n" + preview).encode("utf-8", "surrogatepass")
-
-
-def _instant(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return d.replace(tzinfo=UTC) if d.tzinfo is None else d.astimezone(UTC)
-
-
-# -- meetings ----------------------------------------------------------------------------
-
-
-def windows_zone(name: str, fallback: tzinfo) -> tzinfo:
-    """A Graph `timeZone` (a Windows name, or IANA, or UTC) as a zone (CLDR's mapping)."""
-    olson = WINDOWS_TO_OLSON.get(name.strip())
-    for candidate in (olson, name.strip()):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return fallback
-
-
-def _when(value: Any, all_day: bool, local_tz: tzinfo) -> datetime | None:
-    """A Graph dateTimeTimeZone in UTC; all-day dates at midnight in `local_tz`, as .ics."""
-    if not isinstance(value, dict) or not value.get("dateTime"):
-        return None
-    try:
-        wall = datetime.fromisoformat(str(value["dateTime"]).rstrip("Z"))
-    except ValueError:
-        return None
-    if all_day:
-        return _midnight(wall.date(), local_tz)
-    zone = windows_zone(str(value.get("timeZone") or "UTC"), UTC)
-    return wall.replace(tzinfo=zone).astimezone(UTC)
-
-
-def _midnight(day: date, local_tz: tzinfo) -> datetime:
-    naive = datetime.combine(day, time())
-    localize = getattr(local_tz, "localize", None)
-    aware = localize(naive) if callable(localize) else naive.replace(tzinfo=local_tz)
-    return aware.astimezone(UTC)
-
-
-def _party(value: Any, role: str = Role.ATTENDEE) -> Party | None:
-    inner = value.get("emailAddress") if isinstance(value, dict) else None
-    if not isinstance(inner, dict):
-        return None
-    address = normalize_address(str(inner.get("address") or ""))
-    if not address:
-        return None
-    name = " ".join(str(inner.get("name") or "").split())
-    status = value.get("status") or {}
-    response = _RESPONSES.get(str(status.get("response", "")).lower(), Response.UNKNOWN)
-    return Party(address, "" if name.lower() == address else name, role, response)
 
 
 # -- the source --------------------------------------------------------------------------
@@ -356,7 +223,7 @@ class GraphSource:
                 read = parse_message(
                     header_block(item, unresolved),
                     origin=where,
-                    file_time=_instant(item.get("receivedDateTime")) or self.now,
+                    file_time=instant(item.get("receivedDateTime")) or self.now,
                     now=self.now,
                     signals=("draft",) if item.get("isDraft") else (),
                 )
@@ -495,25 +362,25 @@ class GraphSource:
 
     def _meeting(self, item: dict[str, Any]) -> Observation | None:
         all_day = bool(item.get("isAllDay"))
-        start = _when(item.get("start"), all_day, self.local_tz)
+        start = when(item.get("start"), all_day, self.local_tz)
         if start is None:
             return None
         kind = item.get("type") or "singleInstance"
         recurrence: datetime | None = None
         if kind in ("occurrence", "exception"):
             uid = self._series_uid(str(item.get("seriesMasterId") or ""))
-            recurrence = _instant(item.get("originalStart")) or start
+            recurrence = instant(item.get("originalStart")) or start
             if all_day:
                 zone = windows_zone(str((item.get("start") or {}).get("timeZone") or ""), UTC)
-                recurrence = _midnight(recurrence.astimezone(zone).date(), self.local_tz)
+                recurrence = midnight(recurrence.astimezone(zone).date(), self.local_tz)
         else:
             uid = str(item.get("iCalUId") or "")
         if not uid:
             return None
-        organizer = _party(item.get("organizer"))
+        organizer = party(item.get("organizer"))
         parties: dict[str, Party] = {}
         for a in item.get("attendees") or ():
-            p = _party(a)
+            p = party(a)
             if p is not None and p.address not in parties and a.get("type") != "resource":
                 parties[p.address] = p
         return Observation(
@@ -556,7 +423,7 @@ class GraphSource:
         return conn
 
     def _pending_put(self, rid: str, item: dict[str, Any]) -> None:
-        start = _when(item.get("start"), bool(item.get("isAllDay")), self.local_tz)
+        start = when(item.get("start"), bool(item.get("isAllDay")), self.local_tz)
         assert start is not None
         with self._extra() as conn:
             conn.execute(

@@ -15,7 +15,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kithkeep.connectors.graph import GraphClient, GraphSource, Unresolved, header_block
+from kithkeep.connectors.graph import GraphClient, GraphSource
+from kithkeep.connectors.graph_items import Unresolved, header_block
 from kithkeep.connectors.mail import parse_message
 from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.domain.interaction import Observation

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kithkeep.connectors.graph import Unresolved, _when, header_block, windows_zone
+from kithkeep.connectors.graph_items import Unresolved, header_block, when, windows_zone
 from kithkeep.connectors.mail import parse_message
 from kithkeep.domain.interaction import Observation
 
@@ -132,9 +132,9 @@ def test_windows_zone_names_map_to_iana_zones() -> None:
     assert windows_zone("UTC", ZoneInfo("Asia/Tokyo")) in (ZoneInfo("Etc/UTC"), ZoneInfo("UTC"))
     assert windows_zone("No Such Zone", ZoneInfo("Asia/Tokyo")) == ZoneInfo("Asia/Tokyo")
     summer = {"dateTime": "2025-07-01T09:00:00.0000000", "timeZone": "Pacific Standard Time"}
-    assert _when(summer, False, UTC) == datetime(2025, 7, 1, 16, 0, tzinfo=UTC)
+    assert when(summer, False, UTC) == datetime(2025, 7, 1, 16, 0, tzinfo=UTC)
     winter = {"dateTime": "2025-01-15T09:00:00.0000000", "timeZone": "Pacific Standard Time"}
-    assert _when(winter, False, UTC) == datetime(2025, 1, 15, 17, 0, tzinfo=UTC)
+    assert when(winter, False, UTC) == datetime(2025, 1, 15, 17, 0, tzinfo=UTC)
     all_day = {"dateTime": "2025-01-15T00:00:00.0000000", "timeZone": "UTC"}
     berlin = ZoneInfo("Europe/Berlin")
-    assert _when(all_day, True, berlin) == datetime(2025, 1, 15, tzinfo=berlin).astimezone(UTC)
+    assert when(all_day, True, berlin) == datetime(2025, 1, 15, tzinfo=berlin).astimezone(UTC)
