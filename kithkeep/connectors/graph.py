@@ -56,10 +56,11 @@ _MAIL_SELECT = (
 #: Only with Mail.Read: list headers and auto-submission for bulk detection, and the
 #: preview for introduction cues (read in memory, never stored).
 _MAIL_SELECT_FULL = _MAIL_SELECT + ",internetMessageHeaders,bodyPreview"
-_EVENT_SELECT = (
-    "iCalUId,type,seriesMasterId,originalStart,start,end,isAllDay,isCancelled,"
-    "organizer,attendees,subject"
-)
+#: What a meeting is read from; an occurrence kept until it starts keeps only these.
+_EVENT_FIELDS = (
+    "id", "iCalUId", "type", "seriesMasterId", "originalStart", "start", "end", "isAllDay",
+    "isCancelled", "organizer", "attendees", "subject",
+)  # fmt: skip
 _EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
 
 #: Gives an access token; `refresh=True` when Graph refused the last one.
@@ -352,7 +353,9 @@ class GraphSource:
             requests.Request(
                 "GET",
                 f"{self.graph}/me/calendarView/delta",
-                params={"startDateTime": start, "endDateTime": end, "$select": _EVENT_SELECT},
+                # calendarView delta takes no $select: what it sends beyond the metadata
+                # used here (the body among it) is dropped unread.
+                params={"startDateTime": start, "endDateTime": end},
             )
             .prepare()
             .url
@@ -428,7 +431,7 @@ class GraphSource:
         with self._extra() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO pending VALUES (?, ?, ?)",
-                (rid, start.timestamp(), json.dumps(item)),
+                (rid, start.timestamp(), json.dumps({k: item.get(k) for k in _EVENT_FIELDS})),
             )
 
     def _pending_drop(self, rid: str) -> None:

@@ -480,6 +480,7 @@ def graph_events(
             "isAllDay": all_day,
             "isCancelled": str(occ.get("STATUS", "")).upper() == "CANCELLED",
             "subject": str(occ.get("SUMMARY", "")),
+            "body": {"contentType": "text", "content": str(occ.get("DESCRIPTION", ""))},
             "organizer": _person(occ.get("ORGANIZER")),
             "attendees": [_attendee(a) for a in _list(occ.get("ATTENDEE"))],
         }  # fmt: skip

@@ -99,7 +99,8 @@ class Corpus:
 
 def event(uid: str, start: str, summary: str, attendees: list[str], *, extra: str = "",
           end: str = "", tz: str = "America/Los_Angeles", organizer: str = ME) -> str:  # fmt: skip
-    lines = ["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{summary}", "DTSTAMP:20250101T000000Z"]
+    lines = ["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{summary}", "DTSTAMP:20250101T000000Z",
+             f"DESCRIPTION:Private agenda of {uid}"]  # fmt: skip
     if len(start) == 8:
         lines += [f"DTSTART;VALUE=DATE:{start}"]
     else:

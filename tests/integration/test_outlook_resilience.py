@@ -143,7 +143,7 @@ def _everything_written(home: Path) -> list[tuple[str, bytes]]:
     return out
 
 
-def test_no_token_or_cache_content_in_logs_events_or_error_text(
+def test_no_token_or_cache_content_in_logs_events_or_error_text_and_no_body(
     tmp_path: Path, fake: FakeMicrosoft
 ) -> None:
     corpus = build(datetime.now(UTC), 300)
@@ -173,3 +173,7 @@ def test_no_token_or_cache_content_in_logs_events_or_error_text(
             for name, data in files:
                 assert part.encode() not in data, name
     assert "RefreshToken" not in "".join(said)
+    # Metadata only: neither a meeting's description nor a message's text is kept.
+    assert any(e.get("body", {}).get("content") for e in fake.box.calendar.items.values())
+    for name, data in files:
+        assert b"Private agenda" not in data and b"Here is the update" not in data, name
