@@ -116,17 +116,6 @@ def add_account(paths: Paths, table: dict[str, Any], *, replace: bool = False) -
     return load(paths.home).account(name)
 
 
-def update_account(paths: Paths, name: str, **fields: Any) -> None:
-    """Change fields of an account in the config (e.g. aliases found at sync)."""
-    doc = _read_doc(paths)
-    for existing in doc.get("accounts") or []:
-        if existing.get("name") == name:
-            existing.update(fields)
-            _write_doc(paths, doc)
-            return
-    raise ConfigError(f"no account named {name!r} in {paths.config}")
-
-
 def remove_account(paths: Paths, name: str) -> None:
     """Take the account out of the config (its events stay)."""
     doc = _read_doc(paths)
@@ -173,3 +162,17 @@ def _write_doc(paths: Paths, doc: Any) -> None:
         where = ".".join(str(x) for x in first["loc"]) or "config"
         raise ConfigError(f"{where}: {first['msg']}") from None
     os.replace(tmp, paths.config)
+
+
+def update_account(paths: Paths, name: str, changes: dict[str, Any]) -> Account:
+    """Change some fields of an `[[accounts]]` table in place (comments elsewhere kept)."""
+    doc = _read_doc(paths)
+    for existing in doc.get("accounts") or []:
+        if existing.get("name") == name:
+            for key, value in changes.items():
+                existing[key] = value
+            break
+    else:
+        raise ConfigError(f"no account named {name!r} in {paths.config}")
+    _write_doc(paths, doc)
+    return load(paths.home).account(name)

@@ -682,6 +682,31 @@ def account_add_caldav(
     typer.echo(f"Added {added.account.name} (caldav); password kept in {added.where}.")
 
 
+@account_add_app.command("outlook")
+def account_add_outlook(
+    client_id: Annotated[
+        str, typer.Option(help="Your Entra ID app registration (else [outlook] client_id).")
+    ] = "",
+    tenant: Annotated[
+        str, typer.Option(help="common | organizations | consumers | a tenant id or domain.")
+    ] = "common",
+    name: NameOpt = None,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """Outlook / Microsoft 365 mail and calendar: device-code sign-in through msal."""
+    from kithkeep.services.outlook import sign_in
+
+    account = sign_in(
+        _settings(),
+        name=name,
+        client_id=client_id,
+        tenant=tenant,
+        interval=interval,
+        echo=lambda text: typer.echo(text, err=True),
+    )
+    typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
+
+
 @account_app.command("list")
 def account_list(json_: JsonOpt = False) -> None:
     """Every account, with where its position stands."""

@@ -347,7 +347,7 @@ def _keep_aliases(paths: Paths, account: Account, found: list[str]) -> None:
     if new:
         from kithkeep.services.accounts import update_account
 
-        update_account(paths, account.name, addresses=sorted(new | set(account.addresses)))
+        update_account(paths, account.name, {"addresses": sorted(new | set(account.addresses))})
 
 
 def calendar_source(account: Account, wiring: Wiring) -> Source:
