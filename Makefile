@@ -23,6 +23,10 @@ contracts:
 bench:
 	$(PY) benchmarks/import_bench.py
 	$(PY) benchmarks/store_bench.py
+	$(PY) benchmarks/gmail_sync_bench.py
+	$(PY) benchmarks/outlook_sync.py
+	$(PY) benchmarks/imap_bench.py
+	$(PY) benchmarks/intro_detection.py
 
 ci:
 	bash .ci/run
