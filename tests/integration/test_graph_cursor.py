@@ -61,11 +61,14 @@ def run(fake: FakeMicrosoft, index: Path, store: Store, *, full: bool, stop_afte
         folders=FOLDERS, since_days=3650, ahead_days=10,
     )  # fmt: skip
     pages = source.pages(None if full else store.cursor)
-    for i, page in enumerate(pages):
-        store.save(page.facts, page.cursor, page.withdrawn)
-        if i + 1 == stop_after:  # a crash right after a page was saved
-            pages.close()
-            break
+    try:
+        for i, page in enumerate(pages):
+            store.save(page.facts, page.cursor, page.withdrawn)
+            if i + 1 == stop_after:  # a crash right after a page was saved
+                pages.close()
+                break
+    finally:
+        session.close()
 
 
 def key(raw: bytes) -> str:
