@@ -26,7 +26,7 @@ from typing import Any
 from googleapiclient.errors import HttpError
 
 from kithkeep.connectors.base import Page, Problem
-from kithkeep.connectors.google_api import Caller, http_error_line, status_of
+from kithkeep.connectors.google_api import Caller, ServiceSource, http_error_line, status_of
 from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role, meeting_key
 from kithkeep.domain.rules import normalize_address
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS pending (
 """
 
 
-class CalendarSource:
+class CalendarSource(ServiceSource):
     """One Google calendar (the primary one). `service` builds the `calendar` v3 resource."""
 
     _last: dict[str, Any]
@@ -68,7 +68,6 @@ class CalendarSource:
     ) -> None:
         self.name = name
         self._service_factory = service
-        self._service: Any = None
         self.caller = caller
         self.index = index
         self.now = now.astimezone(UTC)
@@ -80,25 +79,6 @@ class CalendarSource:
     @property
     def key(self) -> str:
         return f"gcal:{self.name}"
-
-    @property
-    def service(self) -> Any:
-        if self._service is None:
-            self._service = self._service_factory()
-        return self._service
-
-    def pages(self, cursor: str | None) -> Iterator[Page]:
-        try:
-            yield from self._pages(cursor)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Let go of connections (a source may be used again: they reopen)."""
-        if self._service is not None:
-            self._service.close()
-            self._service = None
-        self.index.close()
 
     def _pages(self, cursor: str | None) -> Iterator[Page]:
         self.index.conn.executescript(_PENDING)

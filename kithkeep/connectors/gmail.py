@@ -31,7 +31,7 @@ from typing import Any
 from googleapiclient.errors import HttpError
 
 from kithkeep.connectors.base import Page, Problem
-from kithkeep.connectors.google_api import Caller, http_error_line, status_of
+from kithkeep.connectors.google_api import Caller, ServiceSource, http_error_line, status_of
 from kithkeep.connectors.mail import Skip, parse_message
 from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.domain.errors import ConnectorError
@@ -69,7 +69,7 @@ _SCOPE = "gmail"
 _HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"]
 
 
-class GmailSource:
+class GmailSource(ServiceSource):
     """One Gmail mailbox. `service` builds the googleapiclient `gmail` v1 resource."""
 
     def __init__(
@@ -86,7 +86,6 @@ class GmailSource:
     ) -> None:
         self.name = name
         self._service_factory = service
-        self._service: Any = None
         self.caller = caller
         self.index = index
         self.now = now
@@ -97,25 +96,6 @@ class GmailSource:
     @property
     def key(self) -> str:
         return f"gmail:{self.name}"
-
-    @property
-    def service(self) -> Any:
-        if self._service is None:
-            self._service = self._service_factory()
-        return self._service
-
-    def pages(self, cursor: str | None) -> Iterator[Page]:
-        try:
-            yield from self._pages(cursor)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Let go of connections (a source may be used again: they reopen)."""
-        if self._service is not None:
-            self._service.close()
-            self._service = None
-        self.index.close()
 
     def _pages(self, cursor: str | None) -> Iterator[Page]:
         if self.on_aliases is not None:

@@ -12,7 +12,7 @@ import http.client
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,6 +21,8 @@ from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
+from kithkeep.connectors.base import Page
+from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.connectors.retry import Pacer, Transient, retry_after_seconds, retrying
 from kithkeep.domain.errors import ConnectorError
 
@@ -173,3 +175,34 @@ class Caller:
 def http_error_line(what: str, error: HttpError) -> ConnectorError:
     """A lasting Google error as one line (status and reason, never the request URL)."""
     return ConnectorError(f"{what}: Google answered {status_of(error)} {reason_of(error)}".strip())
+
+
+class ServiceSource:
+    """What both Google sources share: an API resource built when first used, and let
+    go of (with the account's index) when a run ends, however it ends."""
+
+    _service_factory: Callable[[], Any]
+    _service: Any = None
+    index: RemoteIndex
+
+    @property
+    def service(self) -> Any:
+        if self._service is None:
+            self._service = self._service_factory()
+        return self._service
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        try:
+            yield from self._pages(cursor)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Let go of connections (a source may be used again: they reopen)."""
+        if self._service is not None:
+            self._service.close()
+            self._service = None
+        self.index.close()
+
+    def _pages(self, cursor: str | None) -> Iterator[Page]:
+        raise NotImplementedError
