@@ -50,6 +50,11 @@ def wait_for(
     raise AssertionError(f"timed out waiting for {what}: {detail()}")
 
 
+#: Answers compared across homes are asked as of one fixed moment: "now" moves on between
+#: two commands, and someone's overdue_days turns over at the time of day they fell due.
+AT = ("--as-of", "2026-06-30")
+
+
 # -- store copy ------------------------------------------------------------------------------
 
 
@@ -58,7 +63,7 @@ def test_store_copy_of_fossum_gives_the_same_people_even_when_interrupted(
 ) -> None:
     local = init(tmp_path / "sqlite", "", FOSSUM)
     run_cli(local, "import", str(shared_data("enron", "maildir", "fossum-d")))
-    expected = run_cli(local, "people", "--json").json()
+    expected = run_cli(local, "people", "--json", *AT).json()
     assert len(expected) > 100
 
     shared = init(tmp_path / "pg", pg_url, FOSSUM)
@@ -67,19 +72,20 @@ def test_store_copy_of_fossum_gives_the_same_people_even_when_interrupted(
     source = f"sqlite://{local / 'events.sqlite'}"
     first = run_cli(shared, "store", "copy", "--from", source, "--max-events", "700")
     assert "Copied 700 events" in first.out and "interrupted" in first.out
-    partial = run_cli(shared, "people", "--json").json()  # views follow a partial copy
+    partial = run_cli(shared, "people", "--json", *AT).json()  # views follow a partial copy
     assert 0 < len(partial) <= len(expected)
 
     rest = run_cli(shared, "store", "copy", "--from", source)
     assert "complete" in rest.out
-    assert run_cli(shared, "people", "--json").json() == expected
+    assert run_cli(shared, "people", "--json", *AT).json() == expected
     again = run_cli(shared, "store", "copy", "--from", source)
     assert "Copied 0 events" in again.out
-    assert run_cli(shared, "people", "--json").json() == expected
-    assert run_cli(shared, "due", "--json").json() == run_cli(local, "due", "--json").json()
+    assert run_cli(shared, "people", "--json", *AT).json() == expected
+    due = run_cli(local, "due", "--json", *AT).json()
+    assert run_cli(shared, "due", "--json", *AT).json() == due
     assert (
-        run_cli(shared, "referrals", "--json").json()
-        == run_cli(local, "referrals", "--json").json()
+        run_cli(shared, "referrals", "--json", *AT).json()
+        == run_cli(local, "referrals", "--json", *AT).json()
     )
 
 
@@ -88,7 +94,7 @@ def test_a_copy_killed_mid_way_resumes_to_the_same_people(tmp_path: Path) -> Non
 
     local = init(tmp_path / "sqlite", "", FOSSUM)
     run_cli(local, "import", str(shared_data("enron", "maildir", "fossum-d")))
-    expected = run_cli(local, "people", "--json").json()
+    expected = run_cli(local, "people", "--json", *AT).json()
     with pg_database() as url:
         shared = init(tmp_path / "pg", url, FOSSUM)
         source = f"sqlite://{local / 'events.sqlite'}"
@@ -110,7 +116,7 @@ def test_a_copy_killed_mid_way_resumes_to_the_same_people(tmp_path: Path) -> Non
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         run_cli(shared, "store", "copy", "--from", source)
-        assert run_cli(shared, "people", "--json").json() == expected
+        assert run_cli(shared, "people", "--json", *AT).json() == expected
 
 
 # -- several daemons and a projection process ----------------------------------------------
@@ -140,7 +146,7 @@ def test_three_daemons_and_a_projector_lose_nothing_and_double_nothing(
     reference = init(tmp_path / "reference", "", FOSSUM)
     for sub in folders.values():
         run_cli(reference, "import", str(mail / sub))
-    expected = run_cli(reference, "people", "--json").json()
+    expected = run_cli(reference, "people", "--json", *AT).json()
     (expected_interactions,) = [
         r[0] for r in _sqlite(reference / "views.sqlite", "SELECT count(*) FROM interactions")
     ]
@@ -215,7 +221,7 @@ def test_three_daemons_and_a_projector_lose_nothing_and_double_nothing(
         "WHERE topic LIKE '%Interaction.Observed'",
     )
     assert observed == [(expected_interactions, expected_interactions)]
-    assert run_cli(homes[2], "people", "--json").json() == expected
+    assert run_cli(homes[2], "people", "--json", *AT).json() == expected
     for p in processes:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
@@ -229,7 +235,7 @@ def test_connections_lost_mid_sync_lose_nothing(
     mail = shared_data("enron", "maildir", "fossum-d", "all_documents")
     reference = init(tmp_path / "reference", "", FOSSUM)
     run_cli(reference, "import", str(mail))
-    expected = run_cli(reference, "people", "--json").json()
+    expected = run_cli(reference, "people", "--json", *AT).json()
     extra = (
         "\n[daemon]\njitter_seconds = 0\nbackoff_cap_minutes = 0.02\n"
         f'\n[[accounts]]\nname = "docs"\ntype = "folder"\npath = "{mail}"\n'
@@ -272,7 +278,7 @@ def test_connections_lost_mid_sync_lose_nothing(
 
     wait_for(all_stored, 120, "the daemon to store every interaction")
     assert daemon.poll() is None, (home / "stderr.log").read_text()
-    assert run_cli(home, "people", "--json").json() == expected
+    assert run_cli(home, "people", "--json", *AT).json() == expected
 
 
 def _sqlite(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -432,5 +438,5 @@ def test_introductions_in_another_members_mail_stay_theirs(tmp_path: Path) -> No
         assert "Bob private" not in run_cli(home, *args).out  # contacts yes, subjects no
     bob = init(tmp_path / "bob", "", "bob@firm.example", extra=TEAM)
     run_cli(bob, "import", str(bob_mail))
-    found = run_cli(bob, "referrals", "--json").json()
+    found = run_cli(bob, "referrals", "--json", *AT).json()
     assert [r["subject"] for r in found] == ["Intro: Priya <> Jonas, Bob private intro"]
