@@ -63,6 +63,17 @@ def run_cli(
     return result
 
 
+def stable(rows: Any) -> Any:
+    """Answers without `overdue_days`, to compare answers asked at different moments:
+    "now" moves on between two commands, and overdue_days turns over at the time of day
+    someone fell due (`due_at`, kept, says the same thing)."""
+    if isinstance(rows, list):
+        return [stable(r) for r in rows]
+    if isinstance(rows, dict):
+        return {k: stable(v) for k, v in rows.items() if k != "overdue_days"}
+    return rows
+
+
 def count_events(home: Path) -> int:
     """Events stored under a home, read the way another process would (0 if none yet)."""
     import sqlite3

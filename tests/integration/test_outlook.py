@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, stable
 from tests.fakes.graph import ALIAS, ME, FakeMicrosoft
 from tests.integration.outlook_data import Corpus, build, change
 
@@ -49,7 +49,7 @@ def from_files(tmp_path: Path, corpus: Corpus, name: str) -> list[Any]:
 
 
 def people(home: Path) -> list[Any]:
-    return sorted(run_cli(home, "people", "--json").json(), key=json.dumps)
+    return sorted(stable(run_cli(home, "people", "--json").json()), key=json.dumps)
 
 
 def test_sign_in_writes_the_account_and_its_own_addresses(
