@@ -184,11 +184,8 @@ class Daemon:
             self._sync_account(account)
 
     def _sync_account(self, account: Account) -> None:
-        from kithkeep.domain.rules import judge
-        from kithkeep.services import sync
-        from kithkeep.services.accounts import Wiring, build_source
+        from kithkeep.services.operations import sync_one
 
-        policy = self.settings.policy()
         st = self.state.accounts[account.name]
         started = time.monotonic()
         now = self.clock()
@@ -198,16 +195,13 @@ class Daemon:
         try:
             if account.type == "folder" and not account.path.exists():
                 raise StoreError(f"{account.path}: no such folder")
-            with self._kit.store.account_lock(account.name):
-                source = build_source(account, Wiring(self.settings, now, self._kit.local_tz()))
-                report = sync.run(
-                    source,
-                    self._kit.store,
-                    parallel=False,  # the daemon's one worker thread; no child process
-                    on_saved=None if shared else self._kit.projecting(now),
-                    should_stop=self.stopping.is_set,
-                    is_noise=lambda o: bool(judge(o, policy).noise),
-                )
+            report = sync_one(
+                self._kit,
+                account,
+                now,
+                parallel=False,  # the daemon's one worker thread; no child process
+                should_stop=self.stopping.is_set,
+            )
             if not shared:
                 self._kit.project(now)
         except AccountBusyError as e:

@@ -52,6 +52,40 @@ class Synced:
     error: str = ""
 
 
+def sync_one(
+    kit: Any,
+    account: Any,
+    now: datetime,
+    *,
+    parallel: bool,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    full: bool = False,
+) -> Any:
+    """One sync of one account under its lock: the CLI's and the daemon's alike.
+
+    Each saved page goes into the views at once, unless the store is shared (there
+    `kithkeep project` keeps them).
+    """
+    from kithkeep.domain.rules import judge
+    from kithkeep.services import sync
+    from kithkeep.services.accounts import Wiring, build_source
+
+    policy = kit.settings.policy()
+    with kit.store.account_lock(account.name):
+        source = build_source(account, Wiring(kit.settings, now, kit.local_tz()))
+        return sync.run(
+            source,
+            kit.store,
+            progress=progress,
+            parallel=parallel,
+            on_saved=None if kit.store.shared else kit.projecting(now),
+            should_stop=should_stop,
+            is_noise=lambda o: bool(judge(o, policy).noise),
+            full=full,
+        )
+
+
 def sync_accounts(
     settings: Settings,
     names: list[str],
@@ -66,9 +100,7 @@ def sync_accounts(
     others go on. An account synced by another process right now is left to it.
     """
     from kithkeep.domain.errors import KithkeepError
-    from kithkeep.domain.rules import judge
-    from kithkeep.services import sync
-    from kithkeep.services.accounts import PARALLEL_TYPES, Wiring, build_source
+    from kithkeep.services.accounts import PARALLEL_TYPES
     from kithkeep.services.app import open_kit
 
     _require_me(settings)
@@ -81,24 +113,19 @@ def sync_accounts(
         raise ConfigError(
             f"no accounts in {settings.paths.config}: add one with `kithkeep account add`"
         )
-    policy = settings.policy()
     out: list[Synced] = []
     now = datetime.now(UTC)
     with open_kit(settings) as kit:
-        wiring = Wiring(settings, now, kit.local_tz())
         for account in accounts:
             try:
-                with kit.store.account_lock(account.name):
-                    source = build_source(account, wiring)
-                    report = sync.run(
-                        source,
-                        kit.store,
-                        progress=progress(account.name) if progress else None,
-                        parallel=account.type in PARALLEL_TYPES,
-                        on_saved=None if kit.store.shared else kit.projecting(now),
-                        is_noise=lambda o: bool(judge(o, policy).noise),
-                        full=full,
-                    )
+                report = sync_one(
+                    kit,
+                    account,
+                    now,
+                    parallel=account.type in PARALLEL_TYPES,
+                    progress=progress(account.name) if progress else None,
+                    full=full,
+                )
                 out.append(Synced(account, report))
             except KithkeepError as e:
                 out.append(Synced(account, error=str(e)))
