@@ -46,8 +46,10 @@ def observations(n: int, people: int = 5000, seed: int = 7) -> list[Observation]
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        who = Party(f"person{rng.randrange(people)}@org{i % 300}.example", f"Person {i % 97}")
-        cc = (Party(f"person{rng.randrange(people)}@org.example"),) if rng.random() < 0.15 else ()
+        k = rng.randrange(people)
+        who = Party(f"person{k}@org{k % 300}.example", f"Person {k}")
+        c = rng.randrange(people)
+        cc = (Party(f"person{c}@org{c % 300}.example"),) if rng.random() < 0.15 else ()
         when = START + timedelta(minutes=5 * i)
         if rng.random() < 0.45:
             o = Observation(Kind.EMAIL, f"m{i}", when, Party(ME), (who, *cc), f"note {i}")
@@ -127,14 +129,14 @@ def measure(b: Backend, facts: list[Observation]) -> dict[str, float]:
             return len(facts)
 
         figures["appended"] = timed(append)
-        stored = [
-            (n.originator_id, n.originator_version, n.topic, n.state)
-            for n in kit.store.recorder.select_notifications(start=None, limit=10**9)
-        ]
         now = int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
         kit.view.ensure_built_for(kit.settings.policy(), "kithkeep")
         policy = kit.settings.policy()
         figures["projected"] = timed(lambda: kit.projector.catch_up(policy, now).events)
+        stored = [
+            (n.originator_id, n.originator_version, n.topic, n.state)
+            for n in kit.store.recorder.select_notifications(start=None, limit=10**9)
+        ]
         with kit.view._tx(commit=False) as cur:  # read back what was written
             cur.execute("SELECT * FROM interactions ORDER BY iid")
             interactions = [tuple(r) for r in cur.fetchall()]

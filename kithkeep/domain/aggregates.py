@@ -33,7 +33,9 @@ def _parties_to_state(parties: tuple[Party, ...]) -> list[list[str]]:
 
 
 def _parties_from_state(state: list[list[str]]) -> tuple[Party, ...]:
-    return tuple(map(Party._make, state))
+    make = tuple.__new__
+    # Stored parties have every field; older ones may lack the last (made with defaults).
+    return tuple(make(Party, p) if len(p) == 4 else Party(*p) for p in state)
 
 
 class Interaction(Aggregate):
@@ -166,20 +168,32 @@ class Interaction(Aggregate):
 _INTERACTION_TOPIC = f"{Interaction.__module__}:{Interaction.__qualname__}"
 
 
+_KINDS = {k.value: k for k in Kind}
+
+
 def observation_from_state(state: dict[str, Any]) -> Observation:
     """Rebuild the value a projection reasons about from an `Observed` event's state."""
     sender = state["sender"]
-    return Observation(
-        kind=Kind(state["kind"]),
-        natural_key=state["natural_key"],
-        occurred_at=state["occurred_at"],
-        sender=Party(sender[0], sender[1]) if sender else None,
-        parties=_parties_from_state(state["parties"]),
-        subject=state["subject"],
-        thread_key=state["thread_key"],
-        message_id=state["message_id"],
-        signals=tuple(state["signals"]),
+    occurred_at = state["occurred_at"]
+    if occurred_at.tzinfo is None:
+        msg = "occurred_at must be timezone-aware"
+        raise ValueError(msg)
+    # Made as the plain tuple it is (positional, in `Observation`'s field order): this
+    # runs once per stored event whenever the views are built.
+    fields = (
+        _KINDS[state["kind"]],
+        state["natural_key"],
+        occurred_at,
+        Party(sender[0], sender[1]) if sender else None,
+        _parties_from_state(state["parties"]),
+        state["subject"],
+        state["thread_key"],
+        state["message_id"],
+        tuple(state["signals"]),
+        "header",
+        "",
     )
+    return tuple.__new__(Observation, fields)
 
 
 class SyncPosition(Aggregate):

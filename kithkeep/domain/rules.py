@@ -120,6 +120,8 @@ class Judgement:
     audience: int
     #: Counterparts for whom this interaction is contact (before the has-it-happened test).
     contacts: tuple[str, ...]
+    #: Everyone on it but self, first-seen order (`counterparts`).
+    counterparts: tuple[str, ...] = ()
 
 
 def counterparts(o: Observation, policy: Policy) -> list[str]:
@@ -143,8 +145,9 @@ def judge(o: Observation, policy: Policy) -> Judgement:
         direction = OUTBOUND if sender and policy.is_self(sender) else INBOUND
     noise = noise_reasons(o, policy, audience)
     if noise:
-        return Judgement(direction, noise, audience, ())
-    return Judgement(direction, noise, audience, tuple(_contacts(o, policy, direction, others)))
+        return Judgement(direction, noise, audience, (), tuple(others))
+    contacts = tuple(_contacts(o, policy, direction, others))
+    return Judgement(direction, noise, audience, contacts, tuple(others))
 
 
 def noise_reasons(o: Observation, policy: Policy, audience: int) -> tuple[str, ...]:

@@ -30,7 +30,13 @@ from kithkeep.domain.aggregates import (
 from kithkeep.domain.interaction import Kind
 from kithkeep.domain.introductions import candidate
 from kithkeep.domain.people import Totals
-from kithkeep.domain.rules import OUTBOUND, Policy, counterparts, judge, learned_by_address
+from kithkeep.domain.rules import (
+    LEARN_MIN_CONTACTS,
+    OUTBOUND,
+    Policy,
+    judge,
+    learned_by_address,
+)
 from kithkeep.projections.schema import TABLES, VIEW_TABLES, VIEWS_VERSION
 
 # Portable SQL (SQLite and PostgreSQL): the old value qualified, no two-argument min/max.
@@ -54,6 +60,33 @@ _UPSERT_STATS = (
     + UPSERT_STATS_SET
 )
 
+#: Each address's totals counted again from its rows (`{where}` narrows the addresses).
+#: Too few contacts to learn a cadence from (distinct days <= contacts): nothing to settle.
+_TOTALS = (
+    "SELECT address, min(at) AS first, max(at) AS last, "
+    "max(CASE WHEN how = 'out' THEN at END) AS last_out, "
+    "max(CASE WHEN how = 'in' THEN at END) AS last_in, "
+    "max(CASE WHEN how = 'meet' THEN at END) AS last_meeting, count(*) AS n, "
+    f"CASE WHEN count(*) >= {LEARN_MIN_CONTACTS} THEN 1 ELSE 0 END AS dirty "
+    "FROM participants WHERE contact = 1 AND at <= ? {where} GROUP BY address"
+)
+RECOUNT_STATS = f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) " + _TOTALS
+#: Every address's totals, with its most frequent display name (names counted first).
+RECOUNT_ALL = (
+    f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}, name) SELECT t.*, {{name}} FROM ("
+    + _TOTALS.format(where="")
+    + ") AS t {join}"
+)
+RECOUNT_ALL_STATS = RECOUNT_ALL.format(
+    name="coalesce((SELECT name FROM names WHERE names.address = t.address "
+    "ORDER BY names.n DESC, names.name LIMIT 1), '')",
+    join="",
+)
+RECOUNT_NAMES = (
+    "INSERT INTO names SELECT address, name, count(*) FROM participants "
+    "WHERE name != '' {where} GROUP BY address, name"
+)
+
 #: Rows of one page, per table: how SQLite inserts them (PostgreSQL has its own way).
 INSERTS = {
     "interactions": "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -73,6 +106,8 @@ class ViewMovedError(Exception):
 
 @dataclass
 class _PageRows:
+    #: A bulk page leaves totals and names to be counted once, at `settle`.
+    bulk: bool = False
     interactions: list[tuple[Any, ...]] = field(default_factory=list)
     participants: list[tuple[Any, ...]] = field(default_factory=list)
     future: list[tuple[Any, ...]] = field(default_factory=list)
@@ -81,6 +116,10 @@ class _PageRows:
     intros: list[tuple[Any, ...]] = field(default_factory=list)
     team: list[tuple[Any, ...]] = field(default_factory=list)
     directives: list[Any] = field(default_factory=list)
+
+
+#: A page's rows, in runs, and the (hex) ids of the interactions withdrawn between them.
+Plan = list["_PageRows | str"]
 
 
 class PeopleProjection:
@@ -92,6 +131,8 @@ class PeopleProjection:
     """
 
     tracking_table: str = "tracking"
+    #: Counts every address's totals and names again (a back end may say it faster).
+    recount_all_stats: str = RECOUNT_ALL_STATS
 
     def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -111,6 +152,9 @@ class PeopleProjection:
     def _tables(self) -> Sequence[str]:
         """The views' tables, as this back end creates them."""
         return TABLES
+
+    def _grown(self, c: Any) -> None:
+        """The tables have just grown by a bulk backlog (a planner may want to know)."""
 
     # -- bookkeeping ------------------------------------------------------------------
 
@@ -154,34 +198,64 @@ class PeopleProjection:
         tracking: Tracking,
         policy: Policy,
         now: int,
+        *,
+        bulk: bool = False,
     ) -> None:
         """A page of events into the views, with its tracking position, in one transaction.
 
         A withdrawal removes what came before it in the page too, so rows are written in
         runs that end at each withdrawal. If the view already holds any event of the
         page (another projector was quicker), nothing is written: `ViewMovedError`.
+
+        A `bulk` page (a long backlog) writes the rows of its interactions only, and
+        marks the totals stale in the same transaction: `settle` counts them all again
+        from those rows at once, which is much faster than adding to them page by page.
+        """
+        first = events[0][0] if events else None
+        self.write_page(self.plan_page(events, policy, now, bulk=bulk), first, tracking, now)
+
+    def plan_page(
+        self, events: Sequence[tuple[int, Any]], policy: Policy, now: int, *, bulk: bool = False
+    ) -> Plan:
+        """What a page of events writes, worked out without the database: runs of rows,
+        each ended by a withdrawal (which needs the database, so it is done on writing)."""
+        plan: Plan = []
+        rows = _PageRows(bulk)
+        for notification_id, e in events:
+            if type(e) is tuple:  # an observation: (hex id, state)
+                self._interaction(notification_id, e[0], e[1], policy, now, rows)
+            elif isinstance(e, Interaction.Withdrawn | Interaction.Revised):
+                plan.append(rows)
+                plan.append(e.originator_id.hex)
+                rows = _PageRows(bulk)
+            elif isinstance(e, AddressBook.Event | Referrals.Event):
+                rows.directives.append(e)
+        plan.append(rows)
+        return plan
+
+    def write_page(self, plan: Plan, first: int | None, tracking: Tracking, now: int) -> None:
+        """A planned page into the views, with its tracking position, in one transaction.
+
+        `first` is the page's first notification id: if the view holds it already,
+        nothing is written (`ViewMovedError`).
         """
         with self._tx(commit=True) as c:
-            if events:
+            if first is not None:
                 self._lock(c)
                 c.execute(
                     f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?",
                     (tracking.application_name,),
                 )
                 row = c.fetchone()
-                if row is not None and row[0] is not None and row[0] >= events[0][0]:
+                if row is not None and row[0] is not None and row[0] >= first:
                     raise ViewMovedError(tracking.application_name)
-            rows = _PageRows()
-            for notification_id, e in events:
-                if isinstance(e, Interaction.Observed):
-                    self._interaction(notification_id, e, policy, now, rows)
-                elif isinstance(e, Interaction.Withdrawn | Interaction.Revised):
-                    self._write(c, rows)
-                    rows = _PageRows()
-                    self._withdraw(c, e.originator_id.hex, now)
-                elif isinstance(e, AddressBook.Event | Referrals.Event):
-                    rows.directives.append(e)
-            self._write(c, rows)
+            if any(isinstance(step, _PageRows) and step.bulk for step in plan):
+                c.execute(_MARK_STALE)
+            for step in plan:
+                if isinstance(step, _PageRows):
+                    self._write(c, step)
+                else:
+                    self._withdraw(c, step, now)
             self._track(c, tracking)
 
     def _write(self, c: Any, rows: _PageRows) -> None:
@@ -211,23 +285,20 @@ class PeopleProjection:
             return
         who = ",".join("?" * len(people))
         c.execute(f"DELETE FROM stats WHERE address IN ({who})", people)
-        c.execute(
-            "INSERT INTO stats (address, first, last, last_out, last_in, last_meeting, n, dirty) "
-            "SELECT address, min(at), max(at), max(CASE WHEN how = 'out' THEN at END), "
-            "max(CASE WHEN how = 'in' THEN at END), max(CASE WHEN how = 'meet' THEN at END), "
-            f"count(*), 1 FROM participants WHERE contact = 1 AND at <= ? AND address IN ({who}) "
-            "GROUP BY address",
-            [now, *people],
-        )
+        c.execute(RECOUNT_STATS.format(where=f"AND address IN ({who})"), [now, *people])
         c.execute(f"DELETE FROM names WHERE address IN ({who})", people)
-        c.execute(
-            "INSERT INTO names SELECT address, name, count(*) FROM participants "
-            f"WHERE name != '' AND address IN ({who}) GROUP BY address, name",
-            people,
-        )
+        c.execute(RECOUNT_NAMES.format(where=f"AND address IN ({who})"), people)
 
-    def _interaction(self, iid: int, e: Any, policy: Policy, now: int, rows: _PageRows) -> None:
-        o = observation_from_state(e.__dict__)
+    def _interaction(
+        self,
+        iid: int,
+        hex_id: str,
+        state: dict[str, Any],
+        policy: Policy,
+        now: int,
+        rows: _PageRows,
+    ) -> None:
+        o = observation_from_state(state)
         j = judge(o, policy)
         at = int(o.occurred_at.timestamp())
         meeting = o.kind is Kind.MEETING
@@ -235,9 +306,9 @@ class PeopleProjection:
         rows.interactions.append(
             (
                 iid,
-                e.originator_id.hex,
+                hex_id,
                 at,
-                o.kind.value,
+                state["kind"],
                 j.direction,
                 o.sender.address if o.sender else "",
                 o.subject,
@@ -254,26 +325,26 @@ class PeopleProjection:
                 names.setdefault(p.address, p.name)
         contacts = set(j.contacts)
         members = _members(o, policy) if policy.team else ()
-        for address in counterparts(o, policy):
+        for address in j.counterparts:
             name = names.get(address, "")
             is_contact = address in contacts
             rows.participants.append((address, at, iid, how, int(is_contact), name))
-            if name:
+            if name and not rows.bulk:
                 rows.names[(address, name)] += 1
             if members and policy.member_of(address) is None:
                 rows.team.extend((m, address, at, iid, how, int(is_contact)) for m in members)
             if not is_contact:
                 continue
-            if at <= now:
-                rows.stats.setdefault(address, Totals()).add(at, how)
-            else:
+            if at > now:
                 rows.future.append((address, at, iid, how))
+            elif not rows.bulk:
+                rows.stats.setdefault(address, Totals()).add(at, how)
         found = candidate(o, policy, j.noise)
         if found is not None:
             rows.intros.append(
                 (
                     iid,
-                    referral_id(e.originator_id.hex),
+                    referral_id(hex_id),
                     at,
                     found.kind,
                     found.introducer,
@@ -296,9 +367,22 @@ class PeopleProjection:
         )
 
     def settle(self, now: int) -> None:
-        """Fold contacts whose time has come into the statistics; relearn cadences."""
+        """Fold contacts whose time has come into the statistics; relearn cadences.
+
+        After bulk pages, every address's totals and names are counted again first.
+        """
         with self._tx(commit=True) as c:
             self._lock(c)
+            c.execute("SELECT value FROM meta WHERE key = 'totals'")
+            recounted = c.fetchone() is not None
+            if recounted:
+                for table in ("stats", "names"):
+                    c.execute(f"DELETE FROM {table}")
+                c.execute(RECOUNT_NAMES.format(where=""))
+                c.execute(self.recount_all_stats, (now,))
+                c.execute("DELETE FROM future WHERE at <= ?", (now,))
+                c.execute("DELETE FROM meta WHERE key = 'totals'")
+                self._grown(c)
             c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
             matured: dict[str, Totals] = {}
             for address, at, how in c.fetchall():
@@ -306,6 +390,11 @@ class PeopleProjection:
             if matured:
                 self._upsert_stats(c, matured)
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))
+            # Fewer contacts than it takes to learn a cadence (distinct days <= contacts).
+            c.execute(
+                "UPDATE stats SET learned = NULL, dirty = 0 WHERE dirty = 1 AND n < ?",
+                (LEARN_MIN_CONTACTS,),
+            )
             rows = self._stream(
                 c,
                 "SELECT p.address, p.at FROM stats s JOIN participants p ON p.address = s.address "
@@ -315,6 +404,8 @@ class PeopleProjection:
             updates = [(learned, a) for a, learned in learned_by_address(rows)]
             self._bulk(c, "learned", updates)
             c.execute("UPDATE stats SET dirty = 0 WHERE dirty = 1")
+            if recounted:
+                return  # with their names
             # The most frequent display name, kept here so that queries need not look it up.
             c.execute(
                 "UPDATE stats SET name = b.name FROM (SELECT s.address, coalesce(("
@@ -322,6 +413,11 @@ class PeopleProjection:
                 "ORDER BY n.n DESC, n.name LIMIT 1), '') AS name FROM stats s) AS b "
                 "WHERE stats.address = b.address AND stats.name != b.name"
             )
+
+
+_MARK_STALE = (
+    "INSERT INTO meta VALUES ('totals', 'stale') ON CONFLICT (key) DO UPDATE SET value = 'stale'"
+)
 
 
 class PeopleView(PeopleProjection, SQLiteTrackingRecorder):

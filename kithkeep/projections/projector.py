@@ -1,24 +1,71 @@
 """The projector: reads the notification log in pages and feeds a view.
 
 The library's per-event runner commits once per event and cannot follow a SQLite
-application; reading `select_notifications` a page at a time and committing each
-page with its tracking position is both fast and crash-safe.
+application; reading the log a page at a time and committing each page with its
+tracking position is both fast and crash-safe.
+
+Most of the log is `Interaction.Observed`, and the view needs only its state: those
+rows are decoded straight to their state (with the mapper's own transcoder), without
+building a notification and an event object for each. Every other event goes through
+the library's mapper.
+
+A long backlog (a rebuild, a first import, `store copy`) is taken in bulk: totals are
+counted once at the end instead of page by page, and a forked helper process reads,
+decodes and plans the pages while this one writes them, each with its tracking
+position in one transaction as always. The helper only ever reads; if it dies, or
+another projector gets ahead, this process goes on alone from the view's position.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+import logging
+import multiprocessing
+import pickle
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording, Tracking
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Mapper,
+    Recording,
+    StoredEvent,
+    Tracking,
+)
+from eventsourcing.utils import get_topic
 
 from kithkeep.domain.aggregates import Interaction
 from kithkeep.domain.rules import Policy
-from kithkeep.projections.people import PeopleProjection, ViewMovedError
+from kithkeep.projections.people import PeopleProjection, Plan, ViewMovedError
+
+log = logging.getLogger(__name__)
 
 PAGE = 1000
+#: A backlog this long (and a quarter of what is projected already) is taken in bulk.
+BULK = 5 * PAGE
+#: A bulk backlog this long is worth a helper process.
+PARALLEL = 20 * PAGE
+
+#: A row of the notification log: id, originator id (hex), version, topic, state.
+RawEvent = tuple[int, str, int, str, bytes]
+
+
+class LogReader(Protocol):
+    """Reads up to `limit` rows of the log after `start`, on a connection of the process
+    that calls it (so a forked helper may read too)."""
+
+    def __call__(self, start: int, limit: int) -> Sequence[RawEvent]: ...
+
+    def close(self) -> None: ...
+
+
+_OBSERVED = get_topic(Interaction.Observed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +81,17 @@ class Projector:
         recorder: ApplicationRecorder,
         mapper: Mapper[UUID],
         view: PeopleProjection,
+        read: LogReader,
         page: int = PAGE,
     ) -> None:
         self.application_name = application_name
         self.recorder = recorder
         self.mapper = mapper
         self.view = view
+        self.read = read
         self.page = page
+        #: The backlog from which pages are planned by a helper process.
+        self.parallel_from = PARALLEL
 
     def position(self) -> int:
         found: int | None = self.view.max_tracking_id(self.application_name)  # type: ignore[attr-defined]
@@ -53,24 +104,27 @@ class Projector:
         rebuilt = self.view.ensure_built_for(policy, self.application_name)
         start = self.position()
         end = self.recorder.max_notification_id() or 0
+        bulk = end - start >= max(BULK, start // 4)
         done = 0
+        if bulk and end - start >= self.parallel_from and _may_fork():
+            done = self._with_helper(start, end, policy, now, progress)
+            start = self.position()
         while True:
-            notifications = self.recorder.select_notifications(
-                start=start, limit=self.page, inclusive_of_start=False
-            )
-            if not notifications:
+            rows = self.read(start, self.page)
+            if not rows:
                 break
-            events = self._resolved([(n.id, self.mapper.to_domain_event(n)) for n in notifications])
             try:
-                self.view.apply_page(
-                    events, Tracking(self.application_name, notifications[-1].id), policy, now
-                )
+                with _gc_paused():  # a page's objects are acyclic and freed with it
+                    plan = self._plan(rows, policy, now, bulk=bulk)
+                    self.view.write_page(
+                        plan, rows[0][0], Tracking(self.application_name, rows[-1][0]), now
+                    )
             except ViewMovedError:
                 # Another projector (a shared store) took these first: go on from there.
                 start = self.position()
                 continue
-            start = notifications[-1].id
-            done += len(notifications)
+            start = rows[-1][0]
+            done += len(rows)
             if progress is not None:
                 progress(start, end)
         self.view.settle(now)
@@ -95,16 +149,90 @@ class Projector:
             return False
         return True
 
+    def _plan(self, rows: Sequence[RawEvent], policy: Policy, now: int, *, bulk: bool) -> Plan:
+        events = self._decoded(rows)
+        assert events is not None
+        return self.view.plan_page(events, policy, now, bulk=bulk)
+
+    def _decoded(
+        self, rows: Sequence[RawEvent], *, resolve: bool = True
+    ) -> list[tuple[int, Any]] | None:
+        """Log rows as the view takes them: an observation as (hex id, state).
+
+        Without `resolve` (no access to the store), None if an event needs it.
+        """
+        decode = self.mapper.transcoder.decode
+        out: list[tuple[int, Any]] = []
+        for notification_id, hex_id, version, topic, state in rows:
+            if topic == _OBSERVED:
+                out.append((notification_id, (hex_id, decode(state))))
+                continue
+            e = self.mapper.to_domain_event(StoredEvent(UUID(hex_id), version, topic, state))
+            if not resolve and isinstance(e, Interaction.Restored | Interaction.Revised):
+                return None
+            out.extend(self._resolved([(notification_id, e)]))
+        return out
+
+    # -- a helper process for long backlogs ---------------------------------------------
+
+    def _with_helper(
+        self,
+        start: int,
+        end: int,
+        policy: Policy,
+        now: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """Write the pages a helper plans, in order, up to `end`; the count written.
+
+        The helper is a forked process where that is safe (no other thread), else a
+        thread, which still plans while this one waits on the database. Stops early (the
+        caller goes on alone) if the helper ends or the view moves.
+        """
+        done = 0
+        with _helper(self, start, end, policy, now) as planned:
+            for first, last, count, planned_plan in planned:
+                # None: it needed the store, so it is planned here.
+                plan = planned_plan or self._plan(self.read(start, count), policy, now, bulk=True)
+                try:
+                    with _gc_paused():
+                        self.view.write_page(
+                            plan, first, Tracking(self.application_name, last), now
+                        )
+                except ViewMovedError:
+                    break
+                start = last
+                done += count
+                if progress is not None:
+                    progress(start, end)
+        return done
+
+    def planned_pages(self, start: int, end: int, policy: Policy, now: int) -> Iterator[Planned]:
+        """Read and plan the pages after `start` up to `end` (in a helper)."""
+        while start < end:
+            rows = self.read(start, self.page)
+            if not rows:
+                return
+            events = self._decoded(rows, resolve=False)
+            plan = None if events is None else self.view.plan_page(events, policy, now, bulk=True)
+            yield rows[0][0], rows[-1][0], len(rows), plan
+            start = rows[-1][0]
+
     def _resolved(self, events: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
-        """A restored interaction is projected again as it stood then; a revised one is
-        taken out and projected again with its new fields."""
+        """Events as the view takes them: an observation as (hex id, state). A restored
+        interaction is projected again as it stood then; a revised one is taken out and
+        projected again with its new fields."""
         out: list[tuple[int, Any]] = []
         for notification_id, e in events:
-            if isinstance(e, Interaction.Restored):
-                out.append((notification_id, self._as_of(e.originator_id, e.originator_version)))
+            if isinstance(e, Interaction.Observed):
+                out.append((notification_id, _observed(e)))
+            elif isinstance(e, Interaction.Restored):
+                then = self._as_of(e.originator_id, e.originator_version)
+                out.append((notification_id, _observed(then)))
             elif isinstance(e, Interaction.Revised):
                 out.append((notification_id, e))  # withdraws the rows as they were
-                out.append((notification_id, self._as_of(e.originator_id, e.originator_version)))
+                then = self._as_of(e.originator_id, e.originator_version)
+                out.append((notification_id, _observed(then)))
             else:
                 out.append((notification_id, e))
         return out
@@ -129,3 +257,131 @@ class Projector:
     def rebuild(self, policy: Policy, now: int) -> Caught:
         self.view.reset(self.application_name, "")
         return self.catch_up(policy, now)
+
+
+def _observed(e: Any) -> tuple[str, dict[str, Any]]:
+    return e.originator_id.hex, e.__dict__
+
+
+#: A planned page: first and last notification ids, events, and the plan (None: the
+#: writer plans it, since it needs the store).
+Planned = tuple[int, int, int, "Plan | None"]
+
+
+@contextmanager
+def _helper(
+    projector: Projector, start: int, end: int, policy: Policy, now: int
+) -> Iterator[Iterator[Planned]]:
+    if _may_fork():
+        with _process_helper(projector, start, end, policy, now) as planned:
+            yield planned
+    else:
+        with _thread_helper(projector, start, end, policy, now) as planned:
+            yield planned
+
+
+@contextmanager
+def _process_helper(
+    projector: Projector, start: int, end: int, policy: Policy, now: int
+) -> Iterator[Iterator[Planned]]:
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    helper = context.Process(
+        target=_plan_in_process,
+        args=(projector, start, end, policy, now, send),
+        name="kithkeep-projector",
+        daemon=True,
+    )
+    helper.start()
+    send.close()
+
+    def planned() -> Iterator[Planned]:
+        while True:
+            try:
+                blob = receive.recv_bytes()
+                with _gc_paused():
+                    item: Planned = pickle.loads(blob)
+            except EOFError:
+                return  # all planned (or the helper died: the caller goes on from the view)
+            yield item
+
+    try:
+        yield planned()
+    finally:
+        receive.close()
+        if helper.is_alive():
+            helper.terminate()
+        helper.join()
+
+
+def _plan_in_process(
+    projector: Projector, start: int, end: int, policy: Policy, now: int, send: Connection
+) -> None:
+    gc.disable()  # a short life of acyclic pages
+    try:
+        for first, last, count, plan in projector.planned_pages(start, end, policy, now):
+            try:
+                blob = pickle.dumps((first, last, count, plan), protocol=5)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                blob = pickle.dumps((first, last, count, None), protocol=5)
+            send.send_bytes(blob)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the writer stopped
+    finally:
+        send.close()
+        projector.read.close()
+
+
+@contextmanager
+def _thread_helper(
+    projector: Projector, start: int, end: int, policy: Policy, now: int
+) -> Iterator[Iterator[Planned]]:
+    pages: queue.Queue[Planned | None] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(item: Planned | None) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def plan() -> None:
+        try:
+            for item in projector.planned_pages(start, end, policy, now):
+                if not put(item):
+                    return
+        except Exception:
+            log.debug("the projection's helper thread stopped", exc_info=True)
+        put(None)
+
+    def planned() -> Iterator[Planned]:
+        while (item := pages.get()) is not None:
+            yield item
+
+    helper = threading.Thread(target=plan, name="kithkeep-projector", daemon=True)
+    helper.start()
+    try:
+        yield planned()
+    finally:
+        stop.set()
+        helper.join()
+
+
+def _may_fork() -> bool:
+    """Forking is safe only with no other thread (one might hold a lock the child needs)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

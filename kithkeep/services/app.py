@@ -76,7 +76,7 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
         datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
         view = PeopleView(datastore)
         view.create_table()
-    projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view)
+    projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view, store.log)
     try:
         yield Kit(settings, store, view, projector)
     finally:

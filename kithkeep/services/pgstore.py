@@ -26,6 +26,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from kithkeep.domain.errors import ConfigError, StoreError
+from kithkeep.services.logreader import PgLog
 from kithkeep.services.store import AccountBusyError, Store
 
 log = logging.getLogger("kithkeep.store")
@@ -132,6 +133,8 @@ class PgStore(Store):
         assert isinstance(self.recorder, PostgresApplicationRecorder)
         self.pg_recorder = self.recorder
         self.where = target.shown
+        datastore = self.pg_recorder.datastore
+        self.log = PgLog(target.conninfo(), datastore.schema, self.pg_recorder.events_table_name)
 
     def _events_of(self, hex_ids: list[str], columns: str, condition: str) -> list[Any]:
         rows: list[Any] = []

@@ -20,8 +20,10 @@ from eventsourcing.persistence import (
     IntegrityError,
     PersistenceError,
     Recording,
+    Transcoder,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
 
 from kithkeep.domain.aggregates import (
     ADDRESS_BOOK_ID,
@@ -34,7 +36,10 @@ from kithkeep.domain.aggregates import (
 )
 from kithkeep.domain.errors import StoreError
 from kithkeep.domain.interaction import Observation, interaction_id
+from kithkeep.projections.projector import LogReader
 from kithkeep.projections.schema import APPLICATION_NAME
+from kithkeep.services.logreader import SQLiteLog
+from kithkeep.services.persistence import BatchSQLiteRecorder, FastJSONTranscoder
 
 T = TypeVar("T")
 
@@ -46,6 +51,11 @@ class AccountBusyError(StoreError):
 class KithkeepApplication(Application[UUID]):
     name = APPLICATION_NAME
     is_snapshotting_enabled = False
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,7 @@ class Store:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": get_topic(BatchSQLiteRecorder),
             },
             str(path),
         )
@@ -82,6 +93,7 @@ class Store:
         #: Where the events are, for messages: a file, or a URL without its password.
         self.where = str(path)
         self.path = path
+        self.log: LogReader = SQLiteLog(path, self.recorder.events_table_name)
 
     def _start(self, env: Mapping[str, str], where: str) -> None:
         try:
@@ -91,6 +103,7 @@ class Store:
         self.recorder = self.app.recorder
 
     def close(self) -> None:
+        self.log.close()
         self.app.close()
 
     def account_lock(self, account: str) -> AbstractContextManager[object]:

@@ -1,0 +1,88 @@
+"""Readers of the event store's notification log for the projector, as plain rows.
+
+Each reader keeps a connection of its own, opened in the process that reads (a projector
+may hand pages to a forked helper process, which must not use its parent's connections)
+and read in autocommit, so it never holds a snapshot between pages.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from kithkeep.projections.projector import RawEvent
+
+
+class _Reader:
+    """One connection per process, opened on first use; one reader at a time."""
+
+    def __init__(self) -> None:
+        self._conn: Any = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def _connect(self) -> Any:
+        raise NotImplementedError
+
+    def _query(self, conn: Any, start: int, limit: int) -> list[RawEvent]:
+        raise NotImplementedError
+
+    def __call__(self, start: int, limit: int) -> list[RawEvent]:
+        with self._lock:
+            if self._conn is None or self._pid != os.getpid():
+                self._conn = self._connect()  # a forked child leaves its parent's alone
+                self._pid = os.getpid()
+            return self._query(self._conn, start, limit)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+
+class SQLiteLog(_Reader):
+    def __init__(self, path: Path, table: str) -> None:
+        super().__init__()
+        self.path = path
+        self.sql = (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        )
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=30,
+        )
+        return conn
+
+    def _query(self, conn: sqlite3.Connection, start: int, limit: int) -> list[RawEvent]:
+        return conn.execute(self.sql, (start, limit)).fetchall()
+
+
+class PgLog(_Reader):
+    def __init__(self, conninfo: str, schema: str, table: str) -> None:
+        super().__init__()
+        self.conninfo = conninfo
+        where = f'"{schema}"."{table}"' if schema else f'"{table}"'
+        self.sql = (
+            "SELECT notification_id, replace(originator_id::text, '-', ''), originator_version, "
+            f"topic, state FROM {where} WHERE notification_id > %s "
+            "ORDER BY notification_id LIMIT %s"
+        )
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.conninfo, autocommit=True)
+
+    def _query(self, conn: Any, start: int, limit: int) -> list[RawEvent]:
+        rows: list[RawEvent] = conn.execute(self.sql, (start, limit)).fetchall()
+        return rows
