@@ -146,8 +146,10 @@ class Interaction(Aggregate):
         cls, o: Observation, timestamp: datetime, uid: UUID | None = None
     ) -> Interaction.Observed:
         """The event that creates this aggregate, made directly: a page holds hundreds."""
-        make: Any = cls.Observed  # a dataclass made by the library's metaclass
-        event: Interaction.Observed = make(
+        # Made as the library's mapper makes a stored event (a frozen dataclass sets its
+        # fields one `object.__setattr__` at a time, which costs as much as writing it).
+        event: Interaction.Observed = object.__new__(cls.Observed)
+        event.__dict__.update(
             originator_id=uid or interaction_id(o.natural_key),
             originator_version=1,
             timestamp=timestamp,

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -90,8 +90,11 @@ class Projector:
         self.view = view
         self.read = read
         self.page = page
-        #: The backlog from which pages are planned by a helper process.
+        #: The backlog from which pages are taken in bulk, and planned by a helper.
+        self.bulk_from = BULK
         self.parallel_from = PARALLEL
+        #: The helper: "process" if safe (no other thread), else "thread"; or either.
+        self.helper: Literal["auto", "process", "thread"] = "auto"
 
     def position(self) -> int:
         found: int | None = self.view.max_tracking_id(self.application_name)  # type: ignore[attr-defined]
@@ -104,9 +107,9 @@ class Projector:
         rebuilt = self.view.ensure_built_for(policy, self.application_name)
         start = self.position()
         end = self.recorder.max_notification_id() or 0
-        bulk = end - start >= max(BULK, start // 4)
+        bulk = end - start >= max(self.bulk_from, start // 4)
         done = 0
-        if bulk and end - start >= self.parallel_from and _may_fork():
+        if bulk and end - start >= self.parallel_from:
             done = self._with_helper(start, end, policy, now, progress)
             start = self.position()
         while True:
@@ -272,7 +275,8 @@ Planned = tuple[int, int, int, "Plan | None"]
 def _helper(
     projector: Projector, start: int, end: int, policy: Policy, now: int
 ) -> Iterator[Iterator[Planned]]:
-    if _may_fork():
+    kind = projector.helper
+    if kind == "process" or (kind == "auto" and _may_fork()):
         with _process_helper(projector, start, end, policy, now) as planned:
             yield planned
     else:
@@ -327,6 +331,8 @@ def _plan_in_process(
             send.send_bytes(blob)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the writer stopped
+    except Exception:
+        log.debug("the projection's helper process stopped", exc_info=True)
     finally:
         send.close()
         projector.read.close()

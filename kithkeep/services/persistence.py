@@ -12,32 +12,60 @@ with two of its parts swapped for faster ones through the library's extension po
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import get_topic
 
-_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+from kithkeep.domain.aggregates import Interaction
+
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 _MARK = b'"_type_"'
+#: Digits enough to be an integer beyond 64 bits (or inside a string: then `json` reads it).
+_LONG_NUMBER = re.compile(rb"\d{19}")
 
 
 class FastJSONTranscoder(JSONTranscoder):
     """The library's `JSONTranscoder` format, encoded and decoded by orjson."""
 
     def encode(self, obj: Any) -> bytes:
-        if isinstance(obj, dict) and not any(type(v) is UUID for v in obj.values()):
-            try:
-                return orjson.dumps(obj, default=self._encode_obj, option=_OPTIONS)
-            except orjson.JSONEncodeError:
-                pass  # e.g. an integer beyond 64 bits: the standard module takes it
-        # orjson writes a UUID as a bare string, where the library writes a transcoding.
+        if type(obj) is dict and _plain(obj):
+            return self.encode_plain(obj)
+        # Anything else (a UUID, an enum, a subclass...) orjson might write otherwise.
         return super().encode(obj)
 
+    def encode_plain(self, obj: dict[str, Any]) -> bytes:
+        """`encode`, for an object known to hold only what `_plain` allows."""
+        try:
+            return orjson.dumps(obj, default=self._encode_datetime, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().encode(obj)  # e.g. an integer beyond 64 bits: `json` takes it
+
+    def _encode_datetime(self, o: Any) -> dict[str, Any]:
+        # A page's events share their timestamp: the last one is kept.
+        if o is self._last_datetime:
+            return self._last_encoded
+        encoded = self._encode_obj(o)
+        self._last_datetime, self._last_encoded = o, encoded
+        return encoded
+
+    _last_datetime: Any = None
+    _last_encoded: dict[str, Any] = {}  # noqa: RUF012 - replaced, never changed
+
     def decode(self, data: bytes) -> Any:
-        obj = orjson.loads(data)
+        if _LONG_NUMBER.search(data):
+            return super().decode(data)  # orjson would read an integer beyond 64 bits as a float
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return super().decode(data)  # NaN, a lone surrogate: what only `json` reads
         marks = data.count(_MARK)  # at least one per transcoded object (never fewer)
         if not marks:
             return obj
@@ -63,6 +91,51 @@ class FastJSONTranscoder(JSONTranscoder):
                 if type(value) is dict or type(value) is list:
                     obj[i] = self._revive(value)
         return obj
+
+
+#: Types both encoders write alike (not floats: orjson writes NaN as null); a datetime goes
+#: to the library's transcoding.
+_SCALARS = frozenset((str, int, bool, type(None), datetime))
+
+
+def _plain(obj: dict[Any, Any] | list[Any]) -> bool:
+    """Made only of what orjson writes as the standard module does (str keys)."""
+    items: Iterable[Any] = obj
+    if type(obj) is dict:
+        if not all(type(k) is str for k in obj):
+            return False
+        items = obj.values()
+    for v in items:
+        t = type(v)
+        if t in _SCALARS or isinstance(v, str):  # a StrEnum is written as its value by both
+            continue
+        if (t is list or t is dict) and _plain(v):
+            continue
+        return False
+    return True
+
+
+class KithkeepMapper(Mapper[UUID]):
+    """The library's mapper, writing the state of an `Interaction.Observed` (most of the
+    log, and plain by its declared fields) without looking it over first."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        transcoder = self.transcoder
+        if (
+            type(domain_event) is not _OBSERVED
+            or self.compressor
+            or self.cipher
+            or not isinstance(transcoder, FastJSONTranscoder)
+        ):
+            return super().to_stored_event(domain_event)
+        state = dict(domain_event.__dict__)
+        originator_id = state.pop("originator_id")
+        version = state.pop("originator_version")
+        return StoredEvent(originator_id, version, _OBSERVED_TOPIC, transcoder.encode_plain(state))
+
+
+_OBSERVED = Interaction.Observed
+_OBSERVED_TOPIC = get_topic(Interaction.Observed)
 
 
 class BatchSQLiteRecorder(SQLiteApplicationRecorder):

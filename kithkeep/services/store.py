@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
+    Mapper,
     PersistenceError,
     Recording,
     Transcoder,
@@ -39,7 +40,11 @@ from kithkeep.domain.interaction import Observation, interaction_id
 from kithkeep.projections.projector import LogReader
 from kithkeep.projections.schema import APPLICATION_NAME
 from kithkeep.services.logreader import SQLiteLog
-from kithkeep.services.persistence import BatchSQLiteRecorder, FastJSONTranscoder
+from kithkeep.services.persistence import (
+    BatchSQLiteRecorder,
+    FastJSONTranscoder,
+    KithkeepMapper,
+)
 
 T = TypeVar("T")
 
@@ -56,6 +61,11 @@ class KithkeepApplication(Application[UUID]):
         transcoder = FastJSONTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=KithkeepMapper
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,8 @@ class Store:
         self.log: LogReader = SQLiteLog(path, self.recorder.events_table_name)
 
     def _start(self, env: Mapping[str, str], where: str) -> None:
+        #: Positions as last saved here, by source key.
+        self._positions: dict[str, SyncPosition] = {}
         try:
             self.app = KithkeepApplication(env=dict(env))
         except (PersistenceError, OSError) as e:
@@ -166,7 +178,12 @@ class Store:
                 # checks: one transaction for the page and its cursor.
                 recordings = self.app.events.put(events)
             except IntegrityError:
+                self._positions.pop(source_key, None)  # read it again: another writer?
                 continue
+            except BaseException:
+                self._positions.pop(source_key, None)  # advanced here, but not stored
+                raise
+            self._positions[source_key] = position
             withdrawals = sum(1 for a in changed if a.withdrawn)
             return Saved(
                 len(fresh),
@@ -257,14 +274,26 @@ class Store:
         return rows
 
     def _position(self, source_key: str) -> SyncPosition | None:
+        """The source's position: as this store last saved it, or read from the events.
+
+        A position gains an event per page, so reading it back for every page would
+        replay more events each time. A kept one that another writer has moved on makes
+        the page's save fail on its version; it is then read again (see `save_page`).
+        """
+        kept = self._positions.get(source_key)
+        if kept is not None:
+            return kept
         try:
             p: Any = self.app.repository.get(position_id(source_key))
         except AggregateNotFoundError:
             return None
         assert isinstance(p, SyncPosition)
+        self._positions[source_key] = p
         return p
 
     def cursor(self, source_key: str) -> str | None:
+        """Where the source's next run starts, as stored (another process may have moved it)."""
+        self._positions.pop(source_key, None)
         p = self._position(source_key)
         return p.cursor if p else None
 

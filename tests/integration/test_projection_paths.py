@@ -1,0 +1,170 @@
+"""Every way of projecting the log gives the same views, on both back ends (`store_url`).
+
+The projector takes a short backlog page by page, adding to the totals as it goes; a
+long one in bulk, counting the totals once at the end; and a long bulk one with a helper
+(a forked process, or a thread) planning pages while it writes them. The log here holds
+what makes those paths differ: withdrawals, restorations and revisions (which the helper
+leaves to the writer), directives, future meetings, noise and introductions.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
+from kithkeep.projections.projector import LogReader, Projector, RawEvent
+from kithkeep.projections.schema import VIEW_TABLES
+from kithkeep.services.app import Kit, open_kit
+from kithkeep.services.operations import read_views
+from tests.integration.test_store_and_views import ME, make_settings
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+NOW = T0 + timedelta(days=400)
+
+
+def corpus(n: int, seed: int = 3) -> list[Observation]:
+    rng = random.Random(seed)
+    people = [f"p{k}@org{k % 7}.example" for k in range(60)]
+    out: list[Observation] = []
+    for i in range(n):
+        when = T0 + timedelta(hours=3 * i + rng.randrange(3))
+        a, b = rng.sample(people, 2)
+        name = f"Person {a.split('@')[0]}"
+        roll = rng.random()
+        if roll < 0.15:  # a meeting, some still to come (after NOW)
+            when = T0 + timedelta(days=rng.randrange(0, 430))
+            answer = Response.DECLINED if rng.random() < 0.2 else Response.ACCEPTED
+            parties = (Party(a, name, Role.ATTENDEE, answer), Party(ME, "", Role.ATTENDEE))
+            out.append(Observation(Kind.MEETING, f"m{i}", when, Party(ME), parties, f"meet {i}"))
+        elif roll < 0.25:  # an introduction made by self
+            out.append(
+                Observation(
+                    Kind.EMAIL,
+                    f"k{i}",
+                    when,
+                    Party(ME),
+                    (Party(a, name), Party(b)),
+                    f"Introduction: {a} <> {b}",
+                    signals=("cue:intro-subject",),
+                )
+            )
+        elif roll < 0.35:  # a newsletter
+            out.append(
+                Observation(
+                    Kind.EMAIL, f"k{i}", when, Party(a), (Party(ME),), "news", signals=("list-id",)
+                )
+            )
+        elif roll < 0.7:
+            out.append(Observation(Kind.EMAIL, f"k{i}", when, Party(a, name), (Party(ME),), "hi"))
+        else:
+            cc = (Party(b),) if rng.random() < 0.3 else ()
+            out.append(Observation(Kind.EMAIL, f"k{i}", when, Party(ME), (Party(a), *cc), "re"))
+    return out
+
+
+def fill(kit: Kit, n: int = 1500) -> None:
+    """Pages of mail and meetings, with withdrawals, restorations, revisions and directives."""
+    facts = corpus(n)
+    for k in range(0, n, 100):
+        page = facts[k : k + 100]
+        gone = [o.natural_key for o in facts[max(0, k - 50) : k : 9]]
+        kit.store.save_page("mail", page, f"c{k}", gone)
+        if k % 300 == 0:  # some of what went comes back
+            kit.store.save_page("mail", facts[max(0, k - 50) : k : 18], f"r{k}")
+        if k % 400 == 0:  # a meeting moved after it took place
+            meetings = [o for o in facts[:k] if o.kind is Kind.MEETING][:3]
+            moved = [o._replace(occurred_at=o.occurred_at + timedelta(hours=1)) for o in meetings]
+            kit.store.save_page("cal", moved, f"v{k}", revise=True)
+        if k == 700:
+            with kit.store.address_book() as book:
+                book.ignore("*@org3.example")
+                book.link("p1@org1.example", "p8@org1.example")
+                book.set_cadence("p2@org2.example", 30)
+
+
+def dump(settings: Any) -> dict[str, list[tuple[Any, ...]]]:
+    c = read_views(settings)
+    try:
+        out = {}
+        for table in VIEW_TABLES:
+            rows = c.execute(f"SELECT * FROM {table}").fetchall()
+            out[table] = sorted((tuple(r) for r in rows), key=repr)
+        return out
+    finally:
+        c.close()
+
+
+def project(kit: Kit, *, bulk_from: int, parallel_from: int, helper: str = "auto") -> int:
+    p = kit.projector
+    p.page, p.bulk_from, p.parallel_from = 97, bulk_from, parallel_from
+    p.helper = helper  # type: ignore[assignment]
+    return p.rebuild(kit.settings.policy(), int(NOW.timestamp())).events
+
+
+NEVER = 10**9
+WAYS = {
+    "page by page": {"bulk_from": NEVER, "parallel_from": NEVER},
+    "bulk": {"bulk_from": 0, "parallel_from": NEVER},
+    "bulk, helper process": {"bulk_from": 0, "parallel_from": 0, "helper": "process"},
+    "bulk, helper thread": {"bulk_from": 0, "parallel_from": 0, "helper": "thread"},
+}
+
+
+def test_every_way_of_projecting_gives_the_same_views(tmp_path: Path, store_url: str) -> None:
+    settings = make_settings(tmp_path, store_url)
+    with open_kit(settings) as kit:
+        fill(kit)
+        found = {}
+        for way, knobs in WAYS.items():
+            assert project(kit, **knobs) > 1500  # type: ignore[arg-type]
+            found[way] = dump(settings)
+    reference = found["page by page"]
+    assert len(reference["interactions"]) > 1000
+    assert reference["future"] and reference["intros"] and reference["directives"]
+    assert any(r for r in reference["stats"])
+    for way, views in found.items():
+        for table in VIEW_TABLES:
+            assert views[table] == reference[table], (way, table)
+
+
+class FailingInHelper:
+    """The store's log reader, failing for the helper after two pages."""
+
+    def __init__(self, log: LogReader) -> None:
+        self.log = log
+        self.pid = os.getpid()
+        self.calls = 0
+
+    def __call__(self, start: int, limit: int) -> Sequence[RawEvent]:
+        helper = os.getpid() != self.pid or threading.current_thread().name == "kithkeep-projector"
+        if helper:
+            self.calls += 1
+            if self.calls > 2:
+                raise OSError("the helper's disk went away")
+        return self.log(start, limit)
+
+    def close(self) -> None:
+        self.log.close()
+
+
+@pytest.mark.parametrize("helper", ["process", "thread"])
+def test_a_helper_that_fails_leaves_the_writer_to_finish_alone(
+    tmp_path: Path, store_url: str, helper: str
+) -> None:
+    settings = make_settings(tmp_path, store_url)
+    with open_kit(settings) as kit:
+        fill(kit)
+        project(kit, **WAYS["page by page"])  # type: ignore[arg-type]
+        reference = dump(settings)
+        projector: Projector = kit.projector
+        projector.read = FailingInHelper(projector.read)
+        project(kit, bulk_from=0, parallel_from=0, helper=helper)
+        assert dump(settings) == reference

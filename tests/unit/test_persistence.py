@@ -1,0 +1,139 @@
+"""The faster parts swapped into the event library keep its format and its answers.
+
+`FastJSONTranscoder` must write what the library's `JSONTranscoder` writes, byte for
+byte, for every event kithkeep stores, and read anything the library can read to the
+same value; `BatchSQLiteRecorder` must give each event the notification id it has.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kithkeep.domain.aggregates import Interaction
+from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
+from kithkeep.services.persistence import FastJSONTranscoder, _plain
+from kithkeep.services.store import KithkeepApplication, Store
+
+app = KithkeepApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+FAST = app.mapper.transcoder
+LIBRARY = JSONTranscoder()
+app.register_transcodings(LIBRARY)
+
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+moments = st.datetimes(
+    min_value=datetime(1990, 1, 1),
+    max_value=datetime(2100, 1, 1),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=9))]),
+)
+parties = st.builds(Party, text, text, st.sampled_from(Role), st.sampled_from(Response) | text)
+
+
+@st.composite
+def observations(draw: Any) -> Observation:
+    return Observation(
+        draw(st.sampled_from(Kind)),
+        draw(text),
+        draw(moments),
+        draw(st.none() | parties),
+        tuple(draw(st.lists(parties, max_size=4))),
+        draw(text),
+        draw(text),
+        draw(text),
+        tuple(draw(st.lists(text, max_size=3))),
+    )
+
+
+def test_the_fast_transcoder_is_the_one_the_application_uses_and_it_takes_events() -> None:
+    assert isinstance(FAST, FastJSONTranscoder)
+    o = Observation(
+        Kind.EMAIL, "k", datetime(2025, 1, 1, tzinfo=UTC), Party("a@x"), (Party("b@y"),)
+    )
+    state = dict(vars(Interaction.observed(o, datetime.now(UTC))))
+    state.pop("originator_id"), state.pop("originator_version")  # as the mapper does
+    assert _plain(state)  # so orjson writes it, not the standard module
+
+
+@given(observations(), moments)
+def test_an_observed_event_is_written_byte_for_byte_as_the_library_writes_it(
+    o: Observation, timestamp: datetime
+) -> None:
+    state = dict(vars(Interaction.observed(o, timestamp)))
+    state.pop("originator_id"), state.pop("originator_version")
+    written = FAST.encode(state)
+    assert written == LIBRARY.encode(state)
+    assert FAST.decode(written) == LIBRARY.decode(written) == state
+
+
+# Any JSON the library may have written: nested transcoded values, keys and strings that
+# look like its markers, numbers orjson would not take, UUIDs, Decimals.
+leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | text
+    | st.sampled_from(["_type_", "_data_", '"_type_"'])
+    | moments
+    | st.uuids()
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3)
+)
+values = st.recursive(
+    leaves,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(text | st.sampled_from(["_type_", "_data_"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(text, values, max_size=5))
+def test_anything_the_library_writes_reads_back_the_same(state: dict[str, Any]) -> None:
+    written = LIBRARY.encode(state)
+    try:
+        expected = LIBRARY.decode(written)
+    except Exception as e:  # e.g. {"_type_": None, "_data_": None}: the library refuses it
+        with pytest.raises(type(e)):
+            FAST.decode(written)
+        return
+    assert FAST.decode(written) == expected
+    assert LIBRARY.decode(FAST.encode(state)) == expected
+
+
+def test_values_orjson_would_write_otherwise_go_through_the_library() -> None:
+    for state in (
+        {"id": uuid4()},  # orjson writes a bare UUID string, the library a transcoding
+        {"big": 2**80},  # beyond 64 bits
+        {"amount": Decimal("1.50")},
+        {"nested": {"_type_": "not one of ours", "x": 1}},
+        {"nan": float("nan")},
+    ):
+        assert FAST.encode(state) == LIBRARY.encode(state)
+        assert repr(FAST.decode(FAST.encode(state))) == repr(LIBRARY.decode(LIBRARY.encode(state)))
+
+
+def test_a_page_gets_the_notification_ids_its_events_were_stored_under(tmp_path: Path) -> None:
+    store = Store(tmp_path / "events.sqlite")
+    try:
+        when = datetime(2025, 1, 1, tzinfo=UTC)
+        ids: list[tuple[int, UUID]] = []
+        for page in range(3):
+            facts = [
+                Observation(Kind.EMAIL, f"k{page}-{i}", when, Party("a@x.com"), (Party("b@y"),))
+                for i in range(7)
+            ]
+            saved = store.save_page("src", facts, f"c{page}")
+            ids += [(r.notification.id, r.notification.originator_id) for r in saved.recordings]
+        stored = store.recorder.select_notifications(start=None, limit=100)
+        assert ids == [(n.id, n.originator_id) for n in stored]
+        assert [i for i, _ in ids] == list(range(1, 3 * 8 + 1))
+    finally:
+        store.close()
