@@ -8,6 +8,10 @@ with two of its parts swapped for faster ones through the library's extension po
 - `BatchSQLiteRecorder` inserts a page of events with one `executemany` instead of one
   statement per event; the notification ids it returns are the rowids SQLite gave them,
   consecutive because the transaction holds the database's one write lock.
+- `BatchPostgresRecorder` passes a page to the library's `INSERT ... SELECT FROM unnest`
+  as four arrays of plain values instead of one array of a composite type, which psycopg
+  writes out in Python field by field; the table lock, NOTIFY and RETURNING stay as
+  the library has them.
 """
 
 from __future__ import annotations
@@ -21,8 +25,12 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 from kithkeep.domain.aggregates import Interaction
 
@@ -161,3 +169,35 @@ class BatchSQLiteRecorder(SQLiteApplicationRecorder):
         c.execute("SELECT last_insert_rowid()")
         last = int(c.fetchone()[0])
         return list(range(last - len(stored_events) + 1, last + 1))
+
+
+class BatchPostgresRecorder(PostgresApplicationRecorder):
+    """The library's PostgreSQL application recorder, passing a page as plain arrays."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.insert_by_columns = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{id_type}[], %s::integer[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=SQL(datastore.originator_id_type),
+        )
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_by_columns,
+            (
+                [s.originator_id for s in stored_events],
+                [s.originator_version for s in stored_events],
+                [s.topic for s in stored_events],
+                [s.state for s in stored_events],
+            ),
+            binary=True,  # arrays of binary values: no escaping of each state as text
+        )

@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from uuid import UUID
 
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from kithkeep.domain.errors import ConfigError, StoreError
 from kithkeep.services.logreader import PgLog
+from kithkeep.services.persistence import BatchPostgresRecorder
 from kithkeep.services.store import AccountBusyError, Store
 
 log = logging.getLogger("kithkeep.store")
@@ -116,6 +117,7 @@ class PgStore(Store):
         self.env = env = {
             "CREATE_TABLE": "yes" if create else "no",
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": get_topic(BatchPostgresRecorder),
             "POSTGRES_DBNAME": target.dbname,
             "POSTGRES_HOST": target.host,
             "POSTGRES_PORT": str(target.port),
@@ -139,7 +141,7 @@ class PgStore(Store):
     def _events_of(self, hex_ids: list[str], columns: str, condition: str) -> list[Any]:
         rows: list[Any] = []
         table = Identifier(self.pg_recorder.datastore.schema, self.pg_recorder.events_table_name)
-        query = SQL("SELECT {} FROM {} WHERE originator_id = ANY(%s) AND {}").format(
+        query = SQL("SELECT {} FROM {} WHERE originator_id = ANY(%s::uuid[]) AND {}").format(
             SQL(columns),
             table,
             SQL(condition),
@@ -147,7 +149,9 @@ class PgStore(Store):
         with self.pg_recorder.datastore.transaction(commit=False) as c:
             c.row_factory = tuple_row  # type: ignore[assignment]
             for i in range(0, len(hex_ids), 5000):
-                chunk = [UUID(h) for h in hex_ids[i : i + 5000]]
+                # One array literal (PostgreSQL reads a uuid's 32 hex digits as they are):
+                # psycopg would write an array of UUIDs out element by element in Python.
+                chunk = "{" + ",".join(hex_ids[i : i + 5000]) + "}"
                 c.execute(query, (chunk,))
                 rows.extend((row[0].hex, *row[1:]) for row in c.fetchall())  # type: ignore[index]
         return rows
