@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import pickle
 import queue
 import threading
@@ -57,10 +58,10 @@ RawEvent = tuple[int, str, int, str, bytes]
 
 
 class LogReader(Protocol):
-    """Reads up to `limit` rows of the log after `start`, on a connection of the process
-    that calls it (so a forked helper may read too)."""
+    """Reads up to `limit` rows of the log after `start` (up to `stop`, if given), on a
+    connection of the process that calls it (so a forked helper may read too)."""
 
-    def __call__(self, start: int, limit: int) -> Sequence[RawEvent]: ...
+    def __call__(self, start: int, limit: int, stop: int | None = None) -> Sequence[RawEvent]: ...
 
     def close(self) -> None: ...
 
@@ -95,6 +96,13 @@ class Projector:
         self.parallel_from = PARALLEL
         #: The helper: "process" if safe (no other thread), else "thread"; or either.
         self.helper: Literal["auto", "process", "thread"] = "auto"
+        #: How many helper processes plan pages (one thread, if a thread).
+        self.helpers = min(
+            4,
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1,
+        )
 
     def position(self) -> int:
         found: int | None = self.view.max_tracking_id(self.application_name)  # type: ignore[attr-defined]
@@ -194,9 +202,13 @@ class Projector:
         """
         done = 0
         with _helper(self, start, end, policy, now) as planned:
-            for first, last, count, planned_plan in planned:
+            for low, high, first, last, count, planned_plan in planned:
+                if not count:
+                    continue  # no events in that stretch of ids
                 # None: it needed the store, so it is planned here.
-                plan = planned_plan or self._plan(self.read(start, count), policy, now, bulk=True)
+                plan = planned_plan or self._plan(
+                    self.read(low, self.page, high), policy, now, bulk=True
+                )
                 try:
                     with _gc_paused():
                         self.view.write_page(
@@ -210,16 +222,21 @@ class Projector:
                     progress(start, end)
         return done
 
-    def planned_pages(self, start: int, end: int, policy: Policy, now: int) -> Iterator[Planned]:
-        """Read and plan the pages after `start` up to `end` (in a helper)."""
-        while start < end:
-            rows = self.read(start, self.page)
+    def planned_pages(
+        self, start: int, end: int, policy: Policy, now: int, share: tuple[int, int] = (0, 1)
+    ) -> Iterator[Planned]:
+        """Read and plan the stretches of `page` ids after `start` up to `end` (in a
+        helper); with `share` (i, n), every n-th one from the i-th."""
+        i, n = share
+        for low in range(start + i * self.page, end, n * self.page):
+            high = min(low + self.page, end)
+            rows = self.read(low, self.page, high)
             if not rows:
-                return
+                yield low, high, 0, 0, 0, []
+                continue
             events = self._decoded(rows, resolve=False)
             plan = None if events is None else self.view.plan_page(events, policy, now, bulk=True)
-            yield rows[0][0], rows[-1][0], len(rows), plan
-            start = rows[-1][0]
+            yield low, high, rows[0][0], rows[-1][0], len(rows), plan
 
     def _resolved(self, events: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
         """Events as the view takes them: an observation as (hex id, state). A restored
@@ -266,9 +283,10 @@ def _observed(e: Any) -> tuple[str, dict[str, Any]]:
     return e.originator_id.hex, e.__dict__
 
 
-#: A planned page: first and last notification ids, events, and the plan (None: the
+#: A planned stretch of the log: the ids it spans (after the first, up to the second), the
+#: first and last notification ids in it, how many events, and the plan (None: the
 #: writer plans it, since it needs the store).
-Planned = tuple[int, int, int, "Plan | None"]
+Planned = tuple[int, int, int, int, int, "Plan | None"]
 
 
 @contextmanager
@@ -288,46 +306,62 @@ def _helper(
 def _process_helper(
     projector: Projector, start: int, end: int, policy: Policy, now: int
 ) -> Iterator[Iterator[Planned]]:
+    """Forked helpers, each planning every n-th stretch; taken back in order."""
     context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    helper = context.Process(
-        target=_plan_in_process,
-        args=(projector, start, end, policy, now, send),
-        name="kithkeep-projector",
-        daemon=True,
-    )
-    helper.start()
-    send.close()
+    n = max(1, projector.helpers)
+    receivers: list[Connection] = []
+    helpers = []
+    for i in range(n):
+        receive, send = context.Pipe(duplex=False)
+        helper = context.Process(
+            target=_plan_in_process,
+            args=(projector, start, end, policy, now, (i, n), send),
+            name="kithkeep-projector",
+            daemon=True,
+        )
+        helper.start()
+        send.close()
+        receivers.append(receive)
+        helpers.append(helper)
+    stretches = -(-(end - start) // projector.page)
 
     def planned() -> Iterator[Planned]:
-        while True:
+        for k in range(stretches):
             try:
-                blob = receive.recv_bytes()
+                blob = receivers[k % n].recv_bytes()
                 with _gc_paused():
                     item: Planned = pickle.loads(blob)
             except EOFError:
-                return  # all planned (or the helper died: the caller goes on from the view)
+                return  # a helper died: the caller goes on from the view
             yield item
 
     try:
         yield planned()
     finally:
-        receive.close()
-        if helper.is_alive():
-            helper.terminate()
-        helper.join()
+        for receive in receivers:
+            receive.close()
+        for helper in helpers:
+            if helper.is_alive():
+                helper.terminate()
+            helper.join()
 
 
 def _plan_in_process(
-    projector: Projector, start: int, end: int, policy: Policy, now: int, send: Connection
+    projector: Projector,
+    start: int,
+    end: int,
+    policy: Policy,
+    now: int,
+    share: tuple[int, int],
+    send: Connection,
 ) -> None:
     gc.disable()  # a short life of acyclic pages
     try:
-        for first, last, count, plan in projector.planned_pages(start, end, policy, now):
+        for item in projector.planned_pages(start, end, policy, now, share):
             try:
-                blob = pickle.dumps((first, last, count, plan), protocol=5)
+                blob = pickle.dumps(item, protocol=5)
             except (pickle.PicklingError, TypeError, AttributeError):
-                blob = pickle.dumps((first, last, count, None), protocol=5)
+                blob = pickle.dumps((*item[:5], None), protocol=5)
             send.send_bytes(blob)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the writer stopped
@@ -374,6 +408,12 @@ def _thread_helper(
     finally:
         stop.set()
         helper.join()
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _may_fork() -> bool:

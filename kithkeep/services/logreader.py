@@ -15,6 +15,9 @@ from typing import Any
 
 from kithkeep.projections.projector import RawEvent
 
+#: No stop: past any notification id.
+_END = 2**63 - 1
+
 
 class _Reader:
     """One connection per process, opened on first use; one reader at a time."""
@@ -27,15 +30,15 @@ class _Reader:
     def _connect(self) -> Any:
         raise NotImplementedError
 
-    def _query(self, conn: Any, start: int, limit: int) -> list[RawEvent]:
+    def _query(self, conn: Any, start: int, limit: int, stop: int | None) -> list[RawEvent]:
         raise NotImplementedError
 
-    def __call__(self, start: int, limit: int) -> list[RawEvent]:
+    def __call__(self, start: int, limit: int, stop: int | None = None) -> list[RawEvent]:
         with self._lock:
             if self._conn is None or self._pid != os.getpid():
                 self._conn = self._connect()  # a forked child leaves its parent's alone
                 self._pid = os.getpid()
-            return self._query(self._conn, start, limit)
+            return self._query(self._conn, start, limit, stop)
 
     def close(self) -> None:
         with self._lock:
@@ -50,7 +53,7 @@ class SQLiteLog(_Reader):
         self.path = path
         self.sql = (
             "SELECT rowid, originator_id, originator_version, topic, state "
-            f"FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            f"FROM {table} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?"
         )
 
     def _connect(self) -> sqlite3.Connection:
@@ -63,8 +66,10 @@ class SQLiteLog(_Reader):
         )
         return conn
 
-    def _query(self, conn: sqlite3.Connection, start: int, limit: int) -> list[RawEvent]:
-        return conn.execute(self.sql, (start, limit)).fetchall()
+    def _query(
+        self, conn: sqlite3.Connection, start: int, limit: int, stop: int | None
+    ) -> list[RawEvent]:
+        return conn.execute(self.sql, (start, _END if stop is None else stop, limit)).fetchall()
 
 
 class PgLog(_Reader):
@@ -74,7 +79,7 @@ class PgLog(_Reader):
         where = f'"{schema}"."{table}"' if schema else f'"{table}"'
         self.sql = (
             "SELECT notification_id, replace(originator_id::text, '-', ''), originator_version, "
-            f"topic, state FROM {where} WHERE notification_id > %s "
+            f"topic, state FROM {where} WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id LIMIT %s"
         )
 
@@ -83,6 +88,7 @@ class PgLog(_Reader):
 
         return psycopg.connect(self.conninfo, autocommit=True)
 
-    def _query(self, conn: Any, start: int, limit: int) -> list[RawEvent]:
-        rows: list[RawEvent] = conn.execute(self.sql, (start, limit)).fetchall()
+    def _query(self, conn: Any, start: int, limit: int, stop: int | None) -> list[RawEvent]:
+        params = (start, _END if stop is None else stop, limit)
+        rows: list[RawEvent] = conn.execute(self.sql, params).fetchall()
         return rows

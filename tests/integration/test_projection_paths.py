@@ -143,13 +143,13 @@ class FailingInHelper:
         self.pid = os.getpid()
         self.calls = 0
 
-    def __call__(self, start: int, limit: int) -> Sequence[RawEvent]:
+    def __call__(self, start: int, limit: int, stop: int | None = None) -> Sequence[RawEvent]:
         helper = os.getpid() != self.pid or threading.current_thread().name == "kithkeep-projector"
         if helper:
             self.calls += 1
             if self.calls > 2:
                 raise OSError("the helper's disk went away")
-        return self.log(start, limit)
+        return self.log(start, limit, stop)
 
     def close(self) -> None:
         self.log.close()
