@@ -231,6 +231,10 @@ class PeopleProjection:
             elif isinstance(e, AddressBook.Event | Referrals.Event):
                 rows.directives.append(e)
         plan.append(rows)
+        for step in plan:
+            if isinstance(step, _PageRows):
+                # In the order of its primary key: a page touches fewer of the table's pages.
+                step.participants.sort()
         return plan
 
     def write_page(self, plan: Plan, first: int | None, tracking: Tracking, now: int) -> None:
