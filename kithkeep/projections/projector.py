@@ -35,7 +35,6 @@ from uuid import UUID
 from eventsourcing.persistence import (
     ApplicationRecorder,
     Mapper,
-    Recording,
     StoredEvent,
     Tracking,
 )
@@ -141,19 +140,19 @@ class Projector:
         self.view.settle(now)
         return Caught(done, rebuilt)
 
-    def take(self, recordings: Sequence[Recording[UUID]], policy: Policy, now: int) -> bool:
+    def take(self, written: Sequence[tuple[int, Any]], policy: Policy, now: int) -> bool:
         """Project a page just saved, from memory, if it directly follows the view's position.
 
         The events are the ones the store just wrote, with their notification ids; the
         tracking position keeps this exactly-once. Anything out of step is left to
         `catch_up`, which reads the log. True if the page was taken.
         """
-        if not recordings:
+        if not written:
             return True
-        ids = [r.notification.id for r in recordings]
+        ids = [i for i, _ in written]
         if ids[-1] - ids[0] != len(ids) - 1 or self.position() != ids[0] - 1:
             return False
-        events = self._resolved([(r.notification.id, r.domain_event) for r in recordings])
+        events = self._resolved(list(written))
         try:
             self.view.apply_page(events, Tracking(self.application_name, ids[-1]), policy, now)
         except ViewMovedError:

@@ -7,10 +7,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.persistence import Recording
 from eventsourcing.sqlite import SQLiteDatastore
 
 from kithkeep.projections.people import PeopleProjection, PeopleView
@@ -31,14 +29,14 @@ class Kit:
         moment = now or datetime.now(UTC)
         return self.projector.catch_up(self.settings.policy(), int(moment.timestamp()))
 
-    def projecting(self, now: datetime) -> Callable[[Sequence[Recording[UUID]]], None]:
+    def projecting(self, now: datetime) -> Callable[[Sequence[tuple[int, Any]]], None]:
         """A callback that projects each saved page while an import runs."""
         policy = self.settings.policy()
         moment = int(now.timestamp())
         self.view.ensure_built_for(policy, APPLICATION_NAME)
 
-        def take(recordings: Sequence[Recording[UUID]]) -> None:
-            self.projector.take(recordings, policy, moment)
+        def take(written: Sequence[tuple[int, Any]]) -> None:
+            self.projector.take(written, policy, moment)
 
         return take
 

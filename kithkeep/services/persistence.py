@@ -24,7 +24,13 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    Transcoding,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
@@ -60,9 +66,20 @@ class FastJSONTranscoder(JSONTranscoder):
         # A page's events share their timestamp: the last one is kept.
         if o is self._last_datetime:
             return self._last_encoded
-        encoded = self._encode_obj(o)
+        if type(o) is datetime and self._datetime_name:
+            # What the library's registered transcoding writes (see `register`).
+            encoded = {"_type_": self._datetime_name, "_data_": o.isoformat()}
+        else:
+            encoded = self._encode_obj(o)
         self._last_datetime, self._last_encoded = o, encoded
         return encoded
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        if isinstance(transcoding, DatetimeAsISO):
+            self._datetime_name = transcoding.name
+
+    _datetime_name = ""
 
     _last_datetime: Any = None
     _last_encoded: dict[str, Any] = {}  # noqa: RUF012 - replaced, never changed

@@ -20,7 +20,6 @@ from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
     PersistenceError,
-    Recording,
     Transcoder,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -72,8 +71,8 @@ class KithkeepApplication(Application[UUID]):
 class Saved:
     added: int
     duplicates: int
-    #: What was written, with notification ids: a projector can take it without a re-read.
-    recordings: Sequence[Recording[UUID]] = ()
+    #: What was written, by notification id: a projector can take it without a re-read.
+    written: Sequence[tuple[int, Any]] = ()
     withdrawn: int = 0
     restored: int = 0
 
@@ -174,9 +173,12 @@ class Store:
                 position.advance(cursor)
             events.extend(position.collect_events())
             try:
-                # The library's event store, without Application.save's per-object protocol
-                # checks: one transaction for the page and its cursor.
-                recordings = self.app.events.put(events)
+                # The library's mapper and recorder (as its event store's `put`, without a
+                # `Recording` and a `Notification` made for each event, and without
+                # Application.save's per-object protocol checks): one transaction for the
+                # page and its cursor.
+                to_stored = self.app.mapper.to_stored_event
+                ids = self.recorder.insert_events([to_stored(e) for e in events])
             except IntegrityError:
                 self._positions.pop(source_key, None)  # read it again: another writer?
                 continue
@@ -188,7 +190,7 @@ class Store:
             return Saved(
                 len(fresh),
                 len(facts) - len(fresh),
-                recordings,
+                list(zip(ids, events, strict=True)) if ids else [],
                 withdrawals,
                 len(changed) - withdrawals,
             )

@@ -14,9 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
-
-from eventsourcing.persistence import Recording
 
 from kithkeep.connectors.base import Page, Problem, Source
 from kithkeep.domain.errors import ConnectorError, KithkeepError
@@ -65,7 +62,7 @@ def run(
     *,
     progress: Progress | None = None,
     parallel: bool = True,
-    on_saved: Callable[[Sequence[Recording[UUID]]], None] | None = None,
+    on_saved: Callable[[Sequence[tuple[int, Any]]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     is_noise: Callable[[Observation], bool] | None = None,
     full: bool = False,
@@ -87,7 +84,7 @@ def run(
         if is_noise is not None:
             report.noise += sum(1 for o in page.facts if is_noise(o))
         if on_saved is not None:
-            on_saved(saved.recordings)
+            on_saved(saved.written)
         if progress is not None:
             progress(page.done, page.total)
         if should_stop is not None and should_stop():

@@ -131,7 +131,7 @@ def test_a_page_gets_the_notification_ids_its_events_were_stored_under(tmp_path:
                 for i in range(7)
             ]
             saved = store.save_page("src", facts, f"c{page}")
-            ids += [(r.notification.id, r.notification.originator_id) for r in saved.recordings]
+            ids += [(i, e.originator_id) for i, e in saved.written]
         stored = store.recorder.select_notifications(start=None, limit=100)
         assert ids == [(n.id, n.originator_id) for n in stored]
         assert [i for i, _ in ids] == list(range(1, 3 * 8 + 1))
