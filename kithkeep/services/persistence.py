@@ -189,32 +189,50 @@ class BatchSQLiteRecorder(SQLiteApplicationRecorder):
 
 
 class BatchPostgresRecorder(PostgresApplicationRecorder):
-    """The library's PostgreSQL application recorder, passing a page as plain arrays."""
+    """The library's PostgreSQL application recorder, passing a page as four arrays."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.insert_by_columns = SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::{id_type}[], %s::integer[], %s::text[], %s::bytea[]) "
+            "SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) "
             "RETURNING notification_id"
-        ).format(
-            schema=Identifier(datastore.schema),
-            table=Identifier(self.events_table_name),
-            id_type=SQL(datastore.originator_id_type),
-        )
+        ).format(schema=Identifier(datastore.schema), table=Identifier(self.events_table_name))
 
     def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
+        if self.datastore.originator_id_type != "uuid":
+            super()._insert_stored_events(curs, stored_events, **kwargs)
+            return
         self._lock_table(curs)
         self._notify_channel(curs)
+        # Each array as one literal, joined in C: psycopg writes an array's elements out
+        # one by one in Python, which took a third of the time of saving a page.
         curs.execute(
             self.insert_by_columns,
             (
-                [s.originator_id for s in stored_events],
-                [s.originator_version for s in stored_events],
-                [s.topic for s in stored_events],
-                [s.state for s in stored_events],
+                "{" + ",".join([_hex(s.originator_id) for s in stored_events]) + "}",
+                "{" + ",".join([str(s.originator_version) for s in stored_events]) + "}",
+                text_array([s.topic for s in stored_events]),
+                bytea_array([s.state for s in stored_events]),
             ),
-            binary=True,  # arrays of binary values: no escaping of each state as text
         )
+
+
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else UUID(originator_id).hex
+
+
+def text_array(values: Sequence[str]) -> str:
+    """A PostgreSQL array literal of these strings (a uuid[] reads 32 hex digits too)."""
+    return "{" + ",".join(['"' + _escaped(v) + '"' for v in values]) + "}"
+
+
+def bytea_array(values: Sequence[bytes]) -> str:
+    """A PostgreSQL array literal of these byte strings, each as `\\x` and hex."""
+    return "{" + ",".join(['"\\\\x' + v.hex() + '"' for v in values]) + "}"
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
