@@ -96,12 +96,10 @@ class Projector:
         #: The helper: "process" if safe (no other thread), else "thread"; or either.
         self.helper: Literal["auto", "process", "thread"] = "auto"
         #: How many helper processes plan pages (one thread, if a thread).
-        self.helpers = min(
-            4,
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1,
-        )
+        self.helpers = min(4, _cpus())
+        #: Other threads known to hold nothing a forked helper needs (a connection pool's
+        #: idle workers): with only those running, forking is still safe.
+        self.quiet_thread: Callable[[threading.Thread], bool] = lambda _: False
 
     def position(self) -> int:
         found: int | None = self.view.max_tracking_id(self.application_name)  # type: ignore[attr-defined]
@@ -293,7 +291,7 @@ def _helper(
     projector: Projector, start: int, end: int, policy: Policy, now: int
 ) -> Iterator[Iterator[Planned]]:
     kind = projector.helper
-    if kind == "process" or (kind == "auto" and _may_fork()):
+    if kind == "process" or (kind == "auto" and _may_fork(projector.quiet_thread)):
         with _process_helper(projector, start, end, policy, now) as planned:
             yield planned
     else:
@@ -415,9 +413,12 @@ def _cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _may_fork() -> bool:
-    """Forking is safe only with no other thread (one might hold a lock the child needs)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+def _may_fork(quiet: Callable[[threading.Thread], bool]) -> bool:
+    """Forking is safe only with no other thread that might hold a lock the child needs."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    me = threading.current_thread()
+    return all(t is me or quiet(t) for t in threading.enumerate())
 
 
 @contextmanager

@@ -75,6 +75,11 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
         view = PeopleView(datastore)
         view.create_table()
     projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view, store.log)
+    if settings.store_url:
+        # The connection pool's own threads: a forked helper never touches the pool (it
+        # reads on a connection of its own), and they only ever wait for work.
+        pool = f"{datastore.pool.name}-"
+        projector.quiet_thread = lambda t: t.daemon and t.name.startswith(pool)
     try:
         yield Kit(settings, store, view, projector)
     finally:
