@@ -66,9 +66,13 @@ def run_cli(
 def stable(rows: Any) -> Any:
     """Answers without `overdue_days`, to compare answers asked at different moments:
     "now" moves on between two commands, and overdue_days turns over at the time of day
-    someone fell due (`due_at`, kept, says the same thing)."""
+    someone fell due (`due_at`, kept, says the same thing). A list ordered by it (`due`)
+    is ordered by `due_at` instead, which does not move."""
     if isinstance(rows, list):
-        return [stable(r) for r in rows]
+        out = [stable(r) for r in rows]
+        if rows and all(isinstance(r, dict) and "overdue_days" in r for r in rows):
+            out.sort(key=lambda r: (r.get("due_at") or "", r.get("addresses") or []))
+        return out
     if isinstance(rows, dict):
         return {k: stable(v) for k, v in rows.items() if k != "overdue_days"}
     return rows
