@@ -16,7 +16,6 @@ with two of its parts swapped for faster ones through the library's extension po
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -42,8 +41,11 @@ from kithkeep.domain.aggregates import Interaction
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 _MARK = b'"_type_"'
-#: Digits enough to be an integer beyond 64 bits (or inside a string: then `json` reads it).
-_LONG_NUMBER = re.compile(rb"\d{19}")
+#: Digits enough to be an integer beyond 64 bits (or inside a string: then `json` reads
+#: it), found as a run of "0" once every digit is mapped to "0" (a regular expression
+#: took three times as long as orjson's parse).
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 19
 
 
 class FastJSONTranscoder(JSONTranscoder):
@@ -85,7 +87,7 @@ class FastJSONTranscoder(JSONTranscoder):
     _last_encoded: dict[str, Any] = {}  # noqa: RUF012 - replaced, never changed
 
     def decode(self, data: bytes) -> Any:
-        if _LONG_NUMBER.search(data):
+        if _LONG_RUN in data.translate(_DIGITS):
             return super().decode(data)  # orjson would read an integer beyond 64 bits as a float
         try:
             obj = orjson.loads(data)
