@@ -131,6 +131,9 @@ class PeopleProjection:
     """
 
     tracking_table: str = "tracking"
+    #: Indexes a bulk backlog drops, for `settle` to build again once (written row by row
+    #: they cost more than the rows). None on a back end shared by concurrent writers.
+    bulk_indexes: tuple[str, ...] = ()
     #: Counts every address's totals and names again (a back end may say it faster).
     recount_all_stats: str = RECOUNT_ALL_STATS
 
@@ -255,6 +258,8 @@ class PeopleProjection:
                     raise ViewMovedError(tracking.application_name)
             if any(isinstance(step, _PageRows) and step.bulk for step in plan):
                 c.execute(_MARK_STALE)
+                for index in self.bulk_indexes:
+                    c.execute(f"DROP INDEX IF EXISTS {index}")
             for step in plan:
                 if isinstance(step, _PageRows):
                     self._write(c, step)
@@ -386,6 +391,9 @@ class PeopleProjection:
                 c.execute(self.recount_all_stats, (now,))
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))
                 c.execute("DELETE FROM meta WHERE key = 'totals'")
+                for statement in TABLES:
+                    if any(f" {index} ON " in statement for index in self.bulk_indexes):
+                        c.execute(statement)
                 self._grown(c)
             c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
             matured: dict[str, Totals] = {}
@@ -426,6 +434,8 @@ _MARK_STALE = (
 
 class PeopleView(PeopleProjection, SQLiteTrackingRecorder):
     """The people view in a SQLite file."""
+
+    bulk_indexes = ("interactions_thread", "team_contacts_iid")
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
