@@ -238,6 +238,25 @@ def scratch_database() -> Iterator[str]:
         admin.close()
 
 
+def machine_speed() -> float:
+    """µs for the standard `json` to parse one stored event: how fast this machine is now
+    (a shared VM here, whose speed drifts; printed so that runs can be compared)."""
+    import json
+
+    state = (
+        b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-11-26T01:13:18.549661+00:00"},'
+        b'"originator_topic":"kithkeep.domain.aggregates:Interaction","natural_key":"m0",'
+        b'"kind":"email","occurred_at":{"_type_":"datetime_iso","_data_":"2016-01-01T00:00:00'
+        b'+00:00"},"sender":["me@example.com",""],"parties":[["person3@org3.example",'
+        b'"Person 3","to",""]],"subject":"note 0","thread_key":"note 0","message_id":"",'
+        b'"signals":[]}'
+    )
+    start = time.perf_counter()
+    for _ in range(50_000):
+        json.loads(state)
+    return (time.perf_counter() - start) / 50_000 * 1e6
+
+
 def best(rounds: list[dict[str, float]]) -> dict[str, float]:
     return {k: max(r[k] for r in rounds) for k in rounds[0]}
 
@@ -250,6 +269,7 @@ def main() -> None:
     args = parser.parse_args()
     facts = observations(args.n)
     rounds: dict[str, list[dict[str, float]]] = {"SQLite": [], "PostgreSQL": []}
+    speed = [machine_speed()]
     for k in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
             rounds["SQLite"].append(measure(SQLite(Path(tmp) / "sqlite", ""), facts))
@@ -259,6 +279,7 @@ def main() -> None:
             else:
                 with scratch_database() as url:
                     rounds["PostgreSQL"].append(measure(Postgres(Path(tmp) / "pg", url), facts))
+        speed.append(machine_speed())
         print(f"round {k + 1} of {args.rounds} done", file=sys.stderr)
     results = {name: best(r) for name, r in rounds.items()}
     print(
@@ -275,6 +296,10 @@ def main() -> None:
             f"{f['projected'] / f['project baseline']:>7.2f}"
         )
     print("\ntargets: appended >= 0.3 x baseline; projected >= 50,000 events/s")
+    print(
+        f"machine speed: json.loads of one event took {min(speed):.1f}-{max(speed):.1f} µs "
+        "before and after the rounds (about 4.5 when this VM is quick, 8 when it is slow)"
+    )
 
 
 if __name__ == "__main__":
