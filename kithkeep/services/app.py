@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -57,18 +57,11 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
     datastore: Any
     view: PeopleProjection
     if settings.store_url:
-        from kithkeep.projections.pgview import PgPeopleView
-        from kithkeep.services.pgstore import PgStore, schema_lock, schema_ready, target_for
+        from kithkeep.services.pgstore import open_pg
 
-        target = target_for(settings.store_url, settings.paths.home)
-        create = not schema_ready(target)
-        with schema_lock(target) if create else nullcontext():
-            pg = PgStore(target, create=create)
-            store: Store = pg
-            datastore = pg.pg_recorder.datastore  # one pool for the events and the views
-            view = PgPeopleView(datastore)
-            if create:
-                view.create_table()
+        pg, view = open_pg(settings.store_url, settings.paths.home)
+        store: Store = pg
+        datastore = pg.pg_recorder.datastore  # one pool for the events and the views
     else:
         store = Store(settings.paths.events)
         datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)

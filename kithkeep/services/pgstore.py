@@ -12,23 +12,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from kithkeep.domain.errors import ConfigError, StoreError
 from kithkeep.services.logreader import PgLog
 from kithkeep.services.persistence import BatchPostgresRecorder
-from kithkeep.services.store import AccountBusyError, Store
+from kithkeep.services.store import AccountBusyError, Store, StoreUnavailableError
+
+if TYPE_CHECKING:
+    from kithkeep.projections.pgview import PgPeopleView
 
 log = logging.getLogger("kithkeep.store")
 
@@ -158,6 +163,51 @@ class PgStore(Store):
 
     def account_lock(self, account: str) -> AbstractContextManager[object]:
         return advisory_lock(self.target, f"kithkeep:account:{account}")
+
+
+def open_pg(url: str, home: Path) -> tuple[PgStore, PgPeopleView]:
+    """The store and its views in PostgreSQL, their tables made if missing.
+
+    A connection lost while opening (a server restarting, an administrator's cut) is
+    tried again a few times, backing off, before it is reported: a daemon starting just
+    then would otherwise stop. A server that refuses the connection is reported at once.
+    """
+    target = target_for(url, home)
+    try:
+        for attempt in Retrying(
+            retry=retry_if_exception_type(_LOST),
+            stop=stop_after_attempt(6),
+            wait=wait_exponential(multiplier=0.2, max=5),
+            reraise=True,
+        ):
+            with attempt:
+                return _open(target)
+    except StoreError:
+        raise
+    except _LOST as e:
+        first = (target.scrub(str(e)).strip().splitlines() or [type(e).__name__])[0]
+        raise StoreError(f"lost the connection to {target.shown}: {first}") from None
+    raise AssertionError("unreachable: Retrying returns or raises")
+
+
+#: A connection that went away after it was made (not one refused).
+_LOST = (psycopg.OperationalError, OperationalError, InterfaceError, StoreUnavailableError)
+
+
+def _open(target: PgTarget) -> tuple[PgStore, PgPeopleView]:
+    from kithkeep.projections.pgview import PgPeopleView
+
+    create = not schema_ready(target)
+    with schema_lock(target) if create else nullcontext():
+        pg = PgStore(target, create=create)
+        try:
+            view = PgPeopleView(pg.pg_recorder.datastore)
+            if create:
+                view.create_table()
+        except BaseException:
+            pg.close()
+            raise
+    return pg, view
 
 
 def schema_ready(target: PgTarget) -> bool:

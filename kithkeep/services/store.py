@@ -18,7 +18,9 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
+    InterfaceError,
     Mapper,
+    OperationalError,
     PersistenceError,
     Transcoder,
 )
@@ -50,6 +52,10 @@ T = TypeVar("T")
 
 class AccountBusyError(StoreError):
     """Another process is syncing this account right now."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store's database went away (or is not there yet); trying again may work."""
 
 
 class KithkeepApplication(Application[UUID]):
@@ -109,6 +115,8 @@ class Store:
         self._positions: dict[str, SyncPosition] = {}
         try:
             self.app = KithkeepApplication(env=dict(env))
+        except (OperationalError, InterfaceError) as e:
+            raise StoreUnavailableError(f"cannot open the event store at {where}: {e}") from None
         except (PersistenceError, OSError) as e:
             raise StoreError(f"cannot open the event store at {where}: {e}") from None
         self.recorder = self.app.recorder

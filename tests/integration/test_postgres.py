@@ -440,3 +440,45 @@ def test_introductions_in_another_members_mail_stay_theirs(tmp_path: Path) -> No
     run_cli(bob, "import", str(bob_mail))
     found = run_cli(bob, "referrals", "--json", *AT).json()
     assert [r["subject"] for r in found] == ["Intro: Priya <> Jonas, Bob private intro"]
+
+
+def test_opening_the_store_while_connections_are_cut_retries_or_says_so_in_one_line(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A daemon starting while the server cuts connections (a restart, an administrator)
+    stopped with a traceback; opening is now tried again, or fails as a StoreError."""
+    import threading
+
+    from kithkeep.domain.errors import StoreError
+    from kithkeep.services.pgstore import open_pg
+
+    run_cli(init(tmp_path / "home", pg_url, FOSSUM), "store", "migrate")
+    stop = threading.Event()
+
+    def cut() -> None:
+        while not stop.is_set():
+            query(
+                pg_url,
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            time.sleep(0.01)
+
+    cutter = threading.Thread(target=cut)
+    cutter.start()
+    opened = failed = 0
+    try:
+        for _ in range(25):
+            try:
+                store, _view = open_pg(pg_url, tmp_path / "home")
+            except StoreError as e:
+                assert "\n" not in str(e) and "postgres@" not in str(e).split("//")[0]
+                failed += 1
+            else:
+                store.close()
+                opened += 1
+    finally:
+        stop.set()
+        cutter.join()
+    assert opened + failed == 25
+    assert opened > 0  # retried through the cuts, not given up at the first
