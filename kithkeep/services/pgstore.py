@@ -136,7 +136,7 @@ class PgStore(Store):
         try:
             self._start(env, target.shown)
         except StoreError as e:
-            raise StoreError(target.scrub(str(e))) from None
+            raise type(e)(target.scrub(str(e))) from None  # still retried if unavailable
         assert isinstance(self.recorder, PostgresApplicationRecorder)
         self.pg_recorder = self.recorder
         self.where = target.shown
