@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,8 +10,10 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import SQLiteDatastore
 
+from kithkeep.domain.errors import StoreError
 from kithkeep.projections.people import PeopleProjection, PeopleView
 from kithkeep.projections.projector import Caught, Projector
 from kithkeep.projections.schema import APPLICATION_NAME
@@ -66,7 +69,15 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
         store = Store(settings.paths.events)
         datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
         view = PeopleView(datastore)
-        view.create_table()
+        try:
+            view.create_table()
+        except (PersistenceError, sqlite3.Error) as e:
+            datastore.close()
+            store.close()
+            raise StoreError(
+                f"cannot open the views at {settings.paths.views}: {e} (they are only derived "
+                "from the events: delete that file and they are built again)"
+            ) from None
     projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view, store.log)
     if settings.store_url:
         # The connection pool's own threads: a forked helper never touches the pool (it

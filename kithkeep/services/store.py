@@ -6,6 +6,7 @@ cursor that follows it, in one transaction. Re-saving what is stored is a no-op.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -117,7 +118,8 @@ class Store:
             self.app = KithkeepApplication(env=dict(env))
         except (OperationalError, InterfaceError) as e:
             raise StoreUnavailableError(f"cannot open the event store at {where}: {e}") from None
-        except (PersistenceError, OSError) as e:
+        except (PersistenceError, OSError, sqlite3.Error) as e:
+            # sqlite3.Error: a file that is not a database (the library lets it through).
             raise StoreError(f"cannot open the event store at {where}: {e}") from None
         self.recorder = self.app.recorder
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Run, shared_data
+from tests.conftest import Run, run_cli, shared_data
 
 GOOD = (
     b"From: a@x.com\nTo: me@example.com\nSubject: hi\n"
@@ -98,3 +98,29 @@ def test_errors_are_one_line_without_traceback_unless_debug(cli: Run, home: Path
     debug = cli("--debug", "import", str(home), check=False)
     assert debug.code == 1 and "Traceback" in debug.err
     assert cli("people", "--as-of", "last tuesday", check=False).err.startswith("error: --as-of")
+
+
+def test_a_store_or_views_file_that_is_not_a_database_is_one_line(
+    cli: Run, home: Path, tmp_path: Path
+) -> None:
+    cli("init", "--me", "me@example.com")
+    cli("import", str(Path(__file__).parents[1] / "data" / "introductions"))
+    events = (home / "events.sqlite").read_bytes()
+    (home / "views.sqlite").write_bytes(b"not a database at all" * 300)
+    for command in (("people",), ("rebuild",)):
+        broken = cli(*command, check=False)
+        assert broken.code == 1 and "Traceback" not in broken.err, broken.err
+        assert broken.err.count("\n") == 1 and "views.sqlite: file is not a database" in broken.err
+    assert (home / "events.sqlite").read_bytes() == events  # nothing stored was touched
+    for stale in home.glob("views.sqlite*"):
+        stale.unlink()
+    assert cli("people", "--json").json()  # built again from the events, as the line says
+
+    other = tmp_path / "other"
+    run_cli(other, "init", "--me", "me@example.com")
+    garbage = b"\x00garbage" * 700
+    (other / "events.sqlite").write_bytes(garbage)
+    bad = run_cli(other, "people", check=False)
+    assert bad.code == 1 and "Traceback" not in bad.err, bad.err
+    assert bad.err.count("\n") == 1 and "events.sqlite: file is not a database" in bad.err
+    assert (other / "events.sqlite").read_bytes() == garbage
