@@ -37,7 +37,7 @@ from kithkeep.domain.rules import (
     judge,
     learned_by_address,
 )
-from kithkeep.projections.schema import TABLES, VIEW_TABLES, VIEWS_VERSION
+from kithkeep.projections.schema import INDEXES, TABLES, VIEW_TABLES, VIEWS_VERSION
 
 # Portable SQL (SQLite and PostgreSQL): the old value qualified, no two-argument min/max.
 _PICK = (
@@ -131,8 +131,9 @@ class PeopleProjection:
     """
 
     tracking_table: str = "tracking"
-    #: Indexes a bulk backlog drops, for `settle` to build again once (written row by row
-    #: they cost more than the rows). None on a back end shared by concurrent writers.
+    #: Indexes (of `schema.INDEXES`) a bulk backlog drops, for `settle` to build again
+    #: once (written row by row they cost more than the rows). Empty on a back end shared
+    #: by concurrent writers, where dropping one would lock its readers out.
     bulk_indexes: tuple[str, ...] = ()
     #: Counts every address's totals and names again (a back end may say it faster).
     recount_all_stats: str = RECOUNT_ALL_STATS
@@ -201,27 +202,26 @@ class PeopleProjection:
         tracking: Tracking,
         policy: Policy,
         now: int,
-        *,
-        bulk: bool = False,
     ) -> None:
         """A page of events into the views, with its tracking position, in one transaction.
 
         A withdrawal removes what came before it in the page too, so rows are written in
         runs that end at each withdrawal. If the view already holds any event of the
         page (another projector was quicker), nothing is written: `ViewMovedError`.
-
-        A `bulk` page (a long backlog) writes the rows of its interactions only, and
-        marks the totals stale in the same transaction: `settle` counts them all again
-        from those rows at once, which is much faster than adding to them page by page.
         """
         first = events[0][0] if events else None
-        self.write_page(self.plan_page(events, policy, now, bulk=bulk), first, tracking, now)
+        self.write_page(self.plan_page(events, policy, now), first, tracking, now)
 
     def plan_page(
         self, events: Sequence[tuple[int, Any]], policy: Policy, now: int, *, bulk: bool = False
     ) -> Plan:
         """What a page of events writes, worked out without the database: runs of rows,
-        each ended by a withdrawal (which needs the database, so it is done on writing)."""
+        each ended by a withdrawal (which needs the database, so it is done on writing).
+
+        A `bulk` page (a long backlog) has the rows of its interactions only; writing it
+        marks the totals stale in the same transaction, and `settle` counts them all again
+        from those rows at once, which is much faster than adding to them page by page.
+        """
         plan: Plan = []
         rows = _PageRows(bulk)
         for notification_id, e in events:
@@ -391,9 +391,8 @@ class PeopleProjection:
                 c.execute(self.recount_all_stats, (now,))
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))
                 c.execute("DELETE FROM meta WHERE key = 'totals'")
-                for statement in TABLES:
-                    if any(f" {index} ON " in statement for index in self.bulk_indexes):
-                        c.execute(statement)
+                for index in self.bulk_indexes:
+                    c.execute(INDEXES[index])
                 self._grown(c)
             c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
             matured: dict[str, Totals] = {}

@@ -10,10 +10,11 @@ building a notification and an event object for each. Every other event goes thr
 the library's mapper.
 
 A long backlog (a rebuild, a first import, `store copy`) is taken in bulk: totals are
-counted once at the end instead of page by page, and a forked helper process reads,
-decodes and plans the pages while this one writes them, each with its tracking
-position in one transaction as always. The helper only ever reads; if it dies, or
-another projector gets ahead, this process goes on alone from the view's position.
+counted once at the end instead of page by page, and forked helper processes (or a
+thread, where forking is not safe) read, decode and plan the pages while this one
+writes them, each with its tracking position in one transaction as always. Helpers
+only ever read; if one dies, or another projector gets ahead, this process goes on alone
+from the view's position.
 """
 
 from __future__ import annotations
@@ -195,9 +196,9 @@ class Projector:
     ) -> int:
         """Write the pages a helper plans, in order, up to `end`; the count written.
 
-        The helper is a forked process where that is safe (no other thread), else a
-        thread, which still plans while this one waits on the database. Stops early (the
-        caller goes on alone) if the helper ends or the view moves.
+        The helpers are forked processes where that is safe (no other thread but quiet
+        ones), else a thread, which still plans while this one waits on the database.
+        Stops early (the caller goes on alone) if a helper ends or the view moves.
         """
         done = 0
         with _helper(self, start, end, policy, now) as planned:
@@ -224,7 +225,7 @@ class Projector:
     def planned_pages(
         self, start: int, end: int, policy: Policy, now: int, share: tuple[int, int] = (0, 1)
     ) -> Iterator[Planned]:
-        """Read and plan the stretches of `page` ids after `start` up to `end` (in a
+        """Read and plan the stretches of `bulk_page` ids after `start` up to `end` (in a
         helper); with `share` (i, n), every n-th one from the i-th."""
         i, n = share
         size = self.bulk_page

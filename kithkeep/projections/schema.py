@@ -14,6 +14,13 @@ APPLICATION_NAME = "kithkeep"
 ISO = "strftime('%Y-%m-%dT%H:%M:%S+00:00', {}, 'unixepoch')"
 ISO_COLUMNS = ("first", "last", "last_out", "last_in", "last_meeting")
 
+#: Secondary indexes by name (a bulk backlog may drop these and build them again).
+INDEXES = {
+    "interactions_thread": "CREATE INDEX IF NOT EXISTS interactions_thread "
+    "ON interactions (thread, at)",
+    "team_contacts_iid": "CREATE INDEX IF NOT EXISTS team_contacts_iid ON team_contacts (iid)",
+}
+
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS interactions (
@@ -89,7 +96,7 @@ TABLES = (
         b TEXT NOT NULL DEFAULT '',
         note TEXT NOT NULL DEFAULT ''
     )""",
-    "CREATE INDEX IF NOT EXISTS interactions_thread ON interactions (thread, at)",
+    INDEXES["interactions_thread"],
     # A team: which member was on an interaction with whom (no subjects here).
     """CREATE TABLE IF NOT EXISTS team_contacts (
         member TEXT NOT NULL,
@@ -100,7 +107,7 @@ TABLES = (
         contact INTEGER NOT NULL,
         PRIMARY KEY (address, member, at, iid)
     ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS team_contacts_iid ON team_contacts (iid)",
+    INDEXES["team_contacts_iid"],
     """CREATE TABLE IF NOT EXISTS directives (
         kind TEXT NOT NULL,
         a TEXT NOT NULL,

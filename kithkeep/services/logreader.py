@@ -75,13 +75,14 @@ class SQLiteLog(_Reader):
 class PgLog(_Reader):
     def __init__(self, conninfo: str, schema: str, table: str) -> None:
         super().__init__()
+        from psycopg.sql import SQL, Identifier
+
         self.conninfo = conninfo
-        where = f'"{schema}"."{table}"' if schema else f'"{table}"'
-        self.sql = (
+        self.sql = SQL(
             "SELECT notification_id, replace(originator_id::text, '-', ''), originator_version, "
-            f"topic, state FROM {where} WHERE notification_id > %s AND notification_id <= %s "
+            "topic, state FROM {} WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id LIMIT %s"
-        )
+        ).format(Identifier(schema, table))
 
     def _connect(self) -> Any:
         import psycopg

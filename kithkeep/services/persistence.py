@@ -1,5 +1,5 @@
 """How kithkeep's events are written and read: the event library's own format and tables,
-with two of its parts swapped for faster ones through the library's extension points.
+with some of its parts swapped for faster ones through the library's extension points.
 
 - `FastJSONTranscoder` writes and reads the library's JSON format (byte for byte the
   same, see `tests/unit/test_persistence.py`) with orjson, which does in C what the
@@ -8,8 +8,10 @@ with two of its parts swapped for faster ones through the library's extension po
 - `BatchSQLiteRecorder` inserts a page of events with one `executemany` instead of one
   statement per event; the notification ids it returns are the rowids SQLite gave them,
   consecutive because the transaction holds the database's one write lock.
-- `BatchPostgresRecorder` passes a page to the library's `INSERT ... SELECT FROM unnest`
-  as four arrays of plain values instead of one array of a composite type, which psycopg
+- `KithkeepMapper` writes an `Interaction.Observed` (most of the log) without looking
+  its state over first.
+- `BatchPostgresRecorder` passes a page to an `INSERT ... SELECT FROM unnest` as four
+  array literals joined in C instead of one array of a composite type, which psycopg
   writes out in Python field by field; the table lock, NOTIFY and RETURNING stay as
   the library has them.
 """
@@ -214,8 +216,8 @@ class BatchPostgresRecorder(PostgresApplicationRecorder):
         curs.execute(
             self.insert_by_columns,
             (
-                "{" + ",".join([_hex(s.originator_id) for s in stored_events]) + "}",
-                "{" + ",".join([str(s.originator_version) for s in stored_events]) + "}",
+                text_array([_hex(s.originator_id) for s in stored_events]),
+                text_array([str(s.originator_version) for s in stored_events]),
                 text_array([s.topic for s in stored_events]),
                 bytea_array([s.state for s in stored_events]),
             ),
@@ -227,7 +229,8 @@ def _hex(originator_id: UUID | str) -> str:
 
 
 def text_array(values: Sequence[str]) -> str:
-    """A PostgreSQL array literal of these strings (a uuid[] reads 32 hex digits too)."""
+    """A PostgreSQL array literal of these strings, each quoted: cast to text[], or to
+    uuid[] (32 hex digits each) or integer[] (digits)."""
     return "{" + ",".join(['"' + _escaped(v) + '"' for v in values]) + "}"
 
 

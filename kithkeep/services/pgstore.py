@@ -29,7 +29,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from kithkeep.domain.errors import ConfigError, StoreError
 from kithkeep.services.logreader import PgLog
-from kithkeep.services.persistence import BatchPostgresRecorder
+from kithkeep.services.persistence import BatchPostgresRecorder, text_array
 from kithkeep.services.store import AccountBusyError, Store, StoreUnavailableError
 
 if TYPE_CHECKING:
@@ -154,9 +154,9 @@ class PgStore(Store):
         with self.pg_recorder.datastore.transaction(commit=False) as c:
             c.row_factory = tuple_row  # type: ignore[assignment]
             for i in range(0, len(hex_ids), 5000):
-                # One array literal (PostgreSQL reads a uuid's 32 hex digits as they are):
-                # psycopg would write an array of UUIDs out element by element in Python.
-                chunk = "{" + ",".join(hex_ids[i : i + 5000]) + "}"
+                # One array literal: psycopg would write an array of UUIDs out element by
+                # element in Python.
+                chunk = text_array(hex_ids[i : i + 5000])
                 c.execute(query, (chunk,))
                 rows.extend((row[0].hex, *row[1:]) for row in c.fetchall())  # type: ignore[index]
         return rows
