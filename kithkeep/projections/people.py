@@ -96,6 +96,10 @@ INSERTS = {
     "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?,?)",
     "names": "INSERT INTO names VALUES (?,?,?) " + UPSERT_NAMES_SET,
     "stats": _UPSERT_STATS,
+    # Into an emptied table: totals counted whole, with the learned cadence and the name.
+    "counted_stats": "INSERT INTO stats (address, first, last, last_out, last_in, "
+    "last_meeting, n, learned, name) VALUES (?,?,?,?,?,?,?,?,?)",
+    "counted_names": "INSERT INTO names VALUES (?,?,?)",
     "learned": "UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?",
 }
 
@@ -121,6 +125,82 @@ class _PageRows:
 #: A page's rows, in runs, and the (hex) ids of the interactions withdrawn between them.
 Plan = list["_PageRows | str"]
 
+#: A tally holding more contacts than this is dropped (`settle` counts from the tables).
+TALLY_MAX = 4_000_000
+
+
+@dataclass
+class _Tally:
+    """What the bulk pages one projector wrote into an empty view add up to, counted as
+    they are written: at `settle`, while the view holds exactly those pages, every
+    address's totals, names and learned cadence come from here instead of being counted
+    again from the tables (a group-by of every row, then a sort of every contact).
+
+    Only the rows the SQL would count are counted, in the same way: a participant's
+    name wherever it is given; a contact's time if it is not after `now`.
+    """
+
+    application_name: str
+    now: int
+    #: The view's position after the last page counted.
+    upto: int = 0
+    times: dict[str, list[int]] = field(default_factory=dict)
+    last_out: dict[str, int] = field(default_factory=dict)
+    last_in: dict[str, int] = field(default_factory=dict)
+    last_meeting: dict[str, int] = field(default_factory=dict)
+    names: Counter[tuple[str, str]] = field(default_factory=Counter)
+    contacts: int = 0
+
+    def add(self, rows: _PageRows) -> None:
+        now, times, names = self.now, self.times, self.names
+        latest = {"out": self.last_out, "in": self.last_in, "meet": self.last_meeting}
+        for address, at, _iid, how, contact, name in rows.participants:
+            if name:
+                names[(address, name)] += 1
+            if not contact or at > now:
+                continue
+            if (seen := times.get(address)) is None:
+                times[address] = [at]
+            else:
+                seen.append(at)
+            last = latest[how]
+            if at > last.get(address, at - 1):
+                last[address] = at
+        self.contacts += len(rows.participants)
+
+    def stats(self) -> list[tuple[Any, ...]]:
+        """Rows of `stats` (with `learned` and `name`), as `settle` would count them."""
+        top: dict[str, tuple[int, str]] = {}
+        for (address, name), n in self.names.items():
+            best = top.get(address)
+            # The most frequent name; of those as frequent, the first in order.
+            if best is None or n > best[0] or (n == best[0] and name < best[1]):
+                top[address] = (n, name)
+        for seen in self.times.values():
+            seen.sort()
+        learned = dict(
+            learned_by_address(
+                (address, at)
+                for address, seen in sorted(self.times.items())
+                if len(seen) >= LEARN_MIN_CONTACTS
+                for at in seen
+            )
+        )
+        return [
+            (
+                address,
+                seen[0],
+                seen[-1],
+                self.last_out.get(address),
+                self.last_in.get(address),
+                self.last_meeting.get(address),
+                len(seen),
+                learned.get(address),
+                top[address][1] if address in top else "",
+            )
+            for address, seen in self.times.items()
+        ]
+
 
 class PeopleProjection:
     """What the events mean for the views: one implementation for every back end.
@@ -137,6 +217,8 @@ class PeopleProjection:
     bulk_indexes: tuple[str, ...] = ()
     #: Counts every address's totals and names again (a back end may say it faster).
     recount_all_stats: str = RECOUNT_ALL_STATS
+    #: What this projector's bulk pages into an empty view add up to, if it still holds.
+    _tally: _Tally | None = None
 
     def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -246,26 +328,39 @@ class PeopleProjection:
         `first` is the page's first notification id: if the view holds it already,
         nothing is written (`ViewMovedError`).
         """
+        tally, self._tally = self._tally, None  # kept only if this page commits
         with self._tx(commit=True) as c:
+            position = None
             if first is not None:
                 self._lock(c)
-                c.execute(
-                    f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?",
-                    (tracking.application_name,),
-                )
-                row = c.fetchone()
-                if row is not None and row[0] is not None and row[0] >= first:
+                position = self._position(c, tracking.application_name)
+                if position >= first:
                     raise ViewMovedError(tracking.application_name)
-            if any(isinstance(step, _PageRows) and step.bulk for step in plan):
+            bulk = [step for step in plan if isinstance(step, _PageRows) and step.bulk]
+            if bulk:
                 c.execute(_MARK_STALE)
                 for index in self.bulk_indexes:
                     c.execute(f"DROP INDEX IF EXISTS {index}")
+                tally = _tallied(tally, plan, position, tracking.application_name, now)
+            else:
+                tally = None
             for step in plan:
                 if isinstance(step, _PageRows):
                     self._write(c, step)
                 else:
                     self._withdraw(c, step, now)
             self._track(c, tracking)
+        if tally is not None:
+            tally.upto = tracking.notification_id
+            self._tally = tally
+
+    def _position(self, c: Any, application_name: str) -> int:
+        c.execute(
+            f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?",
+            (application_name,),
+        )
+        row = c.fetchone()
+        return 0 if row is None or row[0] is None else int(row[0])
 
     def _write(self, c: Any, rows: _PageRows) -> None:
         self._bulk(c, "interactions", rows.interactions)
@@ -378,8 +473,11 @@ class PeopleProjection:
     def settle(self, now: int) -> None:
         """Fold contacts whose time has come into the statistics; relearn cadences.
 
-        After bulk pages, every address's totals and names are counted again first.
+        After bulk pages, every address's totals and names are counted again first (or
+        taken from what this projector counted while writing them, if the view holds
+        nothing else).
         """
+        tally, self._tally = self._tally, None
         with self._tx(commit=True) as c:
             self._lock(c)
             c.execute("SELECT value FROM meta WHERE key = 'totals'")
@@ -387,8 +485,16 @@ class PeopleProjection:
             if recounted:
                 for table in ("stats", "names"):
                     c.execute(f"DELETE FROM {table}")
-                c.execute(RECOUNT_NAMES.format(where=""))
-                c.execute(self.recount_all_stats, (now,))
+                if (
+                    tally is not None
+                    and tally.now == now
+                    and tally.upto == self._position(c, tally.application_name)
+                ):
+                    self._bulk(c, "counted_names", [(a, n, k) for (a, n), k in tally.names.items()])
+                    self._bulk(c, "counted_stats", tally.stats())
+                else:
+                    c.execute(RECOUNT_NAMES.format(where=""))
+                    c.execute(self.recount_all_stats, (now,))
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))
                 c.execute("DELETE FROM meta WHERE key = 'totals'")
                 for index in self.bulk_indexes:
@@ -457,6 +563,27 @@ class PeopleView(PeopleProjection, SQLiteTrackingRecorder):
 
     def _track(self, c: SQLiteCursor, tracking: Tracking) -> None:
         self._insert_tracking(c, tracking)
+
+
+def _tallied(
+    tally: _Tally | None, plan: Plan, position: int | None, application_name: str, now: int
+) -> _Tally | None:
+    """The tally with a bulk page added, if it still adds up to the whole view after it:
+    started on an empty view, every page since counted, none withdrawing anything."""
+    if position is None or any(isinstance(step, str) for step in plan):
+        return None
+    if tally is None and position == 0:
+        tally = _Tally(application_name, now)
+    elif tally is None or (tally.upto, tally.application_name, tally.now) != (
+        position,
+        application_name,
+        now,
+    ):
+        return None
+    for step in plan:
+        assert isinstance(step, _PageRows)
+        tally.add(step)
+    return tally if tally.contacts <= TALLY_MAX else None
 
 
 def _members(o: Any, policy: Policy) -> tuple[str, ...]:

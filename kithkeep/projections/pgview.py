@@ -105,8 +105,22 @@ _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "names": (("address", "text"), ("name", "text"), ("n", "bigint")),
     "stats": tuple((c, "text" if c == "address" else "bigint") for c in STATS_COLUMNS[:-1]),
+    "counted_stats": (
+        *((c, "text" if c == "address" else "bigint") for c in STATS_COLUMNS[:-1]),
+        ("learned", "bigint"), ("name", "text"),
+    ),
+    "counted_names": (("address", "text"), ("name", "text"), ("n", "bigint")),
 }  # fmt: skip
-_APPEND_ONLY = frozenset(("interactions", "participants", "future", "intros", "team_contacts"))
+#: Tables written only by inserting new rows (`counted_stats` goes into an emptied `stats`).
+_APPEND_ONLY = {
+    "interactions": "interactions",
+    "participants": "participants",
+    "future": "future",
+    "intros": "intros",
+    "team_contacts": "team_contacts",
+    "counted_stats": "stats",
+    "counted_names": "names",
+}
 _CONFLICT = {
     "names": UPSERT_NAMES_SET,
     "stats": UPSERT_STATS_SET,
@@ -184,9 +198,10 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
         return pg_tables()
 
     def _grown(self, c: PgCursor) -> None:
-        # Without fresh statistics the planner takes the new tables for small ones, and
-        # settling the cadences after a rebuild took seconds where it takes milliseconds.
-        c.execute("ANALYZE participants, stats")
+        # The totals the queries start from, whose statistics are cheap to take at once
+        # (the other tables' come with autovacuum: taking them here cost a tenth of a
+        # rebuild, and streaming cadences no longer needs them, see `_stream`).
+        c.execute("ANALYZE stats")
 
     def _lock(self, c: PgCursor) -> None:
         # Several processes may project into one database: one page at a time, each
@@ -208,7 +223,7 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
             # Rows keyed by notification id, written once (the position is checked first):
             # COPY, whose rows psycopg writes in C, is the fastest way in.
             names = ", ".join(c for c, _ in _COLUMNS[table])
-            with c.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            with c.cursor.copy(f"COPY {_APPEND_ONLY[table]} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
@@ -216,7 +231,11 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
         c.cursor.execute(_unnest_insert(table), [list(col) for col in columns])
 
     def _stream(self, c: PgCursor, sql: str, params: Sequence[Any]) -> Iterator[tuple[str, int]]:
-        # A server-side cursor: after a big import every address is dirty.
+        # A server-side cursor: after a big import every address is dirty. Planned for
+        # all of its rows, not for the first ones fast (a cursor's default), which with
+        # tables grown since they were last analysed took seconds where this takes
+        # milliseconds.
+        c.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         with c.cursor.connection.cursor(name="kithkeep_stream", row_factory=tuple_row) as named:
             named.itersize = 20_000
             named.execute(pg_sql(sql), params)

@@ -20,6 +20,7 @@ from the view's position.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import multiprocessing
 import os
@@ -103,6 +104,9 @@ class Projector:
         #: Other threads known to hold nothing a forked helper needs (a connection pool's
         #: idle workers): with only those running, forking is still safe.
         self.quiet_thread: Callable[[threading.Thread], bool] = lambda _: False
+        #: Reads the state of an `Interaction.Observed` (a transcoder may know a faster
+        #: way for one whose fields are only strings and datetimes).
+        self.decode_observed: Callable[[bytes], Any] = mapper.transcoder.decode
 
     def position(self) -> int:
         found: int | None = self.view.max_tracking_id(self.application_name)  # type: ignore[attr-defined]
@@ -172,7 +176,7 @@ class Projector:
 
         Without `resolve` (no access to the store), None if an event needs it.
         """
-        decode = self.mapper.transcoder.decode
+        decode = self.decode_observed
         out: list[tuple[int, Any]] = []
         for notification_id, hex_id, version, topic, state in rows:
             if topic == _OBSERVED:
@@ -207,7 +211,7 @@ class Projector:
                     continue  # no events in that stretch of ids
                 # None: it needed the store, so it is planned here.
                 plan = planned_plan or self._plan(
-                    self.read(low, self.bulk_page, high), policy, now, bulk=True
+                    self.read(low, high - low, high), policy, now, bulk=True
                 )
                 try:
                     with _gc_paused():
@@ -225,19 +229,31 @@ class Projector:
     def planned_pages(
         self, start: int, end: int, policy: Policy, now: int, share: tuple[int, int] = (0, 1)
     ) -> Iterator[Planned]:
-        """Read and plan the stretches of `bulk_page` ids after `start` up to `end` (in a
-        helper); with `share` (i, n), every n-th one from the i-th."""
+        """Read and plan the stretches of ids after `start` up to `end` (in a helper);
+        with `share` (i, n), every n-th one from the i-th."""
         i, n = share
-        size = self.bulk_page
-        for low in range(start + i * size, end, n * size):
-            high = min(low + size, end)
-            rows = self.read(low, size, high)
+        for low, high in self.stretches(start, end, n)[i::n]:
+            rows = self.read(low, high - low, high)
             if not rows:
                 yield low, high, 0, 0, 0, []
                 continue
             events = self._decoded(rows, resolve=False)
             plan = None if events is None else self.view.plan_page(events, policy, now, bulk=True)
             yield low, high, rows[0][0], rows[-1][0], len(rows), plan
+
+    def stretches(self, start: int, end: int, helpers: int) -> list[tuple[int, int]]:
+        """The stretches of ids after `start` up to `end` that helpers plan: `bulk_page`
+        ids each, but the first few shorter, doubling up to it, so that the first page
+        is soon ready to be written while the helpers go on with the next ones."""
+        out: list[tuple[int, int]] = []
+        low = start
+        for k in itertools.count():
+            if low >= end:
+                return out
+            size = max(self.page // 4, self.bulk_page >> max(0, helpers - k))
+            out.append((low, min(low + size, end)))
+            low += size
+        raise AssertionError  # unreachable: the loop returns
 
     def _resolved(self, events: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
         """Events as the view takes them: an observation as (hex id, state). A restored
@@ -324,7 +340,7 @@ def _process_helper(
         send.close()
         receivers.append(receive)
         helpers.append(helper)
-    stretches = -(-(end - start) // projector.bulk_page)
+    stretches = len(projector.stretches(start, end, n))
 
     def planned() -> Iterator[Planned]:
         for k in range(stretches):

@@ -17,6 +17,7 @@ from kithkeep.domain.errors import StoreError
 from kithkeep.projections.people import PeopleProjection, PeopleView
 from kithkeep.projections.projector import Caught, Projector
 from kithkeep.projections.schema import APPLICATION_NAME
+from kithkeep.services.persistence import FastJSONTranscoder
 from kithkeep.services.settings import Settings
 from kithkeep.services.store import Store
 
@@ -79,6 +80,9 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
                 "from the events: delete that file and they are built again)"
             ) from None
     projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view, store.log)
+    transcoder = store.app.mapper.transcoder
+    if isinstance(transcoder, FastJSONTranscoder):
+        projector.decode_observed = transcoder.decode_numberless
     if settings.store_url:
         # The connection pool's own threads: a forked helper never touches the pool (it
         # reads on a connection of its own), and they only ever wait for work.

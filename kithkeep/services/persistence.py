@@ -91,6 +91,13 @@ class FastJSONTranscoder(JSONTranscoder):
     def decode(self, data: bytes) -> Any:
         if _LONG_RUN in data.translate(_DIGITS):
             return super().decode(data)  # orjson would read an integer beyond 64 bits as a float
+        return self.decode_numberless(data)
+
+    def decode_numberless(self, data: bytes) -> Any:
+        """`decode`, for the state of an event whose fields hold no numbers (as
+        `Interaction.Observed`'s, declared as strings, lists of them and datetimes):
+        orjson reads every string exactly, so there is no long run of digits to look for,
+        which took as long as the parse."""
         try:
             obj = orjson.loads(data)
         except orjson.JSONDecodeError:

@@ -71,6 +71,7 @@ def test_an_observed_event_is_written_byte_for_byte_as_the_library_writes_it(
     written = FAST.encode(state)
     assert written == LIBRARY.encode(state)
     assert FAST.decode(written) == LIBRARY.decode(written) == state
+    assert FAST.decode_numberless(written) == state  # as the projector reads it
 
 
 # Any JSON the library may have written: nested transcoded values, keys and strings that
