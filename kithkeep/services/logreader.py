@@ -73,23 +73,36 @@ class SQLiteLog(_Reader):
 
 
 class PgLog(_Reader):
+    """Rows read in binary: the state as it is stored, not hex text to be parsed back,
+    and the originator id as its 16 bytes, which the client writes out as hex."""
+
     def __init__(self, conninfo: str, schema: str, table: str) -> None:
         super().__init__()
         from psycopg.sql import SQL, Identifier
 
         self.conninfo = conninfo
         self.sql = SQL(
-            "SELECT notification_id, replace(originator_id::text, '-', ''), originator_version, "
-            "topic, state FROM {} WHERE notification_id > %s AND notification_id <= %s "
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {} WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id LIMIT %s"
         ).format(Identifier(schema, table))
 
     def _connect(self) -> Any:
         import psycopg
+        from psycopg.adapt import Loader
+        from psycopg.pq import Format
 
-        return psycopg.connect(self.conninfo, autocommit=True)
+        class HexUUIDLoader(Loader):
+            format = Format.BINARY
+
+            def load(self, data: Any) -> str:
+                return bytes(data).hex()
+
+        conn = psycopg.connect(self.conninfo, autocommit=True)
+        conn.adapters.register_loader("uuid", HexUUIDLoader)
+        return conn
 
     def _query(self, conn: Any, start: int, limit: int, stop: int | None) -> list[RawEvent]:
         params = (start, _END if stop is None else stop, limit)
-        rows: list[RawEvent] = conn.execute(self.sql, params).fetchall()
+        rows: list[RawEvent] = conn.execute(self.sql, params, binary=True).fetchall()
         return rows
