@@ -10,7 +10,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 from kithkeep.domain.interaction import Kind, Observation, Response, Role
 
@@ -54,6 +56,7 @@ def normalize_address(raw: str) -> str:
     return a
 
 
+@lru_cache(maxsize=1 << 16)  # asked once per event projected, of the same few senders
 def is_automated_sender(address: str) -> bool:
     local = address.split("@", 1)[0]
     return bool(_AUTOMATED_LOCAL.match(local))
@@ -111,9 +114,8 @@ def _addresses(raw: Iterable[str]) -> list[str]:
     return [a for a in (normalize_address(r) for r in raw) if a]
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
-    """What the rules make of one interaction."""
+class Judgement(NamedTuple):
+    """What the rules make of one interaction (a tuple: made once per event projected)."""
 
     direction: str
     noise: tuple[str, ...]

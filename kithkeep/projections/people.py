@@ -11,7 +11,7 @@ rows reach their database.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -144,29 +144,21 @@ class _Tally:
     now: int
     #: The view's position after the last page counted.
     upto: int = 0
-    times: dict[str, list[int]] = field(default_factory=dict)
-    last_out: dict[str, int] = field(default_factory=dict)
-    last_in: dict[str, int] = field(default_factory=dict)
-    last_meeting: dict[str, int] = field(default_factory=dict)
+    #: Contact times by how ('out', 'in', 'meet'), then by address.
+    times: dict[str, defaultdict[str, list[int]]] = field(
+        default_factory=lambda: {how: defaultdict(list) for how in ("out", "in", "meet")}
+    )
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
     contacts: int = 0
 
     def add(self, rows: _PageRows) -> None:
-        now, times, names = self.now, self.times, self.names
-        latest = {"out": self.last_out, "in": self.last_in, "meet": self.last_meeting}
-        for address, at, _iid, how, contact, name in rows.participants:
-            if name:
-                names[(address, name)] += 1
-            if not contact or at > now:
-                continue
-            if (seen := times.get(address)) is None:
-                times[address] = [at]
-            else:
-                seen.append(at)
-            last = latest[how]
-            if at > last.get(address, at - 1):
-                last[address] = at
-        self.contacts += len(rows.participants)
+        now, times = self.now, self.times
+        participants = rows.participants
+        self.names.update((row[0], row[5]) for row in participants if row[5])
+        for address, at, _iid, how, contact, _name in participants:
+            if contact and at <= now:
+                times[how][address].append(at)
+        self.contacts += len(participants)
 
     def stats(self) -> list[tuple[Any, ...]]:
         """Rows of `stats` (with `learned` and `name`), as `settle` would count them."""
@@ -176,29 +168,30 @@ class _Tally:
             # The most frequent name; of those as frequent, the first in order.
             if best is None or n > best[0] or (n == best[0] and name < best[1]):
                 top[address] = (n, name)
-        for seen in self.times.values():
-            seen.sort()
+        out, in_, meet = self.times["out"], self.times["in"], self.times["meet"]
+        everyone = sorted(out.keys() | in_.keys() | meet.keys())
+        seen = {a: sorted(out.get(a, []) + in_.get(a, []) + meet.get(a, [])) for a in everyone}
         learned = dict(
             learned_by_address(
                 (address, at)
-                for address, seen in sorted(self.times.items())
-                if len(seen) >= LEARN_MIN_CONTACTS
-                for at in seen
+                for address in everyone
+                if len(seen[address]) >= LEARN_MIN_CONTACTS
+                for at in seen[address]
             )
         )
         return [
             (
                 address,
-                seen[0],
-                seen[-1],
-                self.last_out.get(address),
-                self.last_in.get(address),
-                self.last_meeting.get(address),
-                len(seen),
+                seen[address][0],
+                seen[address][-1],
+                max(out[address]) if address in out else None,
+                max(in_[address]) if address in in_ else None,
+                max(meet[address]) if address in meet else None,
+                len(seen[address]),
                 learned.get(address),
                 top[address][1] if address in top else "",
             )
-            for address, seen in self.times.items()
+            for address in everyone
         ]
 
 
