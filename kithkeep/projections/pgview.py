@@ -10,23 +10,27 @@ and page) and translates the SQLite dialect the statements and queries are writt
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from functools import cache, lru_cache
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import DataError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Connection, Cursor
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
+from kithkeep.domain.people import Totals
 from kithkeep.projections.people import (
     RECOUNT_ALL,
     STATS_COLUMNS,
     UPSERT_NAMES_SET,
     UPSERT_STATS_SET,
     PeopleProjection,
+    Plan,
 )
 from kithkeep.projections.schema import TABLES
 
@@ -197,6 +201,16 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
     def _tables(self) -> Sequence[str]:
         return pg_tables()
 
+    def write_page(self, plan: Plan, first: int | None, tracking: Tracking, now: int) -> None:
+        try:
+            super().write_page(plan, first, tracking, now)
+        except DataError as e:
+            if "0x00" not in str(e) and "NUL" not in str(e):
+                raise
+            # A NUL character (in a subject or a name) is text to SQLite but refused by
+            # PostgreSQL: the page, rolled back, is written again with U+FFFD for it.
+            super().write_page(_without_nul(plan), first, tracking, now)
+
     def _grown(self, c: PgCursor) -> None:
         # The totals the queries start from, whose statistics are cheap to take at once
         # (the other tables' come with autovacuum: taking them here cost a tenth of a
@@ -221,9 +235,13 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
             return
         if table in _APPEND_ONLY:
             # Rows keyed by notification id, written once (the position is checked first):
-            # COPY, whose rows psycopg writes in C, is the fastest way in.
-            names = ", ".join(c for c, _ in _COLUMNS[table])
-            with c.cursor.copy(f"COPY {_APPEND_ONLY[table]} ({names}) FROM STDIN") as copy:
+            # COPY, whose rows psycopg writes in C, is the fastest way in; in binary, with
+            # the columns' types given, half the work of text for client and server.
+            typed = _COLUMNS[table]
+            names = ", ".join(c for c, _ in typed)
+            statement = f"COPY {_APPEND_ONLY[table]} ({names}) FROM STDIN (FORMAT BINARY)"
+            with c.cursor.copy(statement) as copy:
+                copy.set_types([t for _, t in typed])
                 for row in rows:
                     copy.write_row(row)
             return
@@ -243,6 +261,39 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
 
     def _track(self, c: PgCursor, tracking: Tracking) -> None:
         self._insert_tracking(c.cursor, tracking)
+
+
+def _without_nul(plan: Plan) -> Plan:
+    def clean(value: Any) -> Any:
+        return value.replace("\x00", "\ufffd") if type(value) is str else value
+
+    def rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [tuple(clean(v) for v in row) for row in rows]
+
+    out: Plan = []
+    for step in plan:
+        if isinstance(step, str):
+            out.append(step)
+            continue
+        names: Counter[tuple[str, str]] = Counter()
+        for (address, name), n in step.names.items():
+            names[(clean(address), clean(name))] += n
+        stats: dict[str, Totals] = {}
+        for address, totals in step.stats.items():
+            stats.setdefault(clean(address), Totals()).merge(totals)
+        out.append(
+            replace(
+                step,
+                interactions=rows(step.interactions),
+                participants=rows(step.participants),
+                future=rows(step.future),
+                intros=rows(step.intros),
+                team=rows(step.team),
+                names=names,
+                stats=stats,
+            )
+        )
+    return out
 
 
 class PgReader:

@@ -116,3 +116,29 @@ def test_a_meeting_counts_once_it_has_started(tmp_path: Path, store_url: str) ->
     settled = {p.key: p for p in queries.people(c, now=later, default_cadence=180)}
     assert settled == after
     c.close()
+
+
+def test_a_nul_character_in_a_subject_or_a_name_is_projected(
+    tmp_path: Path, store_url: str
+) -> None:
+    """SQLite keeps it; PostgreSQL's text cannot hold it, and gets U+FFFD in its place."""
+    odd = Observation(
+        Kind.EMAIL, "k-nul", T0, Party("a@x.com", "A\x00B"), (Party(ME),), "hi\x00there"
+    )
+    settings_ = make_settings(tmp_path, store_url)
+    with open_kit(settings_) as kit:
+        kit.store.save_page("src", [odd, mail(1, "a@x.com")], "c1")
+        kit.project(T0 + timedelta(days=10))
+    kept = "\x00" if not store_url else "\ufffd"
+    c = views(settings_)
+    try:
+        found = c.execute("SELECT subject FROM interactions WHERE subject LIKE 'hi%'").fetchall()
+        assert [tuple(r) for r in found] == [(f"hi{kept}there",)]
+        people = {
+            p.key: p
+            for p in queries.people(c, now=int(T0.timestamp()) + 86400 * 10, default_cadence=180)
+        }
+    finally:
+        c.close()
+    assert people["a@x.com"].interactions == 2
+    assert people["a@x.com"].name == f"A{kept}B"
