@@ -11,9 +11,9 @@ with some of its parts swapped for faster ones through the library's extension p
 - `KithkeepMapper` writes an `Interaction.Observed` (most of the log) without looking
   its state over first.
 - `BatchPostgresRecorder` passes a page to an `INSERT ... SELECT FROM unnest` as four
-  array literals joined in C instead of one array of a composite type, which psycopg
-  writes out in Python field by field; the table lock, NOTIFY and RETURNING stay as
-  the library has them.
+  arrays in binary instead of one array of a composite type, which psycopg writes out
+  in Python field by field; the table lock, NOTIFY and RETURNING stay as the library
+  has them.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ class BatchPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, **kwargs)
         self.insert_by_columns = SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) "
+            "SELECT * FROM unnest(%b::uuid[], %b::integer[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
         ).format(schema=Identifier(datastore.schema), table=Identifier(self.events_table_name))
 
@@ -218,32 +218,28 @@ class BatchPostgresRecorder(PostgresApplicationRecorder):
             return
         self._lock_table(curs)
         self._notify_channel(curs)
-        # Each array as one literal, joined in C: psycopg writes an array's elements out
-        # one by one in Python, which took a third of the time of saving a page.
+        # Each column as one array, in binary: the states go as they are (not as hex text
+        # for the server to parse back), and the arrays are written in C, where an array
+        # of a composite type (the library's way) is written field by field in Python.
         curs.execute(
             self.insert_by_columns,
             (
-                text_array([_hex(s.originator_id) for s in stored_events]),
-                text_array([str(s.originator_version) for s in stored_events]),
-                text_array([s.topic for s in stored_events]),
-                bytea_array([s.state for s in stored_events]),
+                [_uuid(s.originator_id) for s in stored_events],
+                [s.originator_version for s in stored_events],
+                [s.topic for s in stored_events],
+                [s.state for s in stored_events],
             ),
         )
 
 
-def _hex(originator_id: UUID | str) -> str:
-    return originator_id.hex if isinstance(originator_id, UUID) else UUID(originator_id).hex
+def _uuid(originator_id: UUID | str) -> UUID:
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
 
 
 def text_array(values: Sequence[str]) -> str:
     """A PostgreSQL array literal of these strings, each quoted: cast to text[], or to
     uuid[] (32 hex digits each) or integer[] (digits)."""
     return "{" + ",".join(['"' + _escaped(v) + '"' for v in values]) + "}"
-
-
-def bytea_array(values: Sequence[bytes]) -> str:
-    """A PostgreSQL array literal of these byte strings, each as `\\x` and hex."""
-    return "{" + ",".join(['"\\\\x' + v.hex() + '"' for v in values]) + "}"
 
 
 def _escaped(text: str) -> str:
