@@ -13,7 +13,7 @@ Each round measures kithkeep and then the baselines on fresh stores, so both see
 machine as it is at that moment (here, a shared VM whose speed drifts by a third over
 minutes); the best figure of each over the rounds is printed, as `timeit` advises.
 
-    python benchmarks/store_bench.py                      # 50,000 interactions, 3 rounds
+    python benchmarks/store_bench.py                      # 50,000 interactions, 5 rounds
     python benchmarks/store_bench.py -n 200000 --rounds 5 --pg postgresql://postgres@127.0.0.1/x
 
 Without --pg a scratch database is created on 127.0.0.1:5432 (user postgres) and dropped.
@@ -264,7 +264,7 @@ def best(rounds: list[dict[str, float]]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=50_000, help="interactions (default 50,000)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds, best kept (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, best kept (default 5)")
     parser.add_argument("--pg", default="", help="an empty PostgreSQL database's URL")
     args = parser.parse_args()
     facts = observations(args.n)
