@@ -32,11 +32,12 @@ def _admin() -> object:
 
 
 @contextmanager
-def pg_database() -> Iterator[str]:
-    """A new, empty database; dropped afterwards (with whoever is still connected)."""
+def pg_database(options: str = "") -> Iterator[str]:
+    """A new, empty database (made with these `CREATE DATABASE` options); dropped
+    afterwards (with whoever is still connected)."""
     admin = _admin()
     name = f"kithkeep_test_{uuid4().hex[:16]}"
-    admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    admin.execute(f'CREATE DATABASE "{name}" {options}')  # type: ignore[attr-defined]
     try:
         yield f"postgresql://postgres@{PG_HOST}:5432/{name}"
     finally:

@@ -329,8 +329,7 @@ class PeopleProjection:
                 position = self._position(c, tracking.application_name)
                 if position >= first:
                     raise ViewMovedError(tracking.application_name)
-            bulk = [step for step in plan if isinstance(step, _PageRows) and step.bulk]
-            if bulk:
+            if any(isinstance(step, _PageRows) and step.bulk for step in plan):
                 c.execute(_MARK_STALE)
                 for index in self.bulk_indexes:
                     c.execute(f"DROP INDEX IF EXISTS {index}")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gc
 import io
-import itertools
 import logging
 import multiprocessing
 import os
@@ -247,14 +246,12 @@ class Projector:
         ids each, but the first few shorter, doubling up to it, so that the first page
         is soon ready to be written while the helpers go on with the next ones."""
         out: list[tuple[int, int]] = []
-        low = start
-        for k in itertools.count():
-            if low >= end:
-                return out
-            size = max(self.page // 4, self.bulk_page >> max(0, helpers - k))
+        low, k = start, 0
+        while low < end:
+            size = max(1, self.page // 4, self.bulk_page >> max(0, helpers - k))
             out.append((low, min(low + size, end)))
-            low += size
-        raise AssertionError  # unreachable: the loop returns
+            low, k = low + size, k + 1
+        return out
 
     def _resolved(self, events: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
         """Events as the view takes them: an observation as (hex id, state). A restored

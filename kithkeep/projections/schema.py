@@ -5,7 +5,7 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address.
 """
 
-VIEWS_VERSION = "6"
+VIEWS_VERSION = "7"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
 from kithkeep.projections.projector import LogReader, Projector, RawEvent
@@ -214,3 +216,21 @@ def test_a_tally_the_view_no_longer_adds_up_to_is_not_used(tmp_path: Path, store
         project(kit, **WAYS["page by page"])  # type: ignore[arg-type]
         assert found == dump(settings)
         assert len(found["interactions"]) == 1600
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 50_000), st.integers(0, 60_000), st.integers(1, 4), st.integers(1, 5000))
+def test_the_stretches_helpers_plan_cover_the_backlog_once_and_start_short(
+    start: int, length: int, helpers: int, page: int
+) -> None:
+    p = Projector.__new__(Projector)  # only its page sizes are read
+    p.page, p.bulk_page = page, 4 * page
+    stretches = p.stretches(start, start + length, helpers)
+    assert [low for low, _ in stretches[1:]] == [high for _, high in stretches[:-1]]
+    if length:
+        assert stretches[0][0] == start and stretches[-1][1] == start + length
+    else:
+        assert stretches == []
+    sizes = [high - low for low, high in stretches]
+    assert all(0 < n <= p.bulk_page for n in sizes)
+    assert sizes[:-1] == sorted(sizes[:-1])  # shorter first, then whole pages
