@@ -31,13 +31,11 @@ from kithkeep.domain.interaction import Kind
 from kithkeep.domain.introductions import candidate
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import (
-    DAY,
     LEARN_MIN_CONTACTS,
     OUTBOUND,
     Policy,
     judge,
     learned_by_address,
-    learned_cadence_from_days,
 )
 from kithkeep.projections.schema import INDEXES, TABLES, VIEW_TABLES, VIEWS_VERSION
 
@@ -173,12 +171,14 @@ class _Tally:
         out, in_, meet = self.times["out"], self.times["in"], self.times["meet"]
         everyone = sorted(out.keys() | in_.keys() | meet.keys())
         seen = {a: sorted(out.get(a, []) + in_.get(a, []) + meet.get(a, [])) for a in everyone}
-        # As `learned_by_address` has it from the contacts in order: on their distinct days.
-        learned = {
-            address: learned_cadence_from_days(sorted({at // DAY for at in seen[address]}))
-            for address in everyone
-            if len(seen[address]) >= LEARN_MIN_CONTACTS
-        }
+        learned = dict(
+            learned_by_address(
+                (address, at)
+                for address in everyone
+                if len(seen[address]) >= LEARN_MIN_CONTACTS
+                for at in seen[address]
+            )
+        )
         return [
             (
                 address,
