@@ -116,18 +116,12 @@ _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         *((c, "text" if c == "address" else "bigint") for c in STATS_COLUMNS[:-1]),
         ("learned", "bigint"), ("name", "text"),
     ),
-    "counted_names": (("address", "text"), ("name", "text"), ("n", "bigint")),
 }  # fmt: skip
-#: Tables written only by inserting new rows (`counted_stats` goes into an emptied `stats`).
-_APPEND_ONLY = {
-    "interactions": "interactions",
-    "participants": "participants",
-    "future": "future",
-    "intros": "intros",
-    "team_contacts": "team_contacts",
-    "counted_stats": "stats",
-    "counted_names": "names",
-}
+_COLUMNS["counted_names"] = _COLUMNS["names"]
+#: Rows that go into an emptied table whole (what a rebuild counted), and that table.
+_COUNTED = {"counted_stats": "stats", "counted_names": "names"}
+#: Tables written only by inserting new rows.
+_APPEND_ONLY = frozenset(("interactions", "participants", "future", "intros", "team_contacts"))
 _CONFLICT = {
     "names": UPSERT_NAMES_SET,
     "stats": UPSERT_STATS_SET,
@@ -236,13 +230,15 @@ class PgPeopleView(PeopleProjection, PostgresTrackingRecorder):
     def _bulk(self, c: PgCursor, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        if table in _APPEND_ONLY:
-            # Rows keyed by notification id, written once (the position is checked first):
-            # COPY, whose rows psycopg writes in C, is the fastest way in; in binary, with
+        if table in _APPEND_ONLY or table in _COUNTED:
+            # Rows keyed by notification id, written once (the position is checked first),
+            # or a rebuild's counts into emptied tables: nothing to update, so COPY, whose
+            # rows psycopg writes in C, is the fastest way in; in binary, with
             # the columns' types given, half the work of text for client and server.
             typed = _COLUMNS[table]
             names = ", ".join(c for c, _ in typed)
-            statement = f"COPY {_APPEND_ONLY[table]} ({names}) FROM STDIN (FORMAT BINARY)"
+            into = _COUNTED.get(table, table)
+            statement = f"COPY {into} ({names}) FROM STDIN (FORMAT BINARY)"
             with c.cursor.copy(statement) as copy:
                 copy.set_types([t for _, t in typed])
                 for row in rows:
