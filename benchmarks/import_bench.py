@@ -73,8 +73,8 @@ def baseline_mbox(path: Path) -> tuple[float, int]:
 
 def worker(home: Path, source: Path, me: str) -> None:
     """In a fresh process: time one import, report it and the peak memory as JSON."""
-    from kithkeep.services import operations
-    from kithkeep.services.settings import Paths, load, write_config
+    from kithkeep.services.usecases import ingest as operations
+    from kithkeep.services.config.settings import Paths, load, write_config
 
     write_config(Paths(home), [me], force=True)
     settings = load(home)

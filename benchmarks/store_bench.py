@@ -38,8 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kithkeep.domain.interaction import Kind, Observation, Party  # noqa: E402
-from kithkeep.services.app import open_kit  # noqa: E402
-from kithkeep.services.settings import Paths, load, write_config  # noqa: E402
+from kithkeep.services.runtime import open_kit  # noqa: E402
+from kithkeep.services.config.settings import Paths, load, write_config  # noqa: E402
 
 ME = "me@example.com"
 PAGE = 500

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kithkeep.services.demo_data import write_sample_network
+from kithkeep.services.usecases.demo_network import write_sample_network
 from tests.conftest import run_cli
 
 #: The follow-up states the demo shows without anything marked by hand.

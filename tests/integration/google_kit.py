@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from kithkeep.services.accounts import add_account, secret_name
-from kithkeep.services.secrets import set_secret
-from kithkeep.services.settings import Paths, write_config
+from kithkeep.services.accounts.base import add_account, secret_name
+from kithkeep.services.config.secrets import set_secret
+from kithkeep.services.config.settings import Paths, write_config
 from tests.fakes.google import FakeGoogle
 
 ME = "me@example.com"

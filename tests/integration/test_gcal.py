@@ -10,8 +10,8 @@ import pytest
 
 from kithkeep.connectors.ics import parse_calendar
 from kithkeep.domain.interaction import Observation, Response
-from kithkeep.services.accounts import Wiring, build_source
-from kithkeep.services.settings import load
+from kithkeep.services.accounts.base import Wiring, build_source
+from kithkeep.services.config.settings import load
 from tests.fakes.google import FakeGoogle
 from tests.integration.google_kit import ME, configure
 
@@ -90,7 +90,7 @@ def seed(fake: FakeGoogle) -> None:
 
 def sync(home: Path, now: datetime, state: dict[str, Observation]) -> None:
     """Pages of the calendar account as the store would take them: seen, then gone."""
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.runtime import open_kit
 
     settings = load(home)
     with open_kit(settings) as kit:

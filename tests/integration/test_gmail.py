@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kithkeep.services.settings import load
+from kithkeep.services.config.settings import load
 from tests.conftest import count_events, run_cli
 from tests.fakes.google import FakeGoogle
 from tests.integration.google_kit import ALIAS, ME, NOW, configure, mailbox, message, write_eml

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kithkeep.services.settings import load
+from kithkeep.services.config.settings import load
 from tests.conftest import run_cli
 from tests.fakes.google import FakeGoogle
 from tests.integration.google_kit import ALIAS, ME, NOW, configure, mailbox
@@ -132,7 +132,7 @@ def test_sign_in_by_loopback_and_by_pasting_then_remove(tmp_path: Path, fake: Fa
 
 
 def test_no_secret_in_logs_events_or_errors(tmp_path: Path, fake: FakeGoogle) -> None:
-    from kithkeep.services.operations import sync_accounts
+    from kithkeep.services.usecases.ingest import sync_accounts
 
     for mail in mailbox(300, seed=8, start=NOW - timedelta(days=100), days=90):
         fake.add_message(mail.raw, mail.labels)

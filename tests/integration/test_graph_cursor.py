@@ -162,7 +162,7 @@ def test_a_held_meeting_moved_afterwards_is_revised_not_doubled(
 ) -> None:
     from datetime import timedelta
 
-    from kithkeep.services.store import Store as EventStore
+    from kithkeep.services.store.events import Store as EventStore
     from tests.fakes.graph import graph_events
     from tests.integration.outlook_data import attendee, event
 

@@ -81,8 +81,8 @@ def test_imap_sync_gives_the_same_people_as_importing_the_maildir(
 
 def _sync(home: Path, caplog: pytest.LogCaptureFixture) -> tuple[Any, Counter[str]]:
     """One in-process `kithkeep sync`: its report, and the IMAP commands it sent."""
-    from kithkeep.services.operations import sync_accounts
-    from kithkeep.services.settings import load
+    from kithkeep.services.usecases.ingest import sync_accounts
+    from kithkeep.services.config.settings import load
 
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="kithkeep.imap.wire"):
@@ -112,7 +112,7 @@ def test_server_changes_between_syncs_are_reflected_and_an_idle_sync_only_asks_s
 ) -> None:
     import dataclasses
 
-    from kithkeep.services import imap
+    from kithkeep.services.accounts import imap
 
     build = imap.imap_source
     monkeypatch.setattr(
@@ -216,9 +216,9 @@ def test_a_wrong_password_is_one_line_and_exit_1(
     assert "box" not in run_cli(home, "account", "list").out
 
     # The kept password goes stale after the account was added: the sync says so.
-    from kithkeep.services.accounts import secret_name
-    from kithkeep.services.secrets import set_secret
-    from kithkeep.services.settings import Paths
+    from kithkeep.services.accounts.base import secret_name
+    from kithkeep.services.config.secrets import set_secret
+    from kithkeep.services.config.settings import Paths
 
     assert add_imap(home, server).code == 0
     set_secret(Paths(home), secret_name("box", "password"), "rotated-password")
@@ -257,10 +257,10 @@ def test_an_interrupted_sync_resumes_without_losing_or_doubling(
 ) -> None:
     from datetime import UTC, datetime
 
-    from kithkeep.services import sync
-    from kithkeep.services.accounts import Wiring, build_source
-    from kithkeep.services.app import open_kit
-    from kithkeep.services.settings import load
+    from kithkeep.services.usecases import pull as sync
+    from kithkeep.services.accounts.base import Wiring, build_source
+    from kithkeep.services.runtime import open_kit
+    from kithkeep.services.config.settings import load
 
     inbox = mail_files(shared_data("enron", "maildir", "derrick-j", "inbox"))[:45]
     server = start_dovecot(inbox=inbox)

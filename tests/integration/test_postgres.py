@@ -292,8 +292,8 @@ def _sqlite(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_one_account_is_synced_by_one_process_at_a_time(pg_url: str) -> None:
-    from kithkeep.services.pgstore import PgStore, parse_url
-    from kithkeep.services.store import AccountBusyError
+    from kithkeep.services.store.postgres import PgStore, parse_url
+    from kithkeep.services.store.events import AccountBusyError
 
     one, two = PgStore(parse_url(pg_url)), PgStore(parse_url(pg_url))
     try:
@@ -450,7 +450,7 @@ def test_opening_the_store_while_connections_are_cut_retries_or_says_so_in_one_l
     import threading
 
     from kithkeep.domain.errors import StoreError
-    from kithkeep.services.pgstore import open_pg
+    from kithkeep.services.store.postgres import open_pg
 
     run_cli(init(tmp_path / "home", pg_url, FOSSUM), "store", "migrate")
     stop = threading.Event()

@@ -8,7 +8,7 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kithkeep.services.persistence import text_array
+from kithkeep.services.store.persistence import text_array
 
 texts = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
 

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
 from kithkeep.projections.projector import LogReader, Projector, RawEvent
 from kithkeep.projections.schema import VIEW_TABLES
-from kithkeep.services.app import Kit, open_kit
-from kithkeep.services.operations import read_views
+from kithkeep.services.runtime import Kit, open_kit
+from kithkeep.services.usecases.ingest import read_views
 from tests.integration.test_store_and_views import ME, make_settings
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
 from kithkeep.projections import queries
-from kithkeep.services.app import Kit, open_kit
-from kithkeep.services.operations import read_views
-from kithkeep.services.settings import Paths, load, write_config
+from kithkeep.services.runtime import Kit, open_kit
+from kithkeep.services.usecases.ingest import read_views
+from kithkeep.services.config.settings import Paths, load, write_config
 from tests.pg import empty, use_store
 
 ME = "me@example.com"

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from kithkeep.connectors.base import Page
 from kithkeep.domain.interaction import Kind, Observation, Party
-from kithkeep.services import sync
-from kithkeep.services.app import open_kit
-from kithkeep.services.operations import read_views
-from kithkeep.services.settings import Paths, load, write_config
+from kithkeep.services.usecases import pull as sync
+from kithkeep.services.runtime import open_kit
+from kithkeep.services.usecases.ingest import read_views
+from kithkeep.services.config.settings import Paths, load, write_config
 from tests.pg import empty, use_store
 
 ME = "me@example.com"

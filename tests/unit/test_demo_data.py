@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kithkeep.domain.introductions import has_introduction_cue, has_opt_in_cue, introduction_cues
-from kithkeep.services.demo_data import SampleNetwork, write_sample_network
+from kithkeep.services.usecases.demo_network import SampleNetwork, write_sample_network
 
 TODAY = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 WINDOW = timedelta(days=3 * 365)

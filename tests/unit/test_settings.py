@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services._model import (
+from kithkeep.services.config.schema import (
     AccountModel,
     DaemonModel,
     DigestModel,
@@ -18,7 +18,7 @@ from kithkeep.services._model import (
     StoreModel,
     TeamModel,
 )
-from kithkeep.services.settings import load
+from kithkeep.services.config.settings import load
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "config" / "kithkeep.toml"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.pgstore import PASSWORD_SECRET, parse_url, target_for
-from kithkeep.services.settings import Paths, load, store_url, write_config
+from kithkeep.services.store.postgres import PASSWORD_SECRET, parse_url, target_for
+from kithkeep.services.config.settings import Paths, load, store_url, write_config
 
 
 def test_a_url_is_parsed_and_shown_without_its_password() -> None:
@@ -35,7 +35,7 @@ def test_the_password_comes_from_the_keyring_when_the_url_has_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    from kithkeep.services.secrets import set_secret
+    from kithkeep.services.config.secrets import set_secret
 
     set_secret(Paths(tmp_path), PASSWORD_SECRET, "from-the-file")
     assert target_for("postgresql://kk@db/x", tmp_path).password == "from-the-file"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kithkeep.services.settings import Paths
+from kithkeep.services.config.settings import Paths
 
 
 def lock_path(paths: Paths) -> Path:

@@ -14,8 +14,8 @@ from typing import Any
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, InputError
 from kithkeep.domain.rules import normalize_address
-from kithkeep.services.accounts import Wiring, add_account, secret_name
-from kithkeep.services.settings import Account, Paths, load
+from kithkeep.services.accounts.base import Wiring, add_account, secret_name
+from kithkeep.services.config.settings import Account, Paths, load
 
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 
@@ -40,7 +40,7 @@ def read_password(*, from_stdin: bool, prompt: str) -> str:
 
 
 def _password(paths: Paths, account: Account) -> str:
-    from kithkeep.services.secrets import get_secret
+    from kithkeep.services.config.secrets import get_secret
 
     found = get_secret(paths, secret_name(account.name, "password"))
     if not found:
@@ -108,7 +108,7 @@ def add_imap(
 ) -> Added:
     """Log in once (a refused password is one clear line), then save the account."""
     from kithkeep.connectors.imap import ImapConfig, close, connect
-    from kithkeep.services.secrets import set_secret
+    from kithkeep.services.config.secrets import set_secret
 
     name = name or user
     _check_new(paths, name)
@@ -173,7 +173,7 @@ def add_caldav(
     interval_minutes: float = 15,
 ) -> Added:
     from kithkeep.connectors.caldav import CaldavConfig, discover
-    from kithkeep.services.secrets import set_secret
+    from kithkeep.services.config.secrets import set_secret
 
     name = name or user
     _check_new(paths, name)

@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from kithkeep.services.settings import Paths
+from kithkeep.services.config.settings import Paths
 
 SERVICE = "kithkeep"
 

@@ -28,9 +28,9 @@ from psycopg.sql import SQL, Identifier
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from kithkeep.domain.errors import ConfigError, StoreError
-from kithkeep.services.logreader import PgLog
-from kithkeep.services.persistence import BatchPostgresRecorder, text_array
-from kithkeep.services.store import AccountBusyError, Store, StoreUnavailableError
+from kithkeep.services.store.logreader import PgLog
+from kithkeep.services.store.persistence import BatchPostgresRecorder, text_array
+from kithkeep.services.store.events import AccountBusyError, Store, StoreUnavailableError
 
 if TYPE_CHECKING:
     from kithkeep.projections.pgview import PgPeopleView
@@ -105,8 +105,8 @@ def target_for(url: str, home: Path | None = None) -> PgTarget:
     target = parse_url(url)
     if target.password or home is None:
         return target
-    from kithkeep.services.secrets import get_secret
-    from kithkeep.services.settings import Paths
+    from kithkeep.services.config.secrets import get_secret
+    from kithkeep.services.config.settings import Paths
 
     secret = get_secret(Paths(home), PASSWORD_SECRET)
     return parse_url(url, secret) if secret else target

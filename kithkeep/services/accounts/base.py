@@ -18,7 +18,7 @@ from typing import Any
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, InputError
-from kithkeep.services.settings import Account, Paths, Settings, load
+from kithkeep.services.config.settings import Account, Paths, Settings, load
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,12 @@ Builder = Callable[[Account, Wiring], Source]
 
 #: Account type → "module:function" building its source.
 BUILDERS: dict[str, str] = {
-    "folder": "kithkeep.services.accounts:folder_source",
-    "gmail": "kithkeep.services.google:gmail_source",
-    "google-calendar": "kithkeep.services.google:calendar_source",
-    "outlook": "kithkeep.services.outlook:outlook_source",
-    "imap": "kithkeep.services.imap:imap_source",
-    "caldav": "kithkeep.services.imap:caldav_source",
+    "folder": "kithkeep.services.accounts.base:folder_source",
+    "gmail": "kithkeep.services.accounts.google:gmail_source",
+    "google-calendar": "kithkeep.services.accounts.google:calendar_source",
+    "outlook": "kithkeep.services.accounts.outlook:outlook_source",
+    "imap": "kithkeep.services.accounts.imap:imap_source",
+    "caldav": "kithkeep.services.accounts.imap:caldav_source",
 }
 
 #: Sources whose reading is local work worth a second core (network sources wait instead).
@@ -150,7 +150,7 @@ def _write_doc(paths: Paths, doc: Any) -> None:
     import tomlkit
     from pydantic import ValidationError
 
-    from kithkeep.services._model import SettingsModel
+    from kithkeep.services.config.schema import SettingsModel
 
     tmp = paths.config.with_name(paths.config.name + ".new")
     tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")

@@ -17,9 +17,9 @@ from kithkeep.domain.errors import StoreError
 from kithkeep.projections.people import PeopleProjection, PeopleView
 from kithkeep.projections.projector import Caught, Projector
 from kithkeep.projections.schema import APPLICATION_NAME
-from kithkeep.services.persistence import FastJSONTranscoder
-from kithkeep.services.settings import Settings
-from kithkeep.services.store import Store
+from kithkeep.services.store.persistence import FastJSONTranscoder
+from kithkeep.services.config.settings import Settings
+from kithkeep.services.store.events import Store
 
 
 @dataclass
@@ -61,7 +61,7 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
     datastore: Any
     view: PeopleProjection
     if settings.store_url:
-        from kithkeep.services.pgstore import open_pg
+        from kithkeep.services.store.postgres import open_pg
 
         pg, view = open_pg(settings.store_url, settings.paths.home)
         store: Store = pg

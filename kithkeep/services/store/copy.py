@@ -27,7 +27,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
 
 from kithkeep.domain.errors import ConfigError, StoreError
-from kithkeep.services.settings import Settings
+from kithkeep.services.config.settings import Settings
 
 log = logging.getLogger("kithkeep.store")
 
@@ -37,7 +37,7 @@ COPY_BATCH = 2000
 
 def migrate(settings: Settings) -> str:
     """Create the event store's and the views' tables if missing; where they are."""
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.runtime import open_kit
 
     _require_pg(settings)
     with open_kit(settings) as kit:
@@ -85,7 +85,7 @@ def copy_history(
 
     Events the target holds already (the same aggregate and version) are skipped.
     """
-    from kithkeep.services.pgstore import PgStore, is_pg_url, target_for
+    from kithkeep.services.store.postgres import PgStore, is_pg_url, target_for
 
     if not is_pg_url(target_url):
         raise ConfigError(
@@ -195,9 +195,9 @@ def _project_live(settings: Settings, stopping: threading.Event, settle_every: f
 
     from kithkeep.projections.people import ViewMovedError
     from kithkeep.projections.pgview import TRACKING_TABLE, PgPeopleView
-    from kithkeep.services.app import open_kit
-    from kithkeep.services.pgstore import PgStore
-    from kithkeep.services.store import KithkeepApplication
+    from kithkeep.services.runtime import open_kit
+    from kithkeep.services.store.postgres import PgStore
+    from kithkeep.services.store.events import KithkeepApplication
 
     policy = settings.policy()
     with open_kit(settings) as kit:

@@ -13,7 +13,7 @@ from uuid import UUID
 from kithkeep.domain.errors import ConfigError, InputError, StoreError
 from kithkeep.domain.rules import Policy, normalize_address
 from kithkeep.projections.queries import connect
-from kithkeep.services.settings import Paths, Settings, light_policy
+from kithkeep.services.config.settings import Paths, Settings, light_policy
 
 Progress = Callable[[int, int], None]
 
@@ -29,8 +29,8 @@ def _require_me(settings: Settings) -> None:
 def import_path(settings: Settings, path: Path, progress: Progress | None = None) -> Any:
     """Import a file or folder, then bring the views up to date."""
     from kithkeep.connectors.files import FileSource
-    from kithkeep.services import sync
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.usecases import pull as sync
+    from kithkeep.services.runtime import open_kit
 
     _require_me(settings)
     if not path.exists():
@@ -68,8 +68,8 @@ def sync_one(
     `kithkeep project` keeps them).
     """
     from kithkeep.domain.rules import judge
-    from kithkeep.services import sync
-    from kithkeep.services.accounts import Wiring, build_source
+    from kithkeep.services.usecases import pull as sync
+    from kithkeep.services.accounts.base import Wiring, build_source
 
     policy = kit.settings.policy()
     with kit.store.account_lock(account.name):
@@ -100,8 +100,8 @@ def sync_accounts(
     others go on. An account synced by another process right now is left to it.
     """
     from kithkeep.domain.errors import KithkeepError
-    from kithkeep.services.accounts import PARALLEL_TYPES
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.accounts.base import PARALLEL_TYPES
+    from kithkeep.services.runtime import open_kit
 
     _require_me(settings)
     accounts = (
@@ -144,7 +144,7 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
     The quick path reads only sqlite3 and the TOML file; if the views lag behind the
     events or were built under other rules, the projector catches up first.
     """
-    from kithkeep.services.settings import store_url
+    from kithkeep.services.config.settings import store_url
 
     if store_url(paths):
         return _open_shared_views(heavy())
@@ -153,7 +153,7 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
         pass  # the daemon keeps the views current; a reader must not write beside it
     elif policy is None or _views_stale(paths, policy.fingerprint()):
         settings = heavy()
-        from kithkeep.services.app import open_kit
+        from kithkeep.services.runtime import open_kit
 
         with open_kit(settings) as kit:
             kit.project()
@@ -165,7 +165,7 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[sqlite3.Con
 
 def _open_shared_views(settings: Settings) -> tuple[Any, Policy]:
     """Views in PostgreSQL, caught up first (projectors on a shared store take turns)."""
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.runtime import open_kit
 
     with open_kit(settings) as kit:
         kit.project()
@@ -177,8 +177,8 @@ def read_views(settings: Settings) -> Any:
     if not settings.store_url:
         return connect(settings.paths.views)
     from kithkeep.projections.pgview import PgReader
-    from kithkeep.services.pgstore import connect as pg_connect
-    from kithkeep.services.pgstore import target_for
+    from kithkeep.services.store.postgres import connect as pg_connect
+    from kithkeep.services.store.postgres import target_for
 
     target = target_for(settings.store_url, settings.paths.home)
     pg_connect(target).close()  # a database that is down is one clear line
@@ -186,7 +186,7 @@ def read_views(settings: Settings) -> Any:
 
 
 def _daemon_alive(paths: Paths) -> bool:
-    from kithkeep.services.pidfile import running_pid
+    from kithkeep.services.config.daemon_files import running_pid
 
     return running_pid(paths) is not None
 
@@ -215,7 +215,7 @@ def _views_stale(paths: Paths, fingerprint: str) -> bool:
 
 
 def rebuild(settings: Settings) -> Any:
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.runtime import open_kit
 
     with open_kit(settings) as kit:
         return kit.projector.rebuild(settings.policy(), int(datetime.now(UTC).timestamp()))
@@ -228,7 +228,7 @@ def status(paths: Paths) -> dict[str, Any]:
         "config": str(paths.config) if paths.config.exists() else None,
         "event_store": str(paths.events) if paths.events.exists() else None,
     }
-    from kithkeep.services.settings import store_url
+    from kithkeep.services.config.settings import store_url
 
     if url := store_url(paths):
         info.update(_shared_status(paths, url))
@@ -262,8 +262,8 @@ def _shared_status(paths: Paths, url: str) -> dict[str, Any]:
     """Events, views and sources of a PostgreSQL store."""
     import psycopg
 
-    from kithkeep.services.pgstore import connect as pg_connect
-    from kithkeep.services.pgstore import target_for
+    from kithkeep.services.store.postgres import connect as pg_connect
+    from kithkeep.services.store.postgres import target_for
 
     target = target_for(url, paths.home)
     conn = pg_connect(target)
@@ -301,8 +301,8 @@ def _first(cursor: Any) -> Any:
 
 def daemon_status(paths: Paths) -> dict[str, Any]:
     """Is a daemon serving this home, and how its accounts are doing."""
-    from kithkeep.services.daemon import read_state
-    from kithkeep.services.pidfile import running_pid
+    from kithkeep.services.daemon.scheduler import read_state
+    from kithkeep.services.config.daemon_files import running_pid
 
     pid = running_pid(paths)
     state = read_state(paths) or {}
@@ -319,7 +319,7 @@ def daemon_status(paths: Paths) -> dict[str, Any]:
 
 def _sources(paths: Paths) -> list[str]:
     from kithkeep.domain.aggregates import SyncPosition
-    from kithkeep.services.store import Store
+    from kithkeep.services.store.events import Store
 
     store = Store(paths.events)
     try:
@@ -353,7 +353,7 @@ def _address(raw: str) -> str:
 
 
 def _directive(settings: Settings, act: Callable[[Any], None]) -> None:
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.runtime import open_kit
 
     with open_kit(settings) as kit:
         with kit.store.address_book() as book:
@@ -396,8 +396,8 @@ def demo(home: Path | None, progress: Progress | None = None) -> Demo:
     """A sample network in a fresh home, imported through the ordinary import path."""
     import tempfile
 
-    from kithkeep.services.demo_data import write_sample_network
-    from kithkeep.services.settings import load, write_config
+    from kithkeep.services.usecases.demo_network import write_sample_network
+    from kithkeep.services.config.settings import load, write_config
 
     target = home or Path(tempfile.mkdtemp(prefix="kithkeep-demo-"))
     paths = Paths(target)
@@ -431,7 +431,7 @@ def demo(home: Path | None, progress: Progress | None = None) -> Demo:
 
 
 def _referral_act(settings: Settings, act: Callable[[Any], None]) -> None:
-    from kithkeep.services.app import open_kit
+    from kithkeep.services.runtime import open_kit
 
     with open_kit(settings) as kit:
         with kit.store.referral_ledger() as ledger:

@@ -41,8 +41,8 @@ from kithkeep.domain.errors import StoreError
 from kithkeep.domain.interaction import Observation, interaction_id
 from kithkeep.projections.projector import LogReader
 from kithkeep.projections.schema import APPLICATION_NAME
-from kithkeep.services.logreader import SQLiteLog
-from kithkeep.services.persistence import (
+from kithkeep.services.store.logreader import SQLiteLog
+from kithkeep.services.store.persistence import (
     BatchSQLiteRecorder,
     FastJSONTranscoder,
     KithkeepMapper,

@@ -18,7 +18,7 @@ from typing import Any
 from kithkeep.connectors.base import Page, Problem, Source
 from kithkeep.domain.errors import ConnectorError, KithkeepError
 from kithkeep.domain.interaction import Observation
-from kithkeep.services.store import Store
+from kithkeep.services.store.events import Store
 
 Progress = Callable[[int, int], None]
 _DONE = "done"

@@ -18,9 +18,9 @@ from typing import Any
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
 from kithkeep.domain.rules import normalize_address
-from kithkeep.services.accounts import Wiring, add_account, secret_name, update_account
-from kithkeep.services.secrets import get_secret, set_secret
-from kithkeep.services.settings import Account, Paths, Settings
+from kithkeep.services.accounts.base import Wiring, add_account, secret_name, update_account
+from kithkeep.services.config.secrets import get_secret, set_secret
+from kithkeep.services.config.settings import Account, Paths, Settings
 
 #: Read-only: the profile (own addresses), mail metadata, calendars. msal adds
 #: openid, profile and offline_access (for the refresh token) by itself.

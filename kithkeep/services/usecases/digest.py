@@ -11,7 +11,7 @@ from kithkeep.domain.errors import ConnectorError
 from kithkeep.domain.rules import Policy
 from kithkeep.projections import queries
 from kithkeep.projections import referrals as ledger
-from kithkeep.services.settings import Settings
+from kithkeep.services.config.settings import Settings
 
 _URGENCY = {"follow_up_due": 0, "awaiting": 1, "acknowledged": 2, "followed_up": 3}
 
@@ -81,7 +81,7 @@ def mail(text: str, day: str, settings: Settings) -> None:
     import ssl
     from email.message import EmailMessage
 
-    from kithkeep.services.secrets import get_secret
+    from kithkeep.services.config.secrets import get_secret
 
     cfg = settings.digest
     sender = cfg.smtp_from or (settings.me[0] if settings.me else "")

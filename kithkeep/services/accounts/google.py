@@ -21,9 +21,9 @@ from typing import IO, Any
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
-from kithkeep.services.accounts import Wiring, add_account, secret_name
-from kithkeep.services.secrets import get_secret, set_secret
-from kithkeep.services.settings import Account, Endpoints, Paths, load
+from kithkeep.services.accounts.base import Wiring, add_account, secret_name
+from kithkeep.services.config.secrets import get_secret, set_secret
+from kithkeep.services.config.settings import Account, Endpoints, Paths, load
 
 _GOOGLE = "https://www.googleapis.com/auth/"
 #: Headers of messages: enough for every rule but introduction cues from the body.
@@ -345,7 +345,7 @@ def _keep_aliases(paths: Paths, account: Account, found: list[str]) -> None:
     """Send-as addresses added since sign-in become self too (from the next sync on)."""
     new = set(found) - set(account.addresses) - {account.address}
     if new:
-        from kithkeep.services.accounts import update_account
+        from kithkeep.services.accounts.base import update_account
 
         update_account(paths, account.name, {"addresses": sorted(new | set(account.addresses))})
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from kithkeep.domain.errors import KithkeepError, StoreError
-from kithkeep.services.pidfile import lock_path, running_pid
-from kithkeep.services.settings import Account, Paths, Settings
-from kithkeep.services.store import AccountBusyError
+from kithkeep.services.config.daemon_files import lock_path, running_pid
+from kithkeep.services.config.settings import Account, Paths, Settings
+from kithkeep.services.store.events import AccountBusyError
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("kithkeep.daemon")
@@ -184,7 +184,7 @@ class Daemon:
             self._sync_account(account)
 
     def _sync_account(self, account: Account) -> None:
-        from kithkeep.services.operations import sync_one
+        from kithkeep.services.usecases.ingest import sync_one
 
         st = self.state.accounts[account.name]
         started = time.monotonic()
@@ -263,8 +263,8 @@ class Daemon:
             return self._maybe_digest()
 
     def _maybe_digest(self) -> Path | None:
-        from kithkeep.services.digest import build
-        from kithkeep.services.operations import read_views
+        from kithkeep.services.usecases.digest import build
+        from kithkeep.services.usecases.ingest import read_views
 
         local = self.clock().astimezone(self._kit.local_tz() if self._kit else UTC)
         hour, minute = map(int, self.settings.daemon.digest_time.split(":"))
@@ -285,7 +285,7 @@ class Daemon:
         for line in text.splitlines():
             log.info("digest %s", line)
         if self.settings.digest.smtp_host:
-            from kithkeep.services.digest import mail
+            from kithkeep.services.usecases.digest import mail
 
             try:
                 mail(text, f"{local:%Y-%m-%d}", self.settings)
@@ -322,7 +322,7 @@ class Daemon:
 
     def run(self, *, once: bool = False) -> None:
         """Sync every account (once, or on schedule until SIGTERM/SIGINT)."""
-        from kithkeep.services.app import open_kit
+        from kithkeep.services.runtime import open_kit
 
         with home_lock(self.paths), open_kit(self.settings) as kit:
             self._kit = kit
@@ -344,7 +344,7 @@ class Daemon:
 
     def _check_config(self) -> None:
         """A config edited under a running daemon: report it if broken; the daemon goes on."""
-        from kithkeep.services.settings import load
+        from kithkeep.services.config.settings import load
 
         try:
             load(self.paths.home)

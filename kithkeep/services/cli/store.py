@@ -23,7 +23,7 @@ def add_commands(app: typer.Typer, settings: Callable[[], Any]) -> None:
     @store_app.command("migrate")
     def migrate() -> None:
         """Create the tables of the PostgreSQL store ([store] url) if missing; idempotent."""
-        from kithkeep.services.scaleout import migrate as run
+        from kithkeep.services.store.copy import migrate as run
 
         typer.echo(f"The event store and views are ready in {run(settings())}.")
 
@@ -42,7 +42,7 @@ def add_commands(app: typer.Typer, settings: Callable[[], Any]) -> None:
         ] = None,
     ) -> None:
         """Copy a SQLite history into PostgreSQL; run it again to resume where it stopped."""
-        from kithkeep.services.scaleout import copy_history
+        from kithkeep.services.store.copy import copy_history
 
         s = settings()
         target = to or s.store_url
@@ -61,8 +61,8 @@ def add_commands(app: typer.Typer, settings: Callable[[], Any]) -> None:
         ] = False,
     ) -> None:
         """Keep the PostgreSQL password in the keyring (used when the URL has none)."""
-        from kithkeep.services.pgstore import PASSWORD_SECRET
-        from kithkeep.services.secrets import set_secret
+        from kithkeep.services.store.postgres import PASSWORD_SECRET
+        from kithkeep.services.config.secrets import set_secret
 
         secret = (
             sys.stdin.readline().rstrip("\n")
@@ -83,8 +83,8 @@ def add_commands(app: typer.Typer, settings: Callable[[], Any]) -> None:
         ] = True,
     ) -> None:
         """Keep the views live on a PostgreSQL store (LISTEN/NOTIFY), until stopped."""
-        from kithkeep.services.daemon import configure_logging
-        from kithkeep.services.scaleout import project_forever
+        from kithkeep.services.daemon.scheduler import configure_logging
+        from kithkeep.services.store.copy import project_forever
 
         s = settings()
         configure_logging(s.paths, foreground)
@@ -99,7 +99,7 @@ def add_commands(app: typer.Typer, settings: Callable[[], Any]) -> None:
         ] = False,
     ) -> None:
         """Team members with the strongest recent contact with a person or company."""
-        from kithkeep.services import operations, team
+        from kithkeep.services.usecases import ingest as operations, team
 
         s = settings()
         if not s.team:

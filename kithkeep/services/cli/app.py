@@ -53,13 +53,13 @@ def _err(message: str) -> None:
 
 
 def _paths() -> Any:
-    from kithkeep.services.settings import Paths, home_dir
+    from kithkeep.services.config.settings import Paths, home_dir
 
     return Paths(home_dir(_state["home"]))
 
 
 def _settings() -> Any:
-    from kithkeep.services.settings import load
+    from kithkeep.services.config.settings import load
 
     return load(_paths().home)
 
@@ -90,7 +90,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing config.")] = False,
 ) -> None:
     """Write a config file naming your own addresses."""
-    from kithkeep.services.settings import load, write_config
+    from kithkeep.services.config.settings import load, write_config
 
     paths = _paths()
     path = write_config(paths, me, force=force)
@@ -103,7 +103,7 @@ def import_(
     path: Annotated[Path, typer.Argument(help="Maildir, mbox, .eml folder, .ics or Takeout .zip")],
 ) -> None:
     """Import a mailbox or calendar export (auto-detected); safe to run again."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     settings = _settings()
     report = operations.import_path(settings, path, progress=_progress_bar())
@@ -157,7 +157,7 @@ def _render_report(report: Any, path: Path) -> None:
 
 def _query_conn() -> tuple[Any, Any]:
     """A read connection to up-to-date views, and the default cadence."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     return operations.open_views(_paths(), heavy=_settings)
 
@@ -344,7 +344,7 @@ def person(
 @app.command()
 def status(json_: JsonOpt = False) -> None:
     """Where the data lives, what is stored, how far the views have got."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     info = operations.status(_paths())
     if json_:
@@ -381,7 +381,7 @@ def daemon(
     ] = None,
 ) -> None:
     """Keep syncing every account on its schedule; write a digest once a day."""
-    from kithkeep.services.daemon import Daemon, configure_logging, only_accounts
+    from kithkeep.services.daemon.scheduler import Daemon, configure_logging, only_accounts
 
     settings = _settings()
     if accounts is not None:
@@ -402,8 +402,8 @@ def smtp_password(
     ] = False,
 ) -> None:
     """Keep the password the daemon uses to mail the digest ([digest] smtp_user)."""
-    from kithkeep.services.digest import SMTP_SECRET
-    from kithkeep.services.secrets import set_secret
+    from kithkeep.services.usecases.digest import SMTP_SECRET
+    from kithkeep.services.config.secrets import set_secret
 
     settings = _settings()
     secret = (
@@ -420,7 +420,7 @@ def smtp_password(
 @app.command()
 def rebuild() -> None:
     """Replay every event into fresh views."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     caught = operations.rebuild(_settings())
     typer.echo(f"Rebuilt the views from {caught.events} events.")
@@ -450,7 +450,7 @@ def cadence(
     every: Annotated[str, typer.Argument(help="e.g. 90d, 6w, 3m, 1y; 'auto' to learn it again.")],
 ) -> None:
     """How often you want to be in touch with someone."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     days = _parse_days(every)
     address = operations.set_cadence(_settings(), who, days)
@@ -463,7 +463,7 @@ def ignore(
     undo: Annotated[bool, typer.Option("--undo", help="Count this sender again.")] = False,
 ) -> None:
     """Never count this sender (an address, or a whole @domain)."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     p = operations.ignore(_settings(), pattern, undo=undo)
     typer.echo(f"{'No longer ignoring' if undo else 'Ignoring'} {p}")
@@ -472,7 +472,7 @@ def ignore(
 @app.command()
 def link(a: str, b: str) -> None:
     """Two addresses are the same person."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     x, y = operations.link(_settings(), a, b, undo=False)
     typer.echo(f"Linked {x} and {y}")
@@ -481,7 +481,7 @@ def link(a: str, b: str) -> None:
 @app.command()
 def unlink(a: str, b: str) -> None:
     """Undo a link."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     x, y = operations.link(_settings(), a, b, undo=True)
     typer.echo(f"Unlinked {x} and {y}")
@@ -490,7 +490,7 @@ def unlink(a: str, b: str) -> None:
 @app.command()
 def demo() -> None:
     """Build a sample network (no account needed) and show who is due."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     home = _state["home"]
     result = operations.demo(home, progress=_progress_bar())
@@ -528,7 +528,7 @@ def account_add_folder(
     interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
 ) -> None:
     """A local folder: Maildir, mbox, .eml or .ics files dropped in are picked up."""
-    from kithkeep.services.accounts import add_account
+    from kithkeep.services.accounts.base import add_account
 
     path = path.expanduser().resolve()
     if not path.exists():
@@ -575,7 +575,7 @@ def account_add_gmail(
     interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
 ) -> None:
     """A Gmail mailbox: headers only (gmail.metadata), kept current by Gmail's history."""
-    from kithkeep.services.google import add_google
+    from kithkeep.services.accounts.google import add_google
 
     for account in add_google(
         _paths(),
@@ -602,7 +602,7 @@ def account_add_google_calendar(
     interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
 ) -> None:
     """A Google Calendar (the primary one), read-only."""
-    from kithkeep.services.google import add_google
+    from kithkeep.services.accounts.google import add_google
 
     for account in add_google(
         _paths(),
@@ -643,7 +643,7 @@ def account_add_imap(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Mail over IMAP (Fastmail, iCloud, Proton Bridge, Dovecot...): headers only."""
-    from kithkeep.services import imap
+    from kithkeep.services.accounts import imap
 
     added = imap.add_imap(
         _paths(),
@@ -669,7 +669,7 @@ def account_add_caldav(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
-    from kithkeep.services import imap
+    from kithkeep.services.accounts import imap
 
     added = imap.add_caldav(
         _paths(),
@@ -694,7 +694,7 @@ def account_add_outlook(
     interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
 ) -> None:
     """Outlook / Microsoft 365 mail and calendar: device-code sign-in through msal."""
-    from kithkeep.services.outlook import sign_in
+    from kithkeep.services.accounts.outlook import sign_in
 
     account = sign_in(
         _settings(),
@@ -735,8 +735,8 @@ def account_list(json_: JsonOpt = False) -> None:
 @account_app.command("remove")
 def account_remove(name: str) -> None:
     """Forget an account and its sign-in; what it brought in stays."""
-    from kithkeep.services.accounts import SECRET_KINDS, remove_account, secret_name
-    from kithkeep.services.secrets import delete_secret
+    from kithkeep.services.accounts.base import SECRET_KINDS, remove_account, secret_name
+    from kithkeep.services.config.secrets import delete_secret
 
     paths = _paths()
     remove_account(paths, name)
@@ -755,7 +755,7 @@ def sync(
     ] = False,
 ) -> None:
     """Pull what is new from each account; one summary line per account."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     results = operations.sync_accounts(
         _settings(),
@@ -822,7 +822,7 @@ def referrals(
         raise ConfigError(f"--status {status_!r}: expected one of {STATUS_HELP}")
     moment = _as_of(as_of)
     _, found, names, _ = _referrals(moment)
-    from kithkeep.services.digest import by_urgency
+    from kithkeep.services.usecases.digest import by_urgency
 
     rows = by_urgency([r for r in found if status_ is None or r.status == status_])
     if json_:
@@ -857,7 +857,7 @@ def _day(t: int | None) -> str:
 
 
 def _verdict(prefix: str, verdict: str, done: str) -> None:
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     rid = operations.mark_referral(_settings(), prefix, verdict)
     typer.echo(f"{done} {rid}")
@@ -891,7 +891,7 @@ def refer(
     at: Annotated[str | None, typer.Option("--at", help="When (YYYY-MM-DD); default now.")] = None,
 ) -> None:
     """Log an introduction you made outside mail (phone, in person)."""
-    from kithkeep.services import operations
+    from kithkeep.services.usecases import ingest as operations
 
     moment = _as_of(at)
     when = datetime.fromtimestamp(moment, UTC) if moment else datetime.now(UTC)
@@ -906,7 +906,7 @@ def digest(
     limit: Annotated[int, typer.Option("--limit", min=1, help="People due shown.")] = 10,
 ) -> None:
     """Today's short list: introductions to follow up, and people due."""
-    from kithkeep.services.digest import build
+    from kithkeep.services.usecases.digest import build
 
     moment = _as_of(as_of)
     conn, policy = _query_conn()
@@ -919,7 +919,7 @@ def digest(
 
 
 def _add_store_commands() -> None:
-    from kithkeep.services.cli_store import add_commands
+    from kithkeep.services.cli.store import add_commands
 
     add_commands(app, _settings)
 

@@ -228,7 +228,7 @@ def load(home: Path) -> Settings:
     """Config file, overridden by KITHKEEP_* variables, validated."""
     from pydantic import ValidationError
 
-    from kithkeep.services._model import SettingsModel
+    from kithkeep.services.config.schema import SettingsModel
 
     paths = Paths(home)
     _read_toml(paths.config)  # a broken file is one clear line, not a traceback
