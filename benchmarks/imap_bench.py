@@ -75,8 +75,8 @@ def main() -> None:
         first = cli(synced, "sync")
 
         # The idle sync in-process, to count what went on the wire.
-        from kithkeep.services.usecases.ingest import sync_accounts
         from kithkeep.services.config.settings import load
+        from kithkeep.services.usecases.ingest import sync_accounts
 
         commands: Counter[str] = Counter()
 

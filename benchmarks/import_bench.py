@@ -73,13 +73,13 @@ def baseline_mbox(path: Path) -> tuple[float, int]:
 
 def worker(home: Path, source: Path, me: str) -> None:
     """In a fresh process: time one import, report it and the peak memory as JSON."""
-    from kithkeep.services.usecases import ingest as operations
     from kithkeep.services.config.settings import Paths, load, write_config
+    from kithkeep.services.usecases import ingest
 
     write_config(Paths(home), [me], force=True)
     settings = load(home)
     start = time.perf_counter()
-    report = operations.import_path(settings, source)
+    report = ingest.import_path(settings, source)
     seconds = time.perf_counter() - start
     print(
         json.dumps(

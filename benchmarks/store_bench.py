@@ -38,8 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kithkeep.domain.interaction import Kind, Observation, Party  # noqa: E402
-from kithkeep.services.runtime import open_kit  # noqa: E402
 from kithkeep.services.config.settings import Paths, load, write_config  # noqa: E402
+from kithkeep.services.runtime import open_runtime  # noqa: E402
 
 ME = "me@example.com"
 PAGE = 500
@@ -123,25 +123,25 @@ def timed(run: Callable[[], int]) -> float:
 
 def measure(b: Backend, facts: list[Observation]) -> dict[str, float]:
     figures: dict[str, float] = {}
-    with open_kit(b.settings) as kit:
+    with open_runtime(b.settings) as rt:
 
         def append() -> int:
             cursor = 0
             for page in pages(facts, PAGE):
                 cursor += len(page)
-                kit.store.save_page("bench", page, str(cursor))
+                rt.store.save_page("bench", page, str(cursor))
             return len(facts)
 
         figures["appended"] = timed(append)
         now = int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
-        kit.view.ensure_built_for(kit.settings.policy(), "kithkeep")
-        policy = kit.settings.policy()
-        figures["projected"] = timed(lambda: kit.projector.catch_up(policy, now).events)
+        rt.view.ensure_built_for(rt.settings.policy(), "kithkeep")
+        policy = rt.settings.policy()
+        figures["projected"] = timed(lambda: rt.projector.catch_up(policy, now).events)
         stored = [
             (n.originator_id, n.originator_version, n.topic, n.state)
-            for n in kit.store.recorder.select_notifications(start=None, limit=10**9)
+            for n in rt.store.recorder.select_notifications(start=None, limit=10**9)
         ]
-        with kit.view._tx(commit=False) as cur:  # read back what was written
+        with rt.view._tx(commit=False) as cur:  # read back what was written
             cur.execute("SELECT * FROM interactions ORDER BY iid")
             interactions = [tuple(r) for r in cur.fetchall()]
             cur.execute("SELECT * FROM participants ORDER BY iid")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from functools import cache, lru_cache
@@ -155,7 +155,7 @@ class PgCursor:
         cursor.row_factory = tuple_row
         self.cursor = cursor
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> PgCursor:
         named = isinstance(params, dict)
         self.cursor.execute(pg_sql(sql, named), params or None)
         return self
@@ -306,7 +306,7 @@ class PgReader:
         # JSON built by a query is passed on as text, as SQLite gives it.
         self.conn.adapters.register_loader("json", TextLoader)
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> PgCursor:
         return PgCursor(self.conn.cursor()).execute(sql, params)
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
+from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import ISO
 
 PERSON_FIELDS = (
@@ -100,7 +101,7 @@ def connect(path: Path) -> sqlite3.Connection:
     return c
 
 
-def directory(c: sqlite3.Connection) -> Directory:
+def directory(c: ReadConnection) -> Directory:
     d = Directory()
     for kind, a, b, value in c.execute("SELECT kind, a, b, value FROM directives"):
         if kind == "link":
@@ -112,7 +113,7 @@ def directory(c: sqlite3.Connection) -> Directory:
     return d
 
 
-def _rows_now(c: sqlite3.Connection, now: int, d: Directory) -> tuple[dict[str, Totals], set[str]]:
+def _rows_now(c: ReadConnection, now: int, d: Directory) -> tuple[dict[str, Totals], set[str]]:
     """Running totals of linked addresses and of those with contacts come due since the
     projector last ran (everyone else is answered by `_simple_now`)."""
     matured = c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,)).fetchall()
@@ -132,7 +133,7 @@ def _rows_now(c: sqlite3.Connection, now: int, d: Directory) -> tuple[dict[str, 
     return rows, stale
 
 
-def _rows_as_of(c: sqlite3.Connection, as_of: int) -> dict[str, Totals]:
+def _rows_as_of(c: ReadConnection, as_of: int) -> dict[str, Totals]:
     rows: dict[str, Totals] = {}
     for a, first, last, lo, li, lm, n in c.execute(
         "SELECT address, min(at), max(at), "
@@ -145,9 +146,7 @@ def _rows_as_of(c: sqlite3.Connection, as_of: int) -> dict[str, Totals]:
     return rows
 
 
-def _contact_times(
-    c: sqlite3.Connection, addresses: list[str], until: int
-) -> list[tuple[str, int]]:
+def _contact_times(c: ReadConnection, addresses: list[str], until: int) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for i in range(0, len(addresses), 500):
         chunk = addresses[i : i + 500]
@@ -161,9 +160,7 @@ def _contact_times(
     return out
 
 
-def _names(
-    c: sqlite3.Connection, addresses: list[str], as_of: int | None
-) -> dict[str, Counter[str]]:
+def _names(c: ReadConnection, addresses: list[str], as_of: int | None) -> dict[str, Counter[str]]:
     """Display names seen per address (up to `as_of`), with how often."""
     names: dict[str, Counter[str]] = defaultdict(Counter)
     wanted = set(addresses)
@@ -191,7 +188,7 @@ def _names(
 
 
 def _simple_now(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     d: Directory,
     now: int,
     default_cadence: int,
@@ -261,7 +258,7 @@ def _simple_now(
     ]
 
 
-def due_json(c: sqlite3.Connection, *, now: int, default_cadence: int) -> list[str] | None:
+def due_json(c: ReadConnection, *, now: int, default_cadence: int) -> list[str] | None:
     """`due --json` straight from SQLite, most overdue first; None if someone must be merged
     by hand first (linked addresses, or contacts come due since the projector ran)."""
     d = directory(c)
@@ -273,7 +270,7 @@ def due_json(c: sqlite3.Connection, *, now: int, default_cadence: int) -> list[s
 
 
 def people(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     *,
     now: int,
     default_cadence: int,
@@ -286,7 +283,7 @@ def people(
 
 
 def answers(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     *,
     now: int,
     default_cadence: int,
@@ -299,7 +296,7 @@ def answers(
 
 
 def _people(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     now: int,
     default_cadence: int,
     as_of: int | None,
@@ -414,7 +411,7 @@ def find_person(found: list[Person], query: str) -> list[Person]:
 
 
 def timeline(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     addresses: tuple[str, ...],
     until: int,
     limit: int = 50,
@@ -441,7 +438,7 @@ def timeline(
 
 
 def monthly_contacts(
-    c: sqlite3.Connection, addresses: tuple[str, ...], until: int, months: int = 24
+    c: ReadConnection, addresses: tuple[str, ...], until: int, months: int = 24
 ) -> list[int]:
     """Contacts per calendar month (UTC), oldest first, ending with `until`'s month."""
     end = datetime.fromtimestamp(until, UTC)

@@ -9,7 +9,6 @@ between the two that self is not on is invisible: `connected` means "seen".
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from itertools import combinations
 from typing import Any, NamedTuple
@@ -26,6 +25,7 @@ from kithkeep.domain.introductions import (
 )
 from kithkeep.domain.rules import DAY, Policy
 from kithkeep.projections.queries import iso
+from kithkeep.projections.reading import ReadConnection
 
 
 class Evidence(NamedTuple):
@@ -113,26 +113,26 @@ _WROTE_TO = (
 )
 
 
-def _knew(c: sqlite3.Connection, a: str, b: str, before: int) -> bool:
+def _knew(c: ReadConnection, a: str, b: str, before: int) -> bool:
     return c.execute(_KNEW, (b, a, before)).fetchone() is not None
 
 
 _MINE = "SELECT 1 FROM team_contacts WHERE iid = ? AND member = ? LIMIT 1"
 
 
-def _mine(c: sqlite3.Connection, iid: int, member: str | None) -> bool:
+def _mine(c: ReadConnection, iid: int, member: str | None) -> bool:
     """Was this member on the interaction? (Always, outside a team.)"""
     return member is None or c.execute(_MINE, (iid, member)).fetchone() is not None
 
 
-def _evidence(c: sqlite3.Connection, row: Any, member: str | None) -> Evidence:
+def _evidence(c: ReadConnection, row: Any, member: str | None) -> Evidence:
     at, kind, sender, subject, iid = row
     # On a team's store, the subject of another member's mail is not the viewer's to read.
     return Evidence(at, kind, sender, subject if _mine(c, iid, member) else "")
 
 
 def _first_meeting(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     parties: tuple[str, ...],
     after: int,
     until: int,
@@ -147,7 +147,7 @@ def _first_meeting(
 
 
 def _first_contact(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     people: Iterable[str],
     after: int,
     until: int,
@@ -158,7 +158,7 @@ def _first_contact(
 
 
 def _acknowledged(
-    c: sqlite3.Connection, thread: str, senders: tuple[str, ...], after: int, until: int
+    c: ReadConnection, thread: str, senders: tuple[str, ...], after: int, until: int
 ) -> int | None:
     if not thread:
         return None
@@ -171,9 +171,7 @@ def _acknowledged(
     return None if row is None or row[0] is None else int(row[0])
 
 
-def _self_wrote(
-    c: sqlite3.Connection, parties: tuple[str, ...], after: int, until: int
-) -> list[int]:
+def _self_wrote(c: ReadConnection, parties: tuple[str, ...], after: int, until: int) -> list[int]:
     times: set[int] = set()
     for a in parties:
         times.update(t for (t,) in c.execute(_WROTE_TO, (a, after, until)))
@@ -181,7 +179,7 @@ def _self_wrote(
 
 
 def referrals(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     *,
     me: frozenset[str],
     at: int,
@@ -255,7 +253,7 @@ def referrals(
     return out
 
 
-def referrals_for(c: sqlite3.Connection, policy: Policy, at: int) -> list[Referral]:
+def referrals_for(c: ReadConnection, policy: Policy, at: int) -> list[Referral]:
     """`referrals` with the user's addresses and follow-up setting."""
     return referrals(
         c,
@@ -267,7 +265,7 @@ def referrals_for(c: sqlite3.Connection, policy: Policy, at: int) -> list[Referr
 
 
 def _state(
-    c: sqlite3.Connection,
+    c: ReadConnection,
     rid: str,
     kind: str,
     made_at: int,
@@ -329,7 +327,7 @@ def _state(
     )
 
 
-def names_for(c: sqlite3.Connection, addresses: Iterable[str]) -> dict[str, str]:
+def names_for(c: ReadConnection, addresses: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(addresses))
     out: dict[str, str] = {}
     for i in range(0, len(wanted), 500):
@@ -384,7 +382,7 @@ GROUP BY p.address
 YEAR = 365 * DAY
 
 
-def ledgers(c: sqlite3.Connection, found: list[Referral], at: int) -> dict[str, Ledger]:
+def ledgers(c: ReadConnection, found: list[Referral], at: int) -> dict[str, Ledger]:
     """Per address: introductions each way (dismissed ones left out) and initiative."""
     given: dict[str, list[int]] = {}
     received: dict[str, list[int]] = {}

@@ -1,13 +1,18 @@
-"""Bootstrap: the one place that wires settings, store, views and projector together."""
+"""The runtime: the one place that wires settings, event store, views and projector.
+
+`open_runtime` opens them together (SQLite files in the home, or one PostgreSQL
+database) and closes them together. Use cases run on a `Runtime`; nothing else opens a
+store. May import `services.store` and `services.config`, never the use cases, the
+daemon or the CLI.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import PersistenceError
@@ -17,13 +22,18 @@ from kithkeep.domain.errors import StoreError
 from kithkeep.projections.people import PeopleProjection, PeopleView
 from kithkeep.projections.projector import Caught, Projector
 from kithkeep.projections.schema import APPLICATION_NAME
-from kithkeep.services.store.persistence import FastJSONTranscoder
 from kithkeep.services.config.settings import Settings
-from kithkeep.services.store.events import Store
+from kithkeep.services.store.events import Store, Written
+from kithkeep.services.store.persistence import FastJSONTranscoder
+
+#: Called with each page an import or sync has just saved.
+OnSaved = Callable[[Written], None]
 
 
 @dataclass
-class Kit:
+class Runtime:
+    """An open store with its views and the projector between them."""
+
     settings: Settings
     store: Store
     view: PeopleProjection
@@ -33,13 +43,13 @@ class Kit:
         moment = now or datetime.now(UTC)
         return self.projector.catch_up(self.settings.policy(), int(moment.timestamp()))
 
-    def projecting(self, now: datetime) -> Callable[[Sequence[tuple[int, Any]]], None]:
+    def projecting(self, now: datetime) -> OnSaved:
         """A callback that projects each saved page while an import runs."""
         policy = self.settings.policy()
         moment = int(now.timestamp())
         self.view.ensure_built_for(policy, APPLICATION_NAME)
 
-        def take(written: Sequence[tuple[int, Any]]) -> None:
+        def take(written: Written) -> None:
             self.projector.take(written, policy, moment)
 
         return take
@@ -56,24 +66,26 @@ def local_timezone(name: str) -> tzinfo:
 
 
 @contextmanager
-def open_kit(settings: Settings) -> Iterator[Kit]:
+def open_runtime(settings: Settings) -> Iterator[Runtime]:
     """The store, views and projector: SQLite files in the home, or one PostgreSQL database."""
-    datastore: Any
     view: PeopleProjection
+    sqlite_views: SQLiteDatastore | None = None
+    pool_threads = ""
     if settings.store_url:
         from kithkeep.services.store.postgres import open_pg
 
         pg, view = open_pg(settings.store_url, settings.paths.home)
         store: Store = pg
-        datastore = pg.pg_recorder.datastore  # one pool for the events and the views
+        # One pool for the events and the views; its own threads only ever wait for work.
+        pool_threads = f"{pg.pg_recorder.datastore.pool.name}-"
     else:
         store = Store(settings.paths.events)
-        datastore = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
-        view = PeopleView(datastore)
+        sqlite_views = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
+        view = PeopleView(sqlite_views)
         try:
             view.create_table()
         except (PersistenceError, sqlite3.Error) as e:
-            datastore.close()
+            sqlite_views.close()
             store.close()
             raise StoreError(
                 f"cannot open the views at {settings.paths.views}: {e} (they are only derived "
@@ -83,14 +95,12 @@ def open_kit(settings: Settings) -> Iterator[Kit]:
     transcoder = store.app.mapper.transcoder
     if isinstance(transcoder, FastJSONTranscoder):
         projector.decode_observed = transcoder.decode_numberless
-    if settings.store_url:
-        # The connection pool's own threads: a forked helper never touches the pool (it
-        # reads on a connection of its own), and they only ever wait for work.
-        pool = f"{datastore.pool.name}-"
-        projector.quiet_thread = lambda t: t.daemon and t.name.startswith(pool)
+    if pool_threads:
+        # A forked helper never touches the pool (it reads on a connection of its own).
+        projector.quiet_thread = lambda t: t.daemon and t.name.startswith(pool_threads)
     try:
-        yield Kit(settings, store, view, projector)
+        yield Runtime(settings, store, view, projector)
     finally:
-        if not settings.store_url:
-            datastore.close()
+        if sqlite_views is not None:
+            sqlite_views.close()
         store.close()

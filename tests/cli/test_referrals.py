@@ -81,7 +81,7 @@ def by_parties(rows: list[dict[str, Any]]) -> dict[frozenset[str], dict[str, Any
 def scenario(root: Path) -> Mailbox:
     box = Mailbox(root)
     people = [f"{n}@x.example" for n in ("ann", "bo", "cy", "di", "ed", "fay", "gus", "hal")]
-    people += [f"{n}@x.example" for n in ("ivy", "jo", "kit", "lu", "mo", "ned")]
+    people += [f"{n}@x.example" for n in ("ivy", "jo", "rt", "lu", "mo", "ned")]
     for i, p in enumerate(people):  # self already knows everyone, one by one
         box.mail(-60 + i, ME, [p], "catching up")
     # connected by a reply-all; then self's own thank-you is no new introduction
@@ -101,7 +101,7 @@ def scenario(root: Path) -> Mailbox:
     intro(box, "ivy@x.example", "jo@x.example")
     box.mail(16, ME, ["ivy@x.example"], "did you and Jo talk?")
     # two that the user will dismiss and close by hand
-    intro(box, "kit@x.example", "lu@x.example", subject="Kit / Lu")
+    intro(box, "rt@x.example", "lu@x.example", subject="Runtime / Lu")
     intro(box, "mo@x.example", "ned@x.example", subject="Connecting Mo and Ned")
     # double opt-in: self asks one first, introduces a week later
     box.mail(-7, ME, ["pat@x.example"], "Intro to Quinn?", "Would you like to meet Quinn?")
@@ -137,7 +137,7 @@ def test_every_follow_up_state_from_imported_mail_and_meetings(
         pair({"ed@x.example", "fay@x.example"}),
         pair({"gus@x.example", "hal@x.example"}),
         pair({"ivy@x.example", "jo@x.example"}),
-        pair({"kit@x.example", "lu@x.example"}),
+        pair({"rt@x.example", "lu@x.example"}),
         pair({"mo@x.example", "ned@x.example"}),
         pair({"pat@x.example", "quinn@x.example"}),
         pair({ME, "sol@x.example"}),
@@ -168,12 +168,12 @@ def test_every_follow_up_state_from_imported_mail_and_meetings(
         "2024-03-31"
     )
 
-    kit = made[pair({"kit@x.example", "lu@x.example"})]["id"]
+    rt = made[pair({"rt@x.example", "lu@x.example"})]["id"]
     mo = made[pair({"mo@x.example", "ned@x.example"})]["id"]
-    assert cli("referrals", "dismiss", kit[:6]).out.startswith("Dismissed")
+    assert cli("referrals", "dismiss", rt[:6]).out.startswith("Dismissed")
     assert cli("referrals", "close", mo).out.startswith("Closed")
     now = by_parties(cli("referrals", "--json").json())
-    assert now[pair({"kit@x.example", "lu@x.example"})]["status"] == "dismissed"
+    assert now[pair({"rt@x.example", "lu@x.example"})]["status"] == "dismissed"
     assert now[pair({"mo@x.example", "ned@x.example"})]["status"] == "closed"
     only_due = cli("referrals", "--json", "--status", "follow_up_due").json()
     assert {r["status"] for r in only_due} == {"follow_up_due"}
@@ -185,7 +185,7 @@ def test_every_follow_up_state_from_imported_mail_and_meetings(
     assert later[pair({"gus@x.example", "hal@x.example"})]["status"] == "awaiting"
     assert later[pair({"ivy@x.example", "jo@x.example"})]["status"] == "awaiting"
     still = by_parties(cli("referrals", "--json").json())
-    assert still[pair({"kit@x.example", "lu@x.example"})]["status"] == "dismissed"
+    assert still[pair({"rt@x.example", "lu@x.example"})]["status"] == "dismissed"
 
 
 def test_refer_logs_an_introduction_made_outside_mail(cli: Run, tmp_path: Path) -> None:
@@ -226,12 +226,12 @@ def test_the_ledger_counts_introductions_each_way_and_who_writes_first(
     assert people["ann@x.example"]["initiative_ratio"] == 0.25
     assert people["sol@x.example"]["initiative_ratio"] == 1.0
     cli("referrals", "dismiss", by_parties(cli("referrals", "--json").json())[
-        frozenset({"kit@x.example", "lu@x.example"})]["id"])  # fmt: skip
+        frozenset({"rt@x.example", "lu@x.example"})]["id"])  # fmt: skip
     # Dismissed today: no introduction now, though it still was one as of April 2024.
     after = {p["addresses"][0]: p for p in cli("people", "--json").json()}
-    assert after["kit@x.example"]["referrals_given"] == 0
+    assert after["rt@x.example"]["referrals_given"] == 0
     then = {p["addresses"][0]: p for p in cli("people", "--json", "--as-of", "2024-04-01").json()}
-    assert then["kit@x.example"]["referrals_given"] == 1
+    assert then["rt@x.example"]["referrals_given"] == 1
     detail = cli("person", "ann@x.example", "--json", "--as-of", "2024-04-01").json()
     assert detail["referrals_given"] == 1
     assert detail["last_referral_given"].startswith("2024-03-01")

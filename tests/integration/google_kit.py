@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from kithkeep.services.accounts.base import add_account, secret_name
+from kithkeep.services.accounts.base import secret_name
+from kithkeep.services.config.editing import add_account
 from kithkeep.services.config.secrets import set_secret
 from kithkeep.services.config.settings import Paths, write_config
 from tests.fakes.google import FakeGoogle

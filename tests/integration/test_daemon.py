@@ -211,8 +211,8 @@ def test_sigterm_during_a_sync_then_a_fresh_daemon_loses_and_doubles_nothing(
 
 
 def test_the_digest_is_written_once_the_clock_passes_its_time(tmp_path: Path) -> None:
-    from kithkeep.services.daemon.scheduler import Daemon
     from kithkeep.services.config.settings import load
+    from kithkeep.services.daemon.scheduler import Daemon
 
     home, mail = tmp_path / "home", tmp_path / "mail"
     drop(mail, "old@x.example")

@@ -31,8 +31,8 @@ def smtp_config(home: Path, port: int) -> None:
 
 
 def run_digest(home: Path) -> None:
-    from kithkeep.services.daemon.scheduler import Daemon
     from kithkeep.services.config.settings import load
+    from kithkeep.services.daemon.scheduler import Daemon
 
     clock = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     Daemon(load(home), clock=lambda: clock).run(once=True)

@@ -10,7 +10,7 @@ import pytest
 
 from kithkeep.connectors.ics import parse_calendar
 from kithkeep.domain.interaction import Observation, Response
-from kithkeep.services.accounts.base import Wiring, build_source
+from kithkeep.services.accounts import Wiring, build_source
 from kithkeep.services.config.settings import load
 from tests.fakes.google import FakeGoogle
 from tests.integration.google_kit import ME, configure
@@ -90,14 +90,14 @@ def seed(fake: FakeGoogle) -> None:
 
 def sync(home: Path, now: datetime, state: dict[str, Observation]) -> None:
     """Pages of the calendar account as the store would take them: seen, then gone."""
-    from kithkeep.services.runtime import open_kit
+    from kithkeep.services.runtime import open_runtime
 
     settings = load(home)
-    with open_kit(settings) as kit:
+    with open_runtime(settings) as rt:
         source = build_source(settings.account("cal"), Wiring(settings, now, UTC))
-        cursor = kit.store.cursor(source.key)
+        cursor = rt.store.cursor(source.key)
         for page in source.pages(cursor):
-            kit.store.save_page(
+            rt.store.save_page(
                 source.key, page.facts, page.cursor, page.withdrawn, revise=page.revise
             )
             for o in page.facts:

@@ -135,7 +135,7 @@ def test_a_page_handed_over_but_never_saved_is_fetched_again(
     import keyring
     from keyring.backends import fail
 
-    from kithkeep.services.accounts.base import Wiring, build_source
+    from kithkeep.services.accounts import Wiring, build_source
     from kithkeep.services.config.settings import load
     from tests.integration.google_kit import configure, mailbox
 

@@ -81,8 +81,8 @@ def test_imap_sync_gives_the_same_people_as_importing_the_maildir(
 
 def _sync(home: Path, caplog: pytest.LogCaptureFixture) -> tuple[Any, Counter[str]]:
     """One in-process `kithkeep sync`: its report, and the IMAP commands it sent."""
-    from kithkeep.services.usecases.ingest import sync_accounts
     from kithkeep.services.config.settings import load
+    from kithkeep.services.usecases.ingest import sync_accounts
 
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="kithkeep.imap.wire"):
@@ -112,11 +112,13 @@ def test_server_changes_between_syncs_are_reflected_and_an_idle_sync_only_asks_s
 ) -> None:
     import dataclasses
 
-    from kithkeep.services.accounts import imap
+    from kithkeep.services.accounts.imap import ImapProvider
 
-    build = imap.imap_source
+    build = ImapProvider.source
     monkeypatch.setattr(
-        imap, "imap_source", lambda a, w: dataclasses.replace(build(a, w), qresync=qresync)
+        ImapProvider,
+        "source",
+        lambda self, a, w: dataclasses.replace(build(self, a, w), qresync=qresync),
     )
     inbox = mail_files(shared_data("enron", "maildir", "derrick-j", "inbox"))[:30]
     sent = mail_files(shared_data("enron", "maildir", "derrick-j", "_sent_mail"))[:10]
@@ -257,10 +259,10 @@ def test_an_interrupted_sync_resumes_without_losing_or_doubling(
 ) -> None:
     from datetime import UTC, datetime
 
-    from kithkeep.services.usecases import pull as sync
-    from kithkeep.services.accounts.base import Wiring, build_source
-    from kithkeep.services.runtime import open_kit
+    from kithkeep.services.accounts import Wiring, build_source
     from kithkeep.services.config.settings import load
+    from kithkeep.services.runtime import open_runtime
+    from kithkeep.services.usecases import pull as sync
 
     inbox = mail_files(shared_data("enron", "maildir", "derrick-j", "inbox"))[:45]
     server = start_dovecot(inbox=inbox)
@@ -269,13 +271,13 @@ def test_an_interrupted_sync_resumes_without_losing_or_doubling(
     assert add_imap(home, server).code == 0
     settings = load(home)
     pages: list[int] = []
-    with open_kit(settings) as kit:
+    with open_runtime(settings) as rt:
         wiring = Wiring(settings, datetime.now(UTC), UTC)
         for _ in range(10):
             source: Any = build_source(settings.account("box"), wiring)
             source.batch = 10
             # Stop after every page, as a crash or a daemon shutdown would.
-            report = sync.run(source, kit.store, parallel=False, should_stop=lambda: True)
+            report = sync.run(source, rt.store, parallel=False, should_stop=lambda: True)
             pages.append(report.added)
             if report.added == 0:
                 break

@@ -292,8 +292,8 @@ def _sqlite(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_one_account_is_synced_by_one_process_at_a_time(pg_url: str) -> None:
-    from kithkeep.services.store.postgres import PgStore, parse_url
     from kithkeep.services.store.events import AccountBusyError
+    from kithkeep.services.store.postgres import PgStore, parse_url
 
     one, two = PgStore(parse_url(pg_url)), PgStore(parse_url(pg_url))
     try:

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
 from kithkeep.projections.projector import LogReader, Projector, RawEvent
 from kithkeep.projections.schema import VIEW_TABLES
-from kithkeep.services.runtime import Kit, open_kit
-from kithkeep.services.usecases.ingest import read_views
+from kithkeep.services.runtime import Runtime, open_runtime
+from kithkeep.services.usecases.views import read_views
 from tests.integration.test_store_and_views import ME, make_settings
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -72,22 +72,22 @@ def corpus(n: int, seed: int = 3) -> list[Observation]:
     return out
 
 
-def fill(kit: Kit, n: int = 1500, *, withdrawals: bool = True) -> None:
+def fill(rt: Runtime, n: int = 1500, *, withdrawals: bool = True) -> None:
     """Pages of mail and meetings, with directives and (unless told not to) withdrawals,
     restorations and revisions."""
     facts = corpus(n)
     for k in range(0, n, 100):
         page = facts[k : k + 100]
         gone = [o.natural_key for o in facts[max(0, k - 50) : k : 9]] if withdrawals else []
-        kit.store.save_page("mail", page, f"c{k}", gone)
+        rt.store.save_page("mail", page, f"c{k}", gone)
         if k % 300 == 0 and withdrawals:  # some of what went comes back
-            kit.store.save_page("mail", facts[max(0, k - 50) : k : 18], f"r{k}")
+            rt.store.save_page("mail", facts[max(0, k - 50) : k : 18], f"r{k}")
         if k % 400 == 0 and withdrawals:  # a meeting moved after it took place
             meetings = [o for o in facts[:k] if o.kind is Kind.MEETING][:3]
             moved = [o._replace(occurred_at=o.occurred_at + timedelta(hours=1)) for o in meetings]
-            kit.store.save_page("cal", moved, f"v{k}", revise=True)
+            rt.store.save_page("cal", moved, f"v{k}", revise=True)
         if k == 700:
-            with kit.store.address_book() as book:
+            with rt.store.address_book() as book:
                 book.ignore("*@org3.example")
                 book.link("p1@org1.example", "p8@org1.example")
                 book.set_cadence("p2@org2.example", 30)
@@ -105,11 +105,11 @@ def dump(settings: Any) -> dict[str, list[tuple[Any, ...]]]:
         c.close()
 
 
-def project(kit: Kit, *, bulk_from: int, parallel_from: int, helper: str = "auto") -> int:
-    p = kit.projector
+def project(rt: Runtime, *, bulk_from: int, parallel_from: int, helper: str = "auto") -> int:
+    p = rt.projector
     p.page, p.bulk_page, p.bulk_from, p.parallel_from = 97, 131, bulk_from, parallel_from
     p.helper = helper  # type: ignore[assignment]
-    return p.rebuild(kit.settings.policy(), int(NOW.timestamp())).events
+    return p.rebuild(rt.settings.policy(), int(NOW.timestamp())).events
 
 
 NEVER = 10**9
@@ -130,15 +130,15 @@ def test_every_way_of_projecting_gives_the_same_views(
     tmp_path: Path, store_url: str, withdrawals: bool
 ) -> None:
     settings = make_settings(tmp_path, store_url)
-    with open_kit(settings) as kit:
-        fill(kit, withdrawals=withdrawals)
+    with open_runtime(settings) as rt:
+        fill(rt, withdrawals=withdrawals)
         found = {}
         for way, knobs in WAYS.items():
             if way != "page by page" and not withdrawals:
                 # Bulk pages into an empty view, none withdrawing anything: what they add
                 # up to is counted as they are written, not counted again from the tables.
-                kit.view.recount_all_stats = NOT_RECOUNTED
-            assert project(kit, **knobs) > 1400  # type: ignore[arg-type]
+                rt.view.recount_all_stats = NOT_RECOUNTED
+            assert project(rt, **knobs) > 1400  # type: ignore[arg-type]
             found[way] = dump(settings)
             if not store_url:  # a bulk backlog drops indexes on SQLite: built again
                 c = read_views(settings)
@@ -179,13 +179,13 @@ def test_a_helper_that_fails_leaves_the_writer_to_finish_alone(
     tmp_path: Path, store_url: str, helper: str
 ) -> None:
     settings = make_settings(tmp_path, store_url)
-    with open_kit(settings) as kit:
-        fill(kit)
-        project(kit, **WAYS["page by page"])  # type: ignore[arg-type]
+    with open_runtime(settings) as rt:
+        fill(rt)
+        project(rt, **WAYS["page by page"])  # type: ignore[arg-type]
         reference = dump(settings)
-        projector: Projector = kit.projector
+        projector: Projector = rt.projector
         projector.read = FailingInHelper(projector.read)
-        project(kit, bulk_from=0, parallel_from=0, helper=helper)
+        project(rt, bulk_from=0, parallel_from=0, helper=helper)
         assert dump(settings) == reference
 
 
@@ -195,9 +195,9 @@ def test_a_tally_the_view_no_longer_adds_up_to_is_not_used(tmp_path: Path, store
     counted again from the tables."""
     settings = make_settings(tmp_path, store_url)
     policy, now = settings.policy(), int(NOW.timestamp())
-    with open_kit(settings) as kit, open_kit(settings) as other:
-        fill(kit, withdrawals=False)
-        p = kit.projector
+    with open_runtime(settings) as rt, open_runtime(settings) as other:
+        fill(rt, withdrawals=False)
+        p = rt.projector
         p.page, p.bulk_page, p.bulk_from, p.parallel_from = 97, 131, 0, NEVER
         settle = p.view.settle
 
@@ -205,7 +205,7 @@ def test_a_tally_the_view_no_longer_adds_up_to_is_not_used(tmp_path: Path, store
             # New mail, projected by the other process (a page it takes from memory,
             # without settling) between this one's last page and its settling.
             later = corpus(1600)[1500:]
-            saved = kit.store.save_page("mail", later, "c1500")
+            saved = rt.store.save_page("mail", later, "c1500")
             assert other.projector.take(saved.written, policy, now)
             settle(now)
 
@@ -213,7 +213,7 @@ def test_a_tally_the_view_no_longer_adds_up_to_is_not_used(tmp_path: Path, store
         p.rebuild(policy, now)
         found = dump(settings)
         p.view.settle = settle  # type: ignore[method-assign]
-        project(kit, **WAYS["page by page"])  # type: ignore[arg-type]
+        project(rt, **WAYS["page by page"])  # type: ignore[arg-type]
         assert found == dump(settings)
         assert len(found["interactions"]) == 1600
 

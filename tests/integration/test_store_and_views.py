@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
 from kithkeep.projections import queries
-from kithkeep.services.runtime import Kit, open_kit
-from kithkeep.services.usecases.ingest import read_views
 from kithkeep.services.config.settings import Paths, load, write_config
+from kithkeep.services.runtime import Runtime, open_runtime
+from kithkeep.services.usecases.views import read_views
 from tests.pg import empty, use_store
 
 ME = "me@example.com"
@@ -35,9 +35,9 @@ def make_settings(home: Path, store_url: str = ""):  # type: ignore[no-untyped-d
     return load(home)
 
 
-def stored(kit: Kit) -> int:
+def stored(rt: Runtime) -> int:
     """Events in the store (PostgreSQL's notification ids may have gaps: count them)."""
-    return len(kit.store.recorder.select_notifications(start=None, limit=1_000_000))
+    return len(rt.store.recorder.select_notifications(start=None, limit=1_000_000))
 
 
 def views(settings: Any) -> Any:
@@ -47,15 +47,15 @@ def views(settings: Any) -> Any:
 def test_duplicates_inside_a_page_and_already_stored_do_not_lose_the_rest(
     tmp_path: Path, store_url: str
 ) -> None:
-    with open_kit(make_settings(tmp_path, store_url)) as kit:
-        first = kit.store.save_page("src", [mail(1), mail(2), mail(1)], "c1")
+    with open_runtime(make_settings(tmp_path, store_url)) as rt:
+        first = rt.store.save_page("src", [mail(1), mail(2), mail(1)], "c1")
         assert (first.added, first.duplicates) == (2, 1)
-        second = kit.store.save_page("src", [mail(2), mail(3), mail(3), mail(4)], "c2")
+        second = rt.store.save_page("src", [mail(2), mail(3), mail(3), mail(4)], "c2")
         assert (second.added, second.duplicates) == (2, 2)
-        assert kit.store.cursor("src") == "c2"
-        again = kit.store.save_page("src", [mail(1), mail(4)], "c3")
+        assert rt.store.cursor("src") == "c2"
+        again = rt.store.save_page("src", [mail(1), mail(4)], "c3")
         assert again.added == 0
-        assert stored(kit) == 4 + 2  # four interactions, one position started and advanced
+        assert stored(rt) == 4 + 2  # four interactions, one position started and advanced
 
 
 @settings(
@@ -70,10 +70,10 @@ def test_any_sequence_of_pages_stores_each_interaction_once(
     home = Path(tempfile.mkdtemp())
     empty(store_url)
     settings_ = make_settings(home, store_url)
-    with open_kit(settings_) as kit:
+    with open_runtime(settings_) as rt:
         for n, page in enumerate(pages):
-            kit.store.save_page("src", [mail(i) for i in page], f"c{n}")
-        kit.project(T0 + timedelta(days=100))
+            rt.store.save_page("src", [mail(i) for i in page], f"c{n}")
+        rt.project(T0 + timedelta(days=100))
     c = views(settings_)
     count = c.execute("SELECT count(*) FROM interactions").fetchone()[0]
     c.close()
@@ -90,9 +90,9 @@ def test_a_meeting_counts_once_it_has_started(tmp_path: Path, store_url: str) ->
         "Planning",
     )  # fmt: skip
     settings_ = make_settings(tmp_path, store_url)
-    with open_kit(settings_) as kit:
-        kit.store.save_page("cal", [meeting, mail(1, "org@x.com")], None)
-        kit.project(T0 + timedelta(days=10))  # projected before the meeting
+    with open_runtime(settings_) as rt:
+        rt.store.save_page("cal", [meeting, mail(1, "org@x.com")], None)
+        rt.project(T0 + timedelta(days=10))  # projected before the meeting
     c = views(settings_)
     before = {
         p.key: p
@@ -110,8 +110,8 @@ def test_a_meeting_counts_once_it_has_started(tmp_path: Path, store_url: str) ->
     as_json = {a.key: a for a in queries.answers(c, now=later, default_cadence=180)}
     assert set(as_json) == set(after)
     c.close()
-    with open_kit(settings_) as kit:
-        kit.project(meeting_at + timedelta(hours=1))  # the projector folds it in for good
+    with open_runtime(settings_) as rt:
+        rt.project(meeting_at + timedelta(hours=1))  # the projector folds it in for good
     c = views(settings_)
     settled = {p.key: p for p in queries.people(c, now=later, default_cadence=180)}
     assert settled == after
@@ -126,9 +126,9 @@ def test_a_nul_character_in_a_subject_or_a_name_is_projected(
         Kind.EMAIL, "k-nul", T0, Party("a@x.com", "A\x00B"), (Party(ME),), "hi\x00there"
     )
     settings_ = make_settings(tmp_path, store_url)
-    with open_kit(settings_) as kit:
-        kit.store.save_page("src", [odd, mail(1, "a@x.com")], "c1")
-        kit.project(T0 + timedelta(days=10))
+    with open_runtime(settings_) as rt:
+        rt.store.save_page("src", [odd, mail(1, "a@x.com")], "c1")
+        rt.project(T0 + timedelta(days=10))
     kept = "\x00" if not store_url else "\ufffd"
     c = views(settings_)
     try:
@@ -168,14 +168,14 @@ def test_a_server_that_orders_text_otherwise_gives_the_same_answers(tmp_path: Pa
     with pg_database(icu) as url:
         for back_end, store_url in (("sqlite", ""), ("postgresql", url)):
             settings_ = make_settings(tmp_path / back_end, store_url)
-            with open_kit(settings_) as kit:
-                kit.store.save_page("src", seen, "c1")
+            with open_runtime(settings_) as rt:
+                rt.store.save_page("src", seen, "c1")
                 for way in ("page by page", "rebuilt"):
                     if way == "rebuilt":
-                        kit.projector.bulk_from = 0
-                        kit.projector.rebuild(settings_.policy(), int(now.timestamp()))
+                        rt.projector.bulk_from = 0
+                        rt.projector.rebuild(settings_.policy(), int(now.timestamp()))
                     else:
-                        kit.project(now)
+                        rt.project(now)
                     c = views(settings_)
                     try:
                         found = queries.answers(c, now=int(now.timestamp()), default_cadence=180)

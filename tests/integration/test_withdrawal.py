@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from kithkeep.connectors.base import Page
 from kithkeep.domain.interaction import Kind, Observation, Party
-from kithkeep.services.usecases import pull as sync
-from kithkeep.services.runtime import open_kit
-from kithkeep.services.usecases.ingest import read_views
 from kithkeep.services.config.settings import Paths, load, write_config
+from kithkeep.services.runtime import open_runtime
+from kithkeep.services.usecases import pull as sync
+from kithkeep.services.usecases.views import read_views
 from tests.pg import empty, use_store
 
 ME = "me@example.com"
@@ -59,9 +59,9 @@ def configure(home: Path, store_url: str = "") -> None:
 
 def run(home: Path, pages: list[Page], store_url: str = "") -> None:
     configure(home, store_url)
-    with open_kit(load(home)) as kit:
-        sync.run(Scripted(pages), kit.store, parallel=False, on_saved=kit.projecting(NOW))
-        kit.project(NOW)
+    with open_runtime(load(home)) as rt:
+        sync.run(Scripted(pages), rt.store, parallel=False, on_saved=rt.projecting(NOW))
+        rt.project(NOW)
 
 
 def views(home: Path) -> dict[str, Any]:
@@ -100,8 +100,8 @@ def test_a_withdrawn_message_leaves_and_a_restored_one_returns(
 
     before = views(home)
     configure(home, store_url)
-    with open_kit(load(home)) as kit:
-        kit.projector.rebuild(kit.settings.policy(), int(NOW.timestamp()))
+    with open_runtime(load(home)) as rt:
+        rt.projector.rebuild(rt.settings.policy(), int(NOW.timestamp()))
     assert views(home) == before
 
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from kithkeep.domain.aggregates import Interaction
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role
-from kithkeep.services.store.persistence import FastJSONTranscoder, _plain
 from kithkeep.services.store.events import KithkeepApplication, Store
+from kithkeep.services.store.persistence import FastJSONTranscoder, _plain
 
 app = KithkeepApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 FAST = app.mapper.transcoder

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.store.postgres import PASSWORD_SECRET, parse_url, target_for
 from kithkeep.services.config.settings import Paths, load, store_url, write_config
+from kithkeep.services.store.postgres import PASSWORD_SECRET, parse_url, target_for
 
 
 def test_a_url_is_parsed_and_shown_without_its_password() -> None:

@@ -15,13 +15,15 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import IO, Any
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
-from kithkeep.services.accounts.base import Wiring, add_account, secret_name
+from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
+from kithkeep.services.config.editing import add_account, update_account
 from kithkeep.services.config.secrets import get_secret, set_secret
 from kithkeep.services.config.settings import Account, Endpoints, Paths, load
 
@@ -345,8 +347,6 @@ def _keep_aliases(paths: Paths, account: Account, found: list[str]) -> None:
     """Send-as addresses added since sign-in become self too (from the next sync on)."""
     new = set(found) - set(account.addresses) - {account.address}
     if new:
-        from kithkeep.services.accounts.base import update_account
-
         update_account(paths, account.name, {"addresses": sorted(new | set(account.addresses))})
 
 
@@ -372,3 +372,50 @@ def calendar_source(account: Account, wiring: Wiring) -> Source:
         since_days=account.since_days,
         ahead_days=account.ahead_days,
     )
+
+
+# -- the provider ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleRequest:
+    """`account add gmail|google-calendar`: the OAuth client and what to add with one consent."""
+
+    kind: str
+    client_secrets: Path
+    name: str | None = None
+    with_calendar: bool = False
+    no_browser: bool = False
+    body_cues: bool = False
+    since_days: int | None = None
+    ahead_days: int | None = None
+    interval_minutes: float = 15
+    say: Callable[[str], None] = print
+    stdin: IO[str] | None = None
+
+
+class GoogleProvider(Provider[GoogleRequest]):
+    kinds = ("gmail", "google-calendar")
+
+    def add(self, paths: Paths, request: GoogleRequest) -> list[Added]:
+        r = request
+        accounts = add_google(
+            paths,
+            r.kind,
+            r.client_secrets,
+            name=r.name,
+            with_calendar=r.with_calendar,
+            no_browser=r.no_browser,
+            body_cues=r.body_cues,
+            since_days=r.since_days,
+            ahead_days=r.ahead_days,
+            interval_minutes=r.interval_minutes,
+            say=r.say,
+            stdin=r.stdin,
+        )
+        return [Added(a) for a in accounts]
+
+    def source(self, account: Account, wiring: Wiring) -> Source:
+        if account.type == "gmail":
+            return gmail_source(account, wiring)
+        return calendar_source(account, wiring)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
 from kithkeep.domain.rules import normalize_address
-from kithkeep.services.accounts.base import Wiring, add_account, secret_name, update_account
+from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
+from kithkeep.services.config.editing import add_account, update_account
 from kithkeep.services.config.secrets import get_secret, set_secret
-from kithkeep.services.config.settings import Account, Paths, Settings
+from kithkeep.services.config.settings import Account, Paths, Settings, load
 
 #: Read-only: the profile (own addresses), mail metadata, calendars. msal adds
 #: openid, profile and offline_access (for the refresh token) by itself.
@@ -274,3 +276,36 @@ def outlook_source(account: Account, wiring: Wiring) -> Source:
         ahead_days=account.ahead_days,
         origin=f"outlook:{account.name}",
     )
+
+
+# -- the provider ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutlookRequest:
+    """`account add outlook`: the app registration and tenant; sign-in messages go to `echo`."""
+
+    name: str | None = None
+    client_id: str = ""
+    tenant: str = "common"
+    interval_minutes: float = 15
+    echo: Callable[[str], None] = print
+
+
+class OutlookProvider(Provider[OutlookRequest]):
+    kinds = ("outlook",)
+
+    def add(self, paths: Paths, request: OutlookRequest) -> list[Added]:
+        r = request
+        account = sign_in(
+            load(paths.home),
+            name=r.name,
+            client_id=r.client_id,
+            tenant=r.tenant,
+            interval=r.interval_minutes,
+            echo=r.echo,
+        )
+        return [Added(account)]
+
+    def source(self, account: Account, wiring: Wiring) -> Source:
+        return outlook_source(account, wiring)

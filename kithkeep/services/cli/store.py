@@ -1,123 +1,122 @@
-"""Commands for a shared store and a team: `store migrate|copy|password`, `project`,
-`who-knows`. Registered on the main app by `cli.py`; known errors reach its `main`.
-"""
+"""A shared store and a team: `store migrate|copy|password`, `project`, `who-knows`."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from kithkeep.domain.errors import ConfigError
+from kithkeep.services.cli.common import app, current_settings
 
 store_app = typer.Typer(help="The event store: PostgreSQL tables, copying a history over.")
+app.add_typer(store_app, name="store")
 
 
-def add_commands(app: typer.Typer, settings: Callable[[], Any]) -> None:
-    """Add these commands to `app`; `settings` loads the user's settings (after --home)."""
+@store_app.command("migrate")
+def migrate() -> None:
+    """Create the tables of the PostgreSQL store ([store] url) if missing; idempotent."""
+    from kithkeep.services.usecases.views import migrate as run
 
-    @store_app.command("migrate")
-    def migrate() -> None:
-        """Create the tables of the PostgreSQL store ([store] url) if missing; idempotent."""
-        from kithkeep.services.store.copy import migrate as run
+    typer.echo(f"The event store and views are ready in {run(current_settings())}.")
 
-        typer.echo(f"The event store and views are ready in {run(settings())}.")
 
-    @store_app.command("copy")
-    def copy(
-        from_: Annotated[
-            str, typer.Option("--from", help="sqlite:///PATH/events.sqlite (or the home folder)")
-        ],
-        to: Annotated[
-            str | None,
-            typer.Option("--to", help="postgresql://USER@HOST:PORT/DB (default: [store] url)"),
-        ] = None,
-        max_events: Annotated[
-            int | None,
-            typer.Option("--max-events", min=1, help="Stop after this many (resume later)."),
-        ] = None,
-    ) -> None:
-        """Copy a SQLite history into PostgreSQL; run it again to resume where it stopped."""
-        from kithkeep.services.store.copy import copy_history
+@store_app.command("copy")
+def copy(
+    from_: Annotated[
+        str, typer.Option("--from", help="sqlite:///PATH/events.sqlite (or the home folder)")
+    ],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="postgresql://USER@HOST:PORT/DB (default: [store] url)"),
+    ] = None,
+    max_events: Annotated[
+        int | None,
+        typer.Option("--max-events", min=1, help="Stop after this many (resume later)."),
+    ] = None,
+) -> None:
+    """Copy a SQLite history into PostgreSQL; run it again to resume where it stopped."""
+    from kithkeep.services.store.copy import copy_history
 
-        s = settings()
-        target = to or s.store_url
-        if not target:
-            raise ConfigError("give --to postgresql://... or set [store] url")
-        done = copy_history(from_, target, s.paths.home, max_events=max_events)
-        state = "complete" if done.complete else "interrupted: run it again to resume"
+    s = current_settings()
+    target = to or s.store_url
+    if not target:
+        raise ConfigError("give --to postgresql://... or set [store] url")
+    done = copy_history(from_, target, s.paths.home, max_events=max_events)
+    state = "complete" if done.complete else "interrupted: run it again to resume"
+    typer.echo(
+        f"Copied {done.copied} events ({done.skipped} already there) of {done.total}; {state}."
+    )
+
+
+@store_app.command("password")
+def password(
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read it from standard input instead of a prompt.")
+    ] = False,
+) -> None:
+    """Keep the PostgreSQL password in the keyring (used when the URL has none)."""
+    from kithkeep.services.config.secrets import set_secret
+    from kithkeep.services.store.postgres import PASSWORD_SECRET
+
+    secret = (
+        sys.stdin.readline().rstrip("\n")
+        if stdin
+        else typer.prompt("PostgreSQL password", hide_input=True)
+    )
+    if not secret:
+        raise ConfigError("an empty password was not kept")
+    where = set_secret(current_settings().paths, PASSWORD_SECRET, secret)
+    typer.echo(f"Kept the database password in {where}.")
+
+
+@app.command()
+def project(
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Log to stderr instead of logs/kithkeep.log.")
+    ] = True,
+) -> None:
+    """Keep the views live on a PostgreSQL store (LISTEN/NOTIFY), until stopped."""
+    from kithkeep.services.daemon.live import project_forever
+    from kithkeep.services.daemon.logs import configure_logging
+
+    s = current_settings()
+    configure_logging(s.paths, foreground)
+    project_forever(s)
+
+
+@app.command("who-knows")
+def who_knows(
+    who: Annotated[str, typer.Argument(help="ADDRESS or @DOMAIN")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 10,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output (ISO-8601 dates).")
+    ] = False,
+) -> None:
+    """Team members with the strongest recent contact with a person or company."""
+    from kithkeep.services.usecases import team
+    from kithkeep.services.usecases.views import open_views
+
+    s = current_settings()
+    if not s.team:
+        raise ConfigError(f"no [team] members in {s.paths.config}")
+    conn, _ = open_views(s.paths, heavy=lambda: s)
+    try:
+        found = team.who_knows(conn, who, int(datetime.now(UTC).timestamp()))[:limit]
+    finally:
+        conn.close()
+    if json_:
+        sys.stdout.write(json.dumps([w.as_json() for w in found]) + "\n")
+        return
+    if not found:
+        typer.echo(f"No one in the team has been in touch with {team.target(who)}.")
+        return
+    for w in found:
+        last = datetime.fromtimestamp(w.last_contact, UTC)
         typer.echo(
-            f"Copied {done.copied} events ({done.skipped} already there) of {done.total}; {state}."
+            f"{w.member}: strength {w.strength:.2f}, {w.interactions} contacts, "
+            f"last {last:%Y-%m-%d} ({', '.join(w.addresses)})"
         )
-
-    @store_app.command("password")
-    def password(
-        stdin: Annotated[
-            bool, typer.Option("--stdin", help="Read it from standard input instead of a prompt.")
-        ] = False,
-    ) -> None:
-        """Keep the PostgreSQL password in the keyring (used when the URL has none)."""
-        from kithkeep.services.store.postgres import PASSWORD_SECRET
-        from kithkeep.services.config.secrets import set_secret
-
-        secret = (
-            sys.stdin.readline().rstrip("\n")
-            if stdin
-            else typer.prompt("PostgreSQL password", hide_input=True)
-        )
-        if not secret:
-            raise ConfigError("an empty password was not kept")
-        where = set_secret(settings().paths, PASSWORD_SECRET, secret)
-        typer.echo(f"Kept the database password in {where}.")
-
-    app.add_typer(store_app, name="store")
-
-    @app.command()
-    def project(
-        foreground: Annotated[
-            bool, typer.Option("--foreground", help="Log to stderr instead of logs/kithkeep.log.")
-        ] = True,
-    ) -> None:
-        """Keep the views live on a PostgreSQL store (LISTEN/NOTIFY), until stopped."""
-        from kithkeep.services.daemon.scheduler import configure_logging
-        from kithkeep.services.store.copy import project_forever
-
-        s = settings()
-        configure_logging(s.paths, foreground)
-        project_forever(s)
-
-    @app.command("who-knows")
-    def who_knows(
-        who: Annotated[str, typer.Argument(help="ADDRESS or @DOMAIN")],
-        limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 10,
-        json_: Annotated[
-            bool, typer.Option("--json", help="Machine-readable output (ISO-8601 dates).")
-        ] = False,
-    ) -> None:
-        """Team members with the strongest recent contact with a person or company."""
-        from kithkeep.services.usecases import ingest as operations, team
-
-        s = settings()
-        if not s.team:
-            raise ConfigError(f"no [team] members in {s.paths.config}")
-        conn, _ = operations.open_views(s.paths, heavy=lambda: s)
-        try:
-            found = team.who_knows(conn, who, int(datetime.now(UTC).timestamp()))[:limit]
-        finally:
-            conn.close()
-        if json_:
-            sys.stdout.write(json.dumps([w.as_json() for w in found]) + "\n")
-            return
-        if not found:
-            typer.echo(f"No one in the team has been in touch with {team.target(who)}.")
-            return
-        for w in found:
-            last = datetime.fromtimestamp(w.last_contact, UTC)
-            typer.echo(
-                f"{w.member}: strength {w.strength:.2f}, {w.interactions} contacts, "
-                f"last {last:%Y-%m-%d} ({', '.join(w.addresses)})"
-            )

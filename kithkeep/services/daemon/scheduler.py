@@ -9,7 +9,6 @@ while the others go on. One daemon per home: a lock file holds the pid.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -19,16 +18,28 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from kithkeep.domain.errors import KithkeepError, StoreError
-from kithkeep.services.config.daemon_files import lock_path, running_pid
-from kithkeep.services.config.settings import Account, Paths, Settings
+from kithkeep.domain.errors import ConfigError, KithkeepError, StoreError
+from kithkeep.services.config.daemon_files import (
+    AccountState,
+    DaemonState,
+    lock_path,
+    running_pid,
+    state_path,
+)
+from kithkeep.services.config.settings import Account, Paths, Settings, load
+from kithkeep.services.runtime import Runtime, open_runtime
 from kithkeep.services.store.events import AccountBusyError
+from kithkeep.services.usecases.digest import build, mail
+from kithkeep.services.usecases.ingest import sync_one
+from kithkeep.services.usecases.views import read_views
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("kithkeep.daemon")
@@ -44,10 +55,6 @@ class DaemonRunningError(KithkeepError):
 
 def only_accounts(settings: Settings, names: list[str]) -> Settings:
     """The settings with just these accounts: one daemon of several on a shared store."""
-    from dataclasses import replace
-
-    from kithkeep.domain.errors import ConfigError
-
     wanted = {n.strip() for n in names if n.strip()}
     unknown = wanted - {a.name for a in settings.accounts}
     if unknown:
@@ -81,78 +88,6 @@ def home_lock(paths: Paths) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
-# -- state shown by `kithkeep status` -----------------------------------------------------
-
-
-@dataclass
-class AccountState:
-    name: str
-    type: str
-    interval_seconds: float
-    last_success: str | None = None
-    last_error: str | None = None
-    last_error_at: str | None = None
-    failures: int = 0
-    next_run: str | None = None
-    last_added: int = 0
-    added_total: int = 0
-    runs: int = 0
-
-    @property
-    def healthy(self) -> bool:
-        return self.failures == 0
-
-
-@dataclass
-class DaemonState:
-    pid: int
-    started_at: str
-    accounts: dict[str, AccountState] = field(default_factory=dict)
-    last_digest: str | None = None
-    digest_error: str | None = None
-    config_error: str | None = None
-
-    def write(self, path: Path) -> None:
-        data = asdict(self)
-        for name, a in self.accounts.items():
-            data["accounts"][name]["healthy"] = a.healthy
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2))
-        os.replace(tmp, path)
-
-
-def state_path(paths: Paths) -> Path:
-    return paths.home / "daemon.json"
-
-
-def read_state(paths: Paths) -> dict[str, Any] | None:
-    try:
-        data: dict[str, Any] = json.loads(state_path(paths).read_text())
-    except (OSError, ValueError):
-        return None
-    return data
-
-
-# -- logging ------------------------------------------------------------------------------
-
-
-def configure_logging(paths: Paths, foreground: bool) -> None:
-    """A rotating file under $KITHKEEP_HOME/logs/, or stderr in the foreground."""
-    handler: logging.Handler
-    if foreground:
-        handler = logging.StreamHandler()
-    else:
-        (paths.home / "logs").mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
-            paths.home / "logs" / "kithkeep.log", maxBytes=1_000_000, backupCount=5
-        )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    root = logging.getLogger("kithkeep")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 # -- the daemon ---------------------------------------------------------------------------
 
 
@@ -168,8 +103,8 @@ class Daemon:
         for a in settings.accounts:
             if a.enabled:
                 self.state.accounts[a.name] = AccountState(a.name, a.type, a.interval_seconds)
-        self._kit: Any = None
-        self._scheduler: Any = None
+        self._rt: Runtime | None = None
+        self._scheduler: BackgroundScheduler | None = None
         self._state_lock = threading.Lock()
         # Held while a job runs: stopping waits on it, never on the scheduler's own locks.
         self._busy = threading.Lock()
@@ -184,26 +119,26 @@ class Daemon:
             self._sync_account(account)
 
     def _sync_account(self, account: Account) -> None:
-        from kithkeep.services.usecases.ingest import sync_one
-
         st = self.state.accounts[account.name]
         started = time.monotonic()
         now = self.clock()
         # A shared store: `kithkeep project` keeps the views; another daemon may own this
         # account right now (its advisory lock), and then this run is skipped.
-        shared = self._kit.store.shared
+        rt = self._rt
+        assert rt is not None, "run() opens the runtime first"
+        shared = rt.store.shared
         try:
             if account.type == "folder" and not account.path.exists():
                 raise StoreError(f"{account.path}: no such folder")
             report = sync_one(
-                self._kit,
+                rt,
                 account,
                 now,
                 parallel=False,  # the daemon's one worker thread; no child process
                 should_stop=self.stopping.is_set,
             )
             if not shared:
-                self._kit.project(now)
+                rt.project(now)
         except AccountBusyError as e:
             log.info("sync account=%s skipped: %s", account.name, e)
             return
@@ -263,10 +198,7 @@ class Daemon:
             return self._maybe_digest()
 
     def _maybe_digest(self) -> Path | None:
-        from kithkeep.services.usecases.digest import build
-        from kithkeep.services.usecases.ingest import read_views
-
-        local = self.clock().astimezone(self._kit.local_tz() if self._kit else UTC)
+        local = self.clock().astimezone(self._rt.local_tz() if self._rt else UTC)
         hour, minute = map(int, self.settings.daemon.digest_time.split(":"))
         if (local.hour, local.minute) < (hour, minute):
             return None
@@ -285,8 +217,6 @@ class Daemon:
         for line in text.splitlines():
             log.info("digest %s", line)
         if self.settings.digest.smtp_host:
-            from kithkeep.services.usecases.digest import mail
-
             try:
                 mail(text, f"{local:%Y-%m-%d}", self.settings)
                 self.state.digest_error = None
@@ -322,10 +252,8 @@ class Daemon:
 
     def run(self, *, once: bool = False) -> None:
         """Sync every account (once, or on schedule until SIGTERM/SIGINT)."""
-        from kithkeep.services.runtime import open_kit
-
-        with home_lock(self.paths), open_kit(self.settings) as kit:
-            self._kit = kit
+        with home_lock(self.paths), open_runtime(self.settings) as rt:
+            self._rt = rt
             log.info("daemon started pid=%d accounts=%d", os.getpid(), len(self.state.accounts))
             try:
                 if once:
@@ -344,8 +272,6 @@ class Daemon:
 
     def _check_config(self) -> None:
         """A config edited under a running daemon: report it if broken; the daemon goes on."""
-        from kithkeep.services.config.settings import load
-
         try:
             load(self.paths.home)
         except KithkeepError as e:

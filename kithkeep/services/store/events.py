@@ -74,12 +74,16 @@ class KithkeepApplication(Application[UUID]):
         )
 
 
+#: Events just written, by notification id: a projector can take them without a re-read.
+Written = Sequence[tuple[int, object]]
+
+
 @dataclass(frozen=True, slots=True)
 class Saved:
     added: int
     duplicates: int
     #: What was written, by notification id: a projector can take it without a re-read.
-    written: Sequence[tuple[int, Any]] = ()
+    written: Written = ()
     withdrawn: int = 0
     restored: int = 0
 

@@ -28,9 +28,9 @@ from psycopg.sql import SQL, Identifier
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from kithkeep.domain.errors import ConfigError, StoreError
+from kithkeep.services.store.events import AccountBusyError, Store, StoreUnavailableError
 from kithkeep.services.store.logreader import PgLog
 from kithkeep.services.store.persistence import BatchPostgresRecorder, text_array
-from kithkeep.services.store.events import AccountBusyError, Store, StoreUnavailableError
 
 if TYPE_CHECKING:
     from kithkeep.projections.pgview import PgPeopleView

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +10,7 @@ from kithkeep.domain.errors import ConnectorError
 from kithkeep.domain.rules import Policy
 from kithkeep.projections import queries
 from kithkeep.projections import referrals as ledger
+from kithkeep.projections.reading import ReadConnection
 from kithkeep.services.config.settings import Settings
 
 _URGENCY = {"follow_up_due": 0, "awaiting": 1, "acknowledged": 2, "followed_up": 3}
@@ -58,7 +58,7 @@ class Digest:
         return "\n".join(lines) + "\n"
 
 
-def build(conn: sqlite3.Connection, policy: Policy, at: int, as_of: int | None) -> Digest:
+def build(conn: ReadConnection, policy: Policy, at: int, as_of: int | None) -> Digest:
     found = ledger.referrals_for(conn, policy, at)
     follow = by_urgency([r for r in found if r.status == "follow_up_due"])
     names = ledger.names_for(conn, [p for r in follow for p in (*r.parties, r.introducer)])

@@ -8,10 +8,11 @@ member never sees what another wrote about.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from kithkeep.domain.errors import ConfigError
 from kithkeep.domain.rules import DAY, normalize_address
+from kithkeep.projections.queries import iso
+from kithkeep.projections.reading import ReadConnection
 
 #: A contact this many days old counts half as much as one today.
 HALF_LIFE_DAYS = 180
@@ -27,9 +28,7 @@ class Warmth:
     last_contact: int
     addresses: tuple[str, ...]
 
-    def as_json(self) -> dict[str, Any]:
-        from kithkeep.projections.queries import iso
-
+    def as_json(self) -> dict[str, object]:
         return {
             "member": self.member,
             "strength": round(self.strength, 3),
@@ -50,7 +49,9 @@ def target(raw: str) -> str:
     return a
 
 
-def who_knows(c: Any, who: str, now: int, half_life_days: int = HALF_LIFE_DAYS) -> list[Warmth]:
+def who_knows(
+    c: ReadConnection, who: str, now: int, half_life_days: int = HALF_LIFE_DAYS
+) -> list[Warmth]:
     """Members with contact with `who`, strongest first: recent contacts weigh more.
 
     Strength is the sum over contacts of 1/2^(age / half-life): ten contacts last year

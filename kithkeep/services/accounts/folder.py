@@ -1,0 +1,45 @@
+"""Folder accounts: a local folder (or file) whose mail and calendars are imported on sync."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kithkeep.connectors.base import Source
+from kithkeep.domain.errors import InputError
+from kithkeep.services.accounts.base import Added, Provider, Wiring
+from kithkeep.services.config.editing import add_account
+from kithkeep.services.config.settings import Account, Paths
+
+
+@dataclass(frozen=True, slots=True)
+class FolderRequest:
+    """`account add folder PATH`: what to watch and how often."""
+
+    path: Path
+    name: str | None = None
+    interval_minutes: float = 15
+
+
+class FolderProvider(Provider[FolderRequest]):
+    kinds = ("folder",)
+    parallel = True
+
+    def add(self, paths: Paths, request: FolderRequest) -> list[Added]:
+        path = request.path.expanduser().resolve()
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        table = {
+            "name": request.name or path.name,
+            "type": "folder",
+            "path": path,
+            "interval_minutes": request.interval_minutes,
+        }
+        return [Added(add_account(paths, table))]
+
+    def source(self, account: Account, wiring: Wiring) -> Source:
+        from kithkeep.connectors.files import FileSource
+
+        if not account.path.exists():
+            raise InputError(f"{account.path}: no such file or folder")
+        return FileSource(account.path, now=wiring.now, local_tz=wiring.local_tz)

@@ -1,0 +1,303 @@
+"""Connected accounts: `account add|list|remove`, and `sync`.
+
+Each `account add` subcommand builds its provider's request and hands it to the
+`accounts` use case; the provider (and its client library) is imported only then.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kithkeep.domain.errors import InputError
+from kithkeep.services.cli.common import (
+    JsonOpt,
+    app,
+    current_paths,
+    current_settings,
+    err,
+    print_json,
+    state,
+)
+from kithkeep.services.cli.render import progress_bar
+
+if TYPE_CHECKING:
+    from kithkeep.services.accounts.base import Added
+
+account_app = typer.Typer(help="Connected accounts: add, list, remove.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+account_add_app = typer.Typer(help="Connect an account.", no_args_is_help=True)
+account_app.add_typer(account_add_app, name="add")
+
+
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="What to call it (default: from its address).")
+]
+
+
+@account_add_app.command("folder")
+def account_add_folder(
+    path: Annotated[Path, typer.Argument(help="A folder (or file) to import again and again.")],
+    name: NameOpt = None,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """A local folder: Maildir, mbox, .eml or .ics files dropped in are picked up."""
+    from kithkeep.services.accounts.folder import FolderProvider, FolderRequest
+    from kithkeep.services.usecases import accounts
+
+    request = FolderRequest(path, name=name, interval_minutes=interval)
+    (added,) = accounts.add(current_paths(), FolderProvider(), request)
+    account = added.account
+    typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
+
+
+SecretsOpt = Annotated[
+    Path,
+    typer.Option(
+        "--client-secrets", help="The OAuth client JSON of your Google Cloud project (Desktop app)."
+    ),
+]
+
+
+NoBrowserOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-browser", help="Print the sign-in address; paste back where the browser ended."
+    ),
+]
+
+
+@account_add_app.command("gmail")
+def account_add_gmail(
+    client_secrets: SecretsOpt,
+    name: NameOpt = None,
+    with_calendar: Annotated[
+        bool, typer.Option("--with-calendar", help="Add the Google Calendar too (one consent).")
+    ] = False,
+    no_browser: NoBrowserOpt = False,
+    body_cues: Annotated[
+        bool,
+        typer.Option("--body-cues", help="Read snippets for introduction cues (gmail.readonly)."),
+    ] = False,
+    since_days: Annotated[int, typer.Option(help="A first sync reaches this far back.")] = 1095,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """A Gmail mailbox: headers only (gmail.metadata), kept current by Gmail's history."""
+    from kithkeep.services.accounts.google import GoogleProvider, GoogleRequest
+    from kithkeep.services.usecases import accounts
+
+    request = GoogleRequest(
+        "gmail",
+        client_secrets,
+        name=name,
+        with_calendar=with_calendar,
+        no_browser=no_browser,
+        body_cues=body_cues,
+        since_days=since_days,
+        interval_minutes=interval,
+        say=typer.echo,
+    )
+    _said(accounts.add(current_paths(), GoogleProvider(), request))
+
+
+@account_add_app.command("google-calendar")
+def account_add_google_calendar(
+    client_secrets: SecretsOpt,
+    name: NameOpt = None,
+    no_browser: NoBrowserOpt = False,
+    since_days: Annotated[int, typer.Option(help="A first sync reaches this far back.")] = 1095,
+    ahead_days: Annotated[int, typer.Option(help="And this far ahead.")] = 365,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """A Google Calendar (the primary one), read-only."""
+    from kithkeep.services.accounts.google import GoogleProvider, GoogleRequest
+    from kithkeep.services.usecases import accounts
+
+    request = GoogleRequest(
+        "google-calendar",
+        client_secrets,
+        name=name,
+        no_browser=no_browser,
+        since_days=since_days,
+        ahead_days=ahead_days,
+        interval_minutes=interval,
+        say=typer.echo,
+    )
+    _said(accounts.add(current_paths(), GoogleProvider(), request))
+
+
+def _said(added: list[Added]) -> None:
+    for a in added:
+        typer.echo(f"Added {a.account.name} ({a.account.type}, {a.account.address}).")
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
+]
+
+
+AddressOpt = Annotated[
+    str | None, typer.Option("--address", help="Your address here (default: the user).")
+]
+
+
+@account_add_app.command("imap")
+def account_add_imap(
+    host: Annotated[str, typer.Option(help="The IMAP server, e.g. imap.fastmail.com.")],
+    user: Annotated[str, typer.Option(help="The login, usually your address.")],
+    port: Annotated[int | None, typer.Option(help="Default: 993 (tls), 143.")] = None,
+    folders: Annotated[
+        str | None, typer.Option(help="Comma-separated (default: INBOX and the Sent folder).")
+    ] = None,
+    security: Annotated[
+        str, typer.Option(help="tls | starttls | plain (plain: loopback tests only).")
+    ] = "tls",
+    since_days: Annotated[int | None, typer.Option(help="First sync: days back.")] = None,
+    name: NameOpt = None,
+    address: AddressOpt = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Mail over IMAP (Fastmail, iCloud, Proton Bridge, Dovecot...): headers only."""
+    from kithkeep.services.accounts.imap import ImapProvider, ImapRequest
+    from kithkeep.services.usecases import accounts
+
+    request = ImapRequest(
+        host=host,
+        user=user,
+        password=_read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
+        port=port,
+        security=security,
+        folders=tuple(f.strip() for f in folders.split(",") if f.strip()) if folders else (),
+        name=name,
+        address=address,
+        since_days=since_days,
+    )
+    (added,) = accounts.add(current_paths(), ImapProvider(), request)
+    typer.echo(f"Added {added.account.name} (imap); password kept in {added.where}.")
+
+
+@account_add_app.command("caldav")
+def account_add_caldav(
+    url: Annotated[str, typer.Option(help="The CalDAV server's URL.")],
+    user: Annotated[str, typer.Option(help="The login.")],
+    name: NameOpt = None,
+    address: AddressOpt = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
+    from kithkeep.services.accounts.caldav import CaldavProvider, CaldavRequest
+    from kithkeep.services.usecases import accounts
+
+    request = CaldavRequest(
+        url=url,
+        user=user,
+        password=_read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
+        name=name,
+        address=address,
+    )
+    (added,) = accounts.add(current_paths(), CaldavProvider(), request)
+    typer.echo(f"Added {added.account.name} (caldav); password kept in {added.where}.")
+
+
+@account_add_app.command("outlook")
+def account_add_outlook(
+    client_id: Annotated[
+        str, typer.Option(help="Your Entra ID app registration (else [outlook] client_id).")
+    ] = "",
+    tenant: Annotated[
+        str, typer.Option(help="common | organizations | consumers | a tenant id or domain.")
+    ] = "common",
+    name: NameOpt = None,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+) -> None:
+    """Outlook / Microsoft 365 mail and calendar: device-code sign-in through msal."""
+    from kithkeep.services.accounts.outlook import OutlookProvider, OutlookRequest
+    from kithkeep.services.usecases import accounts
+
+    request = OutlookRequest(
+        name=name,
+        client_id=client_id,
+        tenant=tenant,
+        interval_minutes=interval,
+        echo=lambda text: typer.echo(text, err=True),
+    )
+    (added,) = accounts.add(current_paths(), OutlookProvider(), request)
+    account = added.account
+    typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
+
+
+@account_app.command("list")
+def account_list(json_: JsonOpt = False) -> None:
+    """Every account, with where its position stands."""
+    from kithkeep.services.usecases import accounts
+
+    rows = accounts.listed(current_settings())
+    if json_:
+        print_json([r.as_json() for r in rows])
+        return
+    if not rows:
+        typer.echo("No accounts yet: `kithkeep account add --help` lists the kinds.")
+        return
+    for r in rows:
+        off = "" if r.enabled else " (disabled)"
+        typer.echo(f"{r.name}  {r.type}  {r.address}{off}")
+
+
+@account_app.command("remove")
+def account_remove(name: str) -> None:
+    """Forget an account and its sign-in; what it brought in stays."""
+    from kithkeep.services.usecases import accounts
+
+    accounts.remove(current_paths(), name)
+    typer.echo(f"Removed {name}; its sign-in is forgotten, its interactions stay.")
+
+
+@app.command()
+def sync(
+    accounts: Annotated[
+        list[str] | None, typer.Argument(help="Accounts to sync (default: every enabled one).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read everything again (finds what was deleted).")
+    ] = False,
+) -> None:
+    """Pull what is new from each account; one summary line per account."""
+    from kithkeep.services.usecases.ingest import sync_accounts
+
+    results = sync_accounts(
+        current_settings(),
+        accounts or [],
+        full=full,
+        progress=lambda name: progress_bar(f"syncing {name}"),
+        debug=state.debug,
+    )
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            err(f"{r.account.name}: {r.error}")
+            continue
+        rep = r.report
+        assert rep is not None  # a sync without an error has its report
+        problems = sum(rep.problems.values())
+        typer.echo(
+            f"{r.account.name}: {rep.added} new, {rep.withdrawn} withdrawn, "
+            f"{rep.duplicates} already known, {rep.skipped} skipped"
+            + (f", {problems} unreadable" if problems else "")
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _read_password(*, from_stdin: bool, prompt: str) -> str:
+    """One line from stdin (`--password-stdin`), else a hidden prompt."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = str(typer.prompt(prompt, hide_input=True))
+    if not password:
+        raise InputError("no password given")
+    return password

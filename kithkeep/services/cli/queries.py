@@ -1,0 +1,193 @@
+"""Questions: `people`, `due`, `person`, `digest`, `status`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from kithkeep.domain.errors import ConfigError, KithkeepError
+from kithkeep.projections import queries
+from kithkeep.services.cli.common import (
+    AsOfOpt,
+    JsonOpt,
+    app,
+    current_paths,
+    day,
+    moment_of,
+    print_json,
+    query_conn,
+)
+from kithkeep.services.cli.render import (
+    ago,
+    ledgers_at,
+    print_answers,
+    render_people,
+    with_ledger,
+)
+
+
+@app.command()
+def people(
+    sort: Annotated[str, typer.Option("--sort", help="last | name | overdue")] = "last",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.")] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Everyone you have been in touch with: last contact, cadence, when due."""
+    if sort not in ("last", "name", "overdue"):
+        raise ConfigError(f"--sort {sort!r}: expected last, name or overdue")
+    moment = moment_of(as_of)
+    conn, policy = query_conn()
+    cadence_days = policy.default_cadence_days
+    now = int(datetime.now(UTC).timestamp())
+    if json_:
+        found = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
+        rows = queries.sort_people(found, sort)[:limit]
+        ledger = ledgers_at(conn, policy, moment or now)
+        print_answers([with_ledger(a, ledger) for a in rows])
+        return
+    found_people = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
+    render_people(queries.sort_people(found_people, sort)[:limit], title="People")
+
+
+@app.command()
+def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
+    """Who to get in touch with now, most overdue first."""
+    moment = moment_of(as_of)
+    conn, policy = query_conn()
+    cadence_days = policy.default_cadence_days
+    now = int(datetime.now(UTC).timestamp())
+    if json_:
+        fast = None if moment else queries.due_json(conn, now=now, default_cadence=cadence_days)
+        if fast is not None:
+            sys.stdout.write("[" + ",".join(fast) + "]\n")
+            return
+        found = queries.answers(
+            conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
+        )
+        print_answers(queries.due(found))
+        return
+    people_due = queries.people(
+        conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
+    )
+    render_people(queries.due(people_due), title="Due for a word from you")
+
+
+@app.command()
+def person(
+    who: Annotated[str, typer.Argument(help="An address or (part of) a name.")],
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Timeline entries.")] = 30,
+) -> None:
+    """One relationship: its numbers, a sparkline of two years, the timeline."""
+    moment = moment_of(as_of)
+    conn, policy = query_conn()
+    cadence_days = policy.default_cadence_days
+    now = int(datetime.now(UTC).timestamp())
+    at = moment or now
+    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
+    matches = queries.find_person(found, who)
+    if not matches:
+        raise KithkeepError(f"no one matches {who!r} (try an address, or `kithkeep people`)")
+    if len(matches) > 1:
+        some = ", ".join(f"{m.name} <{m.key}>" for m in matches[:5])
+        raise KithkeepError(f"{len(matches)} people match {who!r}: {some}; give an address")
+    p = matches[0]
+    entries = queries.timeline(conn, p.addresses, at, limit, policy.viewer)
+    months = queries.monthly_contacts(conn, p.addresses, at)
+    from kithkeep.projections.referrals import merged
+
+    ledger = merged(ledgers_at(conn, policy, at), p.addresses)
+    if json_:
+        data = p.as_json()
+        data.update(ledger.as_json())
+        data["last_referral_given"] = queries.iso(ledger.last_given)
+        data["last_referral_received"] = queries.iso(ledger.last_received)
+        data["contacts_per_month"] = months
+        data["timeline"] = [
+            {
+                "at": queries.iso(e.at),
+                "kind": e.kind,
+                "direction": e.direction,
+                "subject": e.subject,
+                "contact": e.counts,
+                "noise": e.noise.split(",") if e.noise else [],
+            }
+            for e in entries
+        ]
+        print_json(data)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{p.name or p.key}[/]  {', '.join(p.addresses)}")
+    console.print(
+        f"last contact {ago(p.last_contact, at)} · {p.interactions} contacts · "
+        f"cadence {p.cadence_days}d ({p.cadence_source}) · due {p.due_at}"
+    )
+    console.print(f"24 months: {queries.sparkline(months)}")
+    ratio = ledger.initiative_ratio
+    console.print(
+        f"introductions: you made {ledger.given} for them (last {day(ledger.last_given) or '—'})"
+        f", they made {ledger.received} for you (last {day(ledger.last_received) or '—'})"
+        + ("" if ratio is None else f" · they start {ratio:.0%} of your threads (last year)")
+    )
+    table = Table()
+    for col in ("when", "", "subject", "note"):
+        table.add_column(col)
+    for e in entries:
+        arrow = {"outbound": "→", "inbound": "←"}.get(e.direction, "")
+        kind = "meeting" if e.kind == "meeting" else arrow
+        note = e.noise if e.noise else ("" if e.counts else "not a contact")
+        table.add_row(f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d}", kind, e.subject, note)
+    console.print(table)
+
+
+@app.command()
+def digest(
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="People due shown.")] = 10,
+) -> None:
+    """Today's short list: introductions to follow up, and people due."""
+    from kithkeep.services.usecases.digest import build
+
+    moment = moment_of(as_of)
+    conn, policy = query_conn()
+    at = moment or int(datetime.now(UTC).timestamp())
+    today = build(conn, policy, at, moment)
+    if json_:
+        print_json(today.as_json(limit))
+        return
+    typer.echo(today.text(limit), nl=False)
+
+
+@app.command()
+def status(json_: JsonOpt = False) -> None:
+    """Where the data lives, what is stored, how far the views have got."""
+    from kithkeep.services.usecases.status import status as read_status
+
+    info = read_status(current_paths())
+    if json_:
+        print_json(info)
+        return
+    d = info.pop("daemon")
+    typer.echo(f"daemon: {'running, pid ' + str(d['pid']) if d['running'] else 'not running'}")
+    for a in d["accounts"]:
+        health = "ok" if a["healthy"] else f"failing ({a['failures']}×): {a['last_error']}"
+        typer.echo(
+            f"  {a['name']} ({a['type']}): {health}; last success {a['last_success'] or '—'}; "
+            f"next run {a['next_run'] or '—'}; added {a['added_total']}"
+        )
+    for key, value in info.items():
+        if isinstance(value, list):
+            typer.echo(f"{key}:")
+            for item in value:
+                typer.echo(f"  {item}")
+        else:
+            typer.echo(f"{key}: {value}")

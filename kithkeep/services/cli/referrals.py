@@ -1,0 +1,137 @@
+"""Introductions: `referrals` (and dismiss, close, reopen), `refer`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kithkeep.domain.errors import ConfigError
+from kithkeep.services.cli.common import (
+    AsOfOpt,
+    JsonOpt,
+    app,
+    current_settings,
+    day,
+    moment_of,
+    print_json,
+    query_conn,
+)
+
+if TYPE_CHECKING:
+    from kithkeep.projections.reading import ReadConnection
+    from kithkeep.projections.referrals import Referral
+    from kithkeep.services.usecases.introductions import Verdict
+
+referrals_app = typer.Typer(
+    help="Introductions you made and received, and their follow-up state.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(referrals_app, name="referrals")
+
+
+STATUS_HELP = (
+    "follow_up_due | awaiting | acknowledged | followed_up | connected | closed | dismissed"
+)
+
+
+def _referrals(moment: int | None) -> tuple[ReadConnection, list[Referral], dict[str, str], int]:
+    from kithkeep.projections import referrals as ledger
+
+    conn, policy = query_conn()
+    at = moment or int(datetime.now(UTC).timestamp())
+    found = ledger.referrals_for(conn, policy, at)
+    names = ledger.names_for(conn, [p for r in found for p in (*r.parties, r.introducer)])
+    return conn, found, names, at
+
+
+@referrals_app.callback()
+def referrals(
+    ctx: typer.Context,
+    status_: Annotated[str | None, typer.Option("--status", help=STATUS_HELP)] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Why each was detected.")] = False,
+) -> None:
+    """Introductions and their follow-up state, most urgent first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from kithkeep.domain.introductions import STATES
+
+    if status_ is not None and status_ not in STATES:
+        raise ConfigError(f"--status {status_!r}: expected one of {STATUS_HELP}")
+    moment = moment_of(as_of)
+    _, found, names, _ = _referrals(moment)
+    from kithkeep.services.usecases.digest import by_urgency
+
+    rows = by_urgency([r for r in found if status_ is None or r.status == status_])
+    if json_:
+        print_json([r.as_json(names, explain) for r in rows])
+        return
+    if not rows:
+        typer.echo("No introductions" + (f" with status {status_}." if status_ else "."))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Introductions (mail between the two that you are not on is not seen)")
+    for col in ("id", "made", "who", "status", "next follow-up", "evidence"):
+        table.add_column(col)
+    for r in rows:
+        who = " ↔ ".join(names.get(p) or p for p in r.parties)
+        if r.kind == "received":
+            who = f"{names.get(r.introducer) or r.introducer} introduced you to " + ", ".join(
+                names.get(p) or p for p in r.parties[1:]
+            )
+        evidence = "" if r.evidence is None else f"{day(r.evidence.at)} {r.evidence.subject}"
+        table.add_row(r.id, day(r.made_at), who, r.status, day(r.next_follow_up_at), evidence)
+    console = Console()
+    console.print(table)
+    if explain:
+        for r in rows:
+            console.print(f"[bold]{r.id}[/] {r.subject or r.note}: " + "; ".join(r.reasons))
+
+
+def _verdict(prefix: str, verdict: Verdict, done: str) -> None:
+    from kithkeep.services.usecases.introductions import mark_referral
+
+    rid = mark_referral(current_settings(), prefix, verdict)
+    typer.echo(f"{done} {rid}")
+
+
+@referrals_app.command("dismiss")
+def referrals_dismiss(
+    prefix: Annotated[str, typer.Argument(help="The id (or its start).")],
+) -> None:
+    """Mark a detected introduction as not one (a false positive)."""
+    _verdict(prefix, "dismiss", "Dismissed")
+
+
+@referrals_app.command("close")
+def referrals_close(prefix: Annotated[str, typer.Argument(help="The id (or its start).")]) -> None:
+    """End an introduction by hand: nothing more to follow up."""
+    _verdict(prefix, "close", "Closed")
+
+
+@referrals_app.command("reopen")
+def referrals_reopen(prefix: Annotated[str, typer.Argument(help="The id (or its start).")]) -> None:
+    """Undo a dismiss or close."""
+    _verdict(prefix, "reopen", "Reopened")
+
+
+@app.command()
+def refer(
+    a: Annotated[str, typer.Argument(help="One person's address.")],
+    b: Annotated[str, typer.Argument(help="The other's address.")],
+    note: Annotated[str, typer.Option("--note", help="What it was about.")] = "",
+    at: Annotated[str | None, typer.Option("--at", help="When (YYYY-MM-DD); default now.")] = None,
+) -> None:
+    """Log an introduction you made outside mail (phone, in person)."""
+    from kithkeep.services.usecases import introductions
+
+    moment = moment_of(at)
+    when = datetime.fromtimestamp(moment, UTC) if moment else datetime.now(UTC)
+    rid = introductions.refer(current_settings(), a, b, when, note)
+    typer.echo(f"Logged introduction {rid}")

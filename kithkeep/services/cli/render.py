@@ -1,0 +1,112 @@
+"""How answers look on a terminal: tables, progress bars, import reports, JSON rows."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from kithkeep.domain.rules import Policy
+    from kithkeep.projections.queries import Answer, Person
+    from kithkeep.projections.reading import ReadConnection
+    from kithkeep.projections.referrals import Ledger
+    from kithkeep.services.usecases.pull import Report
+
+#: Told how far an import or sync has got: work done, work in all (0: unknown).
+Progress = Callable[[int, int], None]
+
+
+def progress_bar(description: str = "importing") -> Progress | None:
+    """A transient bar on a terminal's stderr; None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(description, total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total or None)
+        if total and done >= total:
+            bar.stop()
+
+    return update
+
+
+def render_report(report: Report, path: Path) -> None:
+    typer.echo(
+        f"Imported {report.added} new interactions from {path} "
+        f"({report.duplicates} already known, {report.skipped} skipped as spam/trash)."
+    )
+    for source, n in sorted(report.fallbacks.items()):
+        label = {"received": "its Received: header", "file": "the file's own time"}.get(
+            source, source
+        )
+        typer.echo(f"  {n} with a missing or implausible Date took it from {label}")
+    for reason, n in report.problems.most_common():
+        typer.echo(f"  {n} unreadable: {reason} (e.g. {report.examples[reason]})")
+
+
+def ago(when: str | None, now: int) -> str:
+    if when is None:
+        return "—"
+    t = datetime.fromisoformat(when)
+    days = (now - int(t.timestamp())) // 86400
+    return f"{t:%Y-%m-%d} ({days}d ago)"
+
+
+def ledgers_at(conn: ReadConnection, policy: Policy, at: int) -> dict[str, Ledger]:
+    """Each address's introductions ledger as it stood at `at`."""
+    from kithkeep.projections import referrals as ledger
+
+    return ledger.ledgers(conn, ledger.referrals_for(conn, policy, at), at)
+
+
+def with_ledger(answer: Answer, ledgers: dict[str, Ledger]) -> Answer:
+    """The person's JSON object with the introductions ledger's three fields added."""
+    from kithkeep.projections.referrals import merged
+
+    extra = json.dumps(merged(ledgers, answer.addresses).as_json(), separators=(",", ":"))
+    return answer._replace(json=answer.json[:-1] + "," + extra[1:])
+
+
+def print_answers(rows: list[Answer]) -> None:
+    sys.stdout.write("[" + ",".join(a.json for a in rows) + "]\n")
+
+
+def render_people(rows: list[Person], title: str) -> None:
+    if not rows:
+        typer.echo("No one.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    now = int(datetime.now(UTC).timestamp())
+    table = Table(title=title)
+    for col in ("name", "address", "last contact", "cadence", "overdue"):
+        table.add_column(col)
+    for p in rows:
+        overdue = "" if p.overdue_days is None or p.overdue_days < 0 else f"{p.overdue_days}d"
+        table.add_row(
+            p.name or "",
+            ", ".join(p.addresses),
+            ago(p.last_contact, now),
+            f"{p.cadence_days}d ({p.cadence_source})",
+            overdue,
+        )
+    Console().print(table)

@@ -1,0 +1,102 @@
+"""In-place edits of the config file's `[[accounts]]` tables, keeping the user's comments.
+
+The config file stays the one place a user reads and edits; `tomlkit` appends and
+removes tables without disturbing anything else in it, and a change is written only
+when the whole file still loads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from kithkeep.domain.errors import ConfigError
+from kithkeep.services.config.settings import Account, Paths, load
+
+
+def add_account(paths: Paths, table: dict[str, Any], *, replace: bool = False) -> Account:
+    """Append an `[[accounts]]` table to the config, validated; the account as loaded."""
+    import tomlkit
+
+    doc = _read_doc(paths)
+    accounts = doc.get("accounts")
+    if accounts is None:
+        accounts = tomlkit.aot()
+        doc["accounts"] = accounts
+    name = table["name"]
+    for i, existing in enumerate(list(accounts)):
+        if existing.get("name") == name:
+            if not replace:
+                raise ConfigError(f"an account named {name!r} exists already")
+            del accounts[i]
+            break
+    item = tomlkit.table()
+    for key, value in table.items():
+        if value is not None and value not in ("", []):
+            item[key] = str(value) if isinstance(value, Path) else value
+    accounts.append(item)
+    _write_doc(paths, doc)
+    return load(paths.home).account(name)
+
+
+def remove_account(paths: Paths, name: str) -> None:
+    """Take the account out of the config (its events stay)."""
+    doc = _read_doc(paths)
+    accounts = doc.get("accounts") or []
+    for i, existing in enumerate(list(accounts)):
+        if existing.get("name") == name:
+            del accounts[i]
+            break
+    else:
+        raise ConfigError(f"no account named {name!r} in {paths.config}")
+    if not accounts:
+        del doc["accounts"]
+    _write_doc(paths, doc)
+
+
+def _read_doc(paths: Paths) -> Any:
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    if not paths.config.exists():
+        raise ConfigError(
+            f"no config at {paths.config}: run `kithkeep init --me YOU@EXAMPLE.COM` first"
+        )
+    try:
+        return tomlkit.parse(paths.config.read_text(encoding="utf-8"))
+    except (TOMLKitError, OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{paths.config}: {e}") from None
+
+
+def _write_doc(paths: Paths, doc: Any) -> None:
+    """Replace the config atomically, and only with a config that loads."""
+    import tomlkit
+    from pydantic import ValidationError
+
+    from kithkeep.services.config.schema import SettingsModel
+
+    tmp = paths.config.with_name(paths.config.name + ".new")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    try:
+        SettingsModel.from_file(tmp)
+    except ValidationError as e:
+        tmp.unlink(missing_ok=True)
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "config"
+        raise ConfigError(f"{where}: {first['msg']}") from None
+    os.replace(tmp, paths.config)
+
+
+def update_account(paths: Paths, name: str, changes: dict[str, Any]) -> Account:
+    """Change some fields of an `[[accounts]]` table in place (comments elsewhere kept)."""
+    doc = _read_doc(paths)
+    for existing in doc.get("accounts") or []:
+        if existing.get("name") == name:
+            for key, value in changes.items():
+                existing[key] = value
+            break
+    else:
+        raise ConfigError(f"no account named {name!r} in {paths.config}")
+    _write_doc(paths, doc)
+    return load(paths.home).account(name)

@@ -1,0 +1,202 @@
+"""`kithkeep status`: where the data lives, what is stored, how far the views have got,
+and how the daemon's accounts are doing (read from its state file, not from the daemon).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, TypedDict
+from uuid import UUID
+
+from kithkeep.projections.queries import connect
+from kithkeep.services.config.daemon_files import AccountState, read_state, running_pid
+from kithkeep.services.config.settings import Paths, store_url
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+class AccountStatus(TypedDict):
+    """One account as the daemon last saw it."""
+
+    name: str
+    type: str
+    interval_seconds: float
+    last_success: str | None
+    last_error: str | None
+    last_error_at: str | None
+    failures: int
+    next_run: str | None
+    last_added: int
+    added_total: int
+    runs: int
+    healthy: bool
+
+
+class DaemonStatus(TypedDict):
+    running: bool
+    pid: int | None
+    started_at: str | None
+    last_digest: str | None
+    digest_error: str | None
+    config_error: str | None
+    accounts: list[AccountStatus]
+
+
+class Status(TypedDict, total=False):
+    """What `status --json` prints, in this order; keys a store does not have are left out."""
+
+    daemon: DaemonStatus
+    home: str
+    config: str | None
+    event_store: str | None
+    events: int
+    interactions: int
+    people: int | None
+    views_position: int
+    views_lag: int | None
+    sources: list[str]
+
+
+def status(paths: Paths) -> Status:
+    info: Status = {
+        "daemon": daemon_status(paths),
+        "home": str(paths.home),
+        "config": str(paths.config) if paths.config.exists() else None,
+        "event_store": str(paths.events) if paths.events.exists() else None,
+    }
+    if url := store_url(paths):
+        info.update(_shared_status(paths, url))
+        return info
+    if not paths.events.exists():
+        info["events"] = 0
+        return info
+    ev = connect(paths.events)
+    counts = dict(ev.execute("SELECT topic, count(*) FROM stored_events GROUP BY topic").fetchall())
+    info["events"] = sum(counts.values())
+    info["interactions"] = sum(n for t, n in counts.items() if "Interaction.Observed" in t)
+    (latest,) = ev.execute("SELECT max(rowid) FROM stored_events").fetchone()
+    ev.close()
+    position = 0
+    if paths.views.exists():
+        v = connect(paths.views)
+        try:
+            row = v.execute("SELECT max(notification_id) FROM tracking").fetchone()
+            position = row[0] or 0
+            info["people"] = v.execute("SELECT count(*) FROM stats WHERE n > 0").fetchone()[0]
+        except sqlite3.Error:
+            pass
+        v.close()
+    info["views_position"] = position
+    info["views_lag"] = (latest or 0) - position
+    info["sources"] = _sources(paths)
+    return info
+
+
+def _shared_status(paths: Paths, url: str) -> Status:
+    """Events, views and sources of a PostgreSQL store."""
+    from psycopg.errors import UndefinedTable
+
+    from kithkeep.services.store.postgres import connect as pg_connect
+    from kithkeep.services.store.postgres import target_for
+
+    target = target_for(url, paths.home)
+    conn = pg_connect(target)
+    info: Status = {"event_store": target.shown, "events": 0}
+    try:
+        counts = dict(
+            conn.execute("SELECT topic, count(*) FROM kithkeep_events GROUP BY topic").fetchall()
+        )
+        latest = _first(conn.execute("SELECT max(notification_id) FROM kithkeep_events"))
+        row = conn.execute(
+            "SELECT notification_id FROM kithkeep_views_tracking WHERE application_name = %s",
+            ("kithkeep",),
+        ).fetchone()
+        people = _first(conn.execute("SELECT count(*) FROM stats WHERE n > 0"))
+    except UndefinedTable:
+        info["views_lag"] = None  # `kithkeep store migrate` has not run yet
+        return info
+    finally:
+        conn.close()
+    position = row[0] if row else 0
+    info["events"] = sum(counts.values())
+    info["interactions"] = sum(n for t, n in counts.items() if "Interaction.Observed" in t)
+    info["people"] = people
+    info["views_position"] = position
+    info["views_lag"] = (latest or 0) - position
+    return info
+
+
+def _first(cursor: psycopg.Cursor[tuple[int | None]]) -> int | None:
+    row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def daemon_status(paths: Paths) -> DaemonStatus:
+    """Is a daemon serving this home, and how its accounts are doing."""
+    pid = running_pid(paths)
+    state = read_state(paths)
+    if state is None:
+        return DaemonStatus(
+            running=pid is not None,
+            pid=pid,
+            started_at=None,
+            last_digest=None,
+            digest_error=None,
+            config_error=None,
+            accounts=[],
+        )
+    return DaemonStatus(
+        running=pid is not None,
+        pid=pid,
+        started_at=state.started_at if pid else None,
+        last_digest=state.last_digest,
+        digest_error=state.digest_error,
+        config_error=state.config_error if pid else None,
+        accounts=[_account(a) for a in state.accounts.values()],
+    )
+
+
+def _account(a: AccountState) -> AccountStatus:
+    return AccountStatus(
+        name=a.name,
+        type=a.type,
+        interval_seconds=a.interval_seconds,
+        last_success=a.last_success,
+        last_error=a.last_error,
+        last_error_at=a.last_error_at,
+        failures=a.failures,
+        next_run=a.next_run,
+        last_added=a.last_added,
+        added_total=a.added_total,
+        runs=a.runs,
+        healthy=a.healthy,
+    )
+
+
+def _sources(paths: Paths) -> list[str]:
+    from kithkeep.domain.aggregates import SyncPosition
+    from kithkeep.services.store.events import Store
+
+    store = Store(paths.events)
+    try:
+        out = []
+        for n in store.recorder.select_notifications(
+            start=None, limit=10_000, topics=[_topic(SyncPosition.Started)]
+        ):
+            p: object = store.app.repository.get(UUID(str(n.originator_id)))
+            assert isinstance(p, SyncPosition)
+            if not p.source_key.startswith("file:"):
+                state = "synced; the next sync goes on from there"
+            elif p.cursor is None:
+                state = "complete"
+            else:
+                state = "interrupted (resumes on the next run)"
+            out.append(f"{p.source_key}: last saved {p.modified_on:%Y-%m-%d %H:%M} UTC, {state}")
+        return out
+    finally:
+        store.close()
+
+
+def _topic(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
