@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
@@ -26,6 +26,11 @@ from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
 from kithkeep.services.config.editing import add_account, update_account
 from kithkeep.services.config.secrets import get_secret, set_secret
 from kithkeep.services.config.settings import Account, Endpoints, Paths, load
+
+if TYPE_CHECKING:
+    from googleapiclient.discovery import Resource
+
+    from kithkeep.connectors.google_api import Caller
 
 _GOOGLE = "https://www.googleapis.com/auth/"
 #: Headers of messages: enough for every rule but introduction cues from the body.
@@ -246,7 +251,7 @@ def _same_type(paths: Paths, table: dict[str, Any]) -> bool:
     return False
 
 
-def gmail_addresses(service: Any, caller: Any) -> tuple[str, list[str]]:
+def gmail_addresses(service: Resource, caller: Caller) -> tuple[str, list[str]]:
     """The mailbox's address and its send-as aliases (all of them count as self)."""
     users = service.users()
     address = str(caller.one(users.getProfile(userId="me"), 1)["emailAddress"]).lower()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
@@ -23,6 +23,12 @@ from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
 from kithkeep.services.config.editing import add_account, update_account
 from kithkeep.services.config.secrets import get_secret, set_secret
 from kithkeep.services.config.settings import Account, Paths, Settings, load
+
+if TYPE_CHECKING:
+    import requests
+    from msal import PublicClientApplication
+
+    from kithkeep.connectors.graph import GraphClient
 
 #: Read-only: the profile (own addresses), mail metadata, calendars. msal adds
 #: openid, profile and offline_access (for the refresh token) by itself.
@@ -58,7 +64,7 @@ class Tokens:
         self.scopes: set[str] = set()
 
     @property
-    def app(self) -> Any:
+    def app(self) -> PublicClientApplication:
         if self._app is None:
             import msal
             import requests
@@ -132,7 +138,7 @@ class Tokens:
         self._took(result)
 
 
-def http_session() -> Any:
+def http_session() -> requests.Session:
     """A `requests` session whose every request has a timeout (msal sets none itself)."""
     import requests
 
@@ -218,7 +224,7 @@ def _checked(state: Path) -> Path:
     return state.with_suffix(".self-checked")
 
 
-def recheck_self(account: Account, wiring: Wiring, client: Any) -> Account:
+def recheck_self(account: Account, wiring: Wiring, client: GraphClient) -> Account:
     """Once a day: the account's addresses as `/me` has them now, written to the config."""
     marker = _checked(wiring.state_path(account))
     try:

@@ -53,7 +53,7 @@ _LONG_RUN = b"0" * 19
 class FastJSONTranscoder(JSONTranscoder):
     """The library's `JSONTranscoder` format, encoded and decoded by orjson."""
 
-    def encode(self, obj: Any) -> bytes:
+    def encode(self, obj: object) -> bytes:
         if type(obj) is dict and _plain(obj):
             return self.encode_plain(obj)
         # Anything else (a UUID, an enum, a subclass...) orjson might write otherwise.
@@ -88,12 +88,12 @@ class FastJSONTranscoder(JSONTranscoder):
     _last_datetime: Any = None
     _last_encoded: dict[str, Any] = {}  # noqa: RUF012 - replaced, never changed
 
-    def decode(self, data: bytes) -> Any:
+    def decode(self, data: bytes) -> object:
         if _LONG_RUN in data.translate(_DIGITS):
             return super().decode(data)  # orjson would read an integer beyond 64 bits as a float
         return self.decode_numberless(data)
 
-    def decode_numberless(self, data: bytes) -> Any:
+    def decode_numberless(self, data: bytes) -> object:
         """`decode`, for the state of an event whose fields hold no numbers (as
         `Interaction.Observed`'s, declared as strings, lists of them and datetimes):
         orjson reads every string exactly, so there is no long run of digits to look for,

@@ -23,7 +23,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg.conninfo import make_conninfo
-from psycopg.rows import tuple_row
+from psycopg.rows import TupleRow, tuple_row
 from psycopg.sql import SQL, Identifier
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -57,7 +57,7 @@ class PgTarget:
         """The URL without its password, for messages."""
         return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
 
-    def conninfo(self, **extra: Any) -> str:
+    def conninfo(self, **extra: str | int) -> str:
         return make_conninfo(
             "",
             host=self.host,
@@ -255,7 +255,7 @@ def advisory_lock(target: PgTarget, key: str) -> Iterator[object]:
         conn.close()
 
 
-def connect(target: PgTarget, **extra: Any) -> psycopg.Connection[Any]:
+def connect(target: PgTarget, **extra: str | int) -> psycopg.Connection[TupleRow]:
     try:
         return psycopg.connect(target.conninfo(**extra), autocommit=True)
     except psycopg.Error as e:

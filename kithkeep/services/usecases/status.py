@@ -14,6 +14,7 @@ from kithkeep.services.config.settings import Paths, store_url
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg.rows import TupleRow
 
 
 class AccountStatus(TypedDict):
@@ -104,7 +105,7 @@ def _shared_status(paths: Paths, url: str) -> Status:
     conn = pg_connect(target)
     info: Status = {"event_store": target.shown, "events": 0}
     try:
-        counts = dict(
+        counts: dict[str, int] = dict(
             conn.execute("SELECT topic, count(*) FROM kithkeep_events GROUP BY topic").fetchall()
         )
         latest = _first(conn.execute("SELECT max(notification_id) FROM kithkeep_events"))
@@ -127,7 +128,7 @@ def _shared_status(paths: Paths, url: str) -> Status:
     return info
 
 
-def _first(cursor: psycopg.Cursor[tuple[int | None]]) -> int | None:
+def _first(cursor: psycopg.Cursor[TupleRow]) -> int | None:
     row = cursor.fetchone()
     return None if row is None else row[0]
 
