@@ -212,3 +212,14 @@ def test_due_json_starts_without_the_heavy_libraries(tmp_path: Path) -> None:
     assert found["code"] in (0, None)
     assert probe.stdout.startswith("[") and len(json.loads(probe.stdout)) > 0
     assert found["heavy"] == [], f"`due --json` imported {found['heavy']}"
+
+
+def test_the_readme_names_every_module() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    built = readme.split("## How it is built", 1)[1].split("\n## ", 1)[0]
+    missing = sorted(
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py") and p.name not in built
+    )
+    assert not missing, f"README's 'How it is built' leaves out {missing}"
