@@ -7,24 +7,21 @@ from dataclasses import dataclass
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
-from kithkeep.services.accounts.passwords import check_new, own_addresses, stored_password
-from kithkeep.services.config.editing import add_account
-from kithkeep.services.config.secrets import set_secret
+from kithkeep.services.accounts.base import Added, Provider, Wiring
+from kithkeep.services.accounts.passwords import (
+    PasswordRequest,
+    add_with_password,
+    stored_password,
+)
+from kithkeep.services.config.editing import TomlValue
 from kithkeep.services.config.settings import Account, Paths
 
 
-@dataclass(frozen=True, slots=True)
-class CaldavRequest:
-    """`account add caldav`: the server and the login."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaldavRequest(PasswordRequest):
+    """`account add caldav`: the server's URL and the login."""
 
     url: str
-    user: str
-    password: str
-    name: str | None = None
-    address: str | None = None
-    aliases: tuple[str, ...] = ()
-    interval_minutes: float = 15
 
 
 class CaldavProvider(Provider[CaldavRequest]):
@@ -35,24 +32,16 @@ class CaldavProvider(Provider[CaldavRequest]):
         from kithkeep.connectors.caldav import CaldavConfig, discover
 
         r = request
-        name = r.name or r.user
-        check_new(paths, name)
-        own, others = own_addresses(r.user, r.address, list(r.aliases))
-        discover(CaldavConfig(r.url, r.user, r.password))
-        where = set_secret(paths, secret_name(name, "password"), r.password)
-        account = add_account(
-            paths,
-            {
-                "name": name,
-                "type": "caldav",
-                "url": r.url,
-                "user": r.user,
-                "address": own,
-                "addresses": others,
-                "interval_minutes": r.interval_minutes,
-            },
-        )
-        return [Added(account, where)]
+        table: dict[str, TomlValue] = {
+            "url": r.url,
+            "user": r.user,
+            "interval_minutes": r.interval_minutes,
+        }
+
+        def log_in() -> None:
+            discover(CaldavConfig(r.url, r.user, r.password))
+
+        return [add_with_password(paths, "caldav", r, log_in, table)]
 
     def source(self, account: Account, wiring: Wiring) -> Source:
         from kithkeep.connectors.caldav import CaldavConfig, CaldavSource

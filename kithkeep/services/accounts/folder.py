@@ -8,7 +8,7 @@ from pathlib import Path
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import InputError
 from kithkeep.services.accounts.base import Added, Provider, Wiring
-from kithkeep.services.config.editing import add_account
+from kithkeep.services.config.editing import TomlValue, add_account
 from kithkeep.services.config.settings import Account, Paths
 
 
@@ -29,7 +29,7 @@ class FolderProvider(Provider[FolderRequest]):
         path = request.path.expanduser().resolve()
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
-        table = {
+        table: dict[str, TomlValue] = {
             "name": request.name or path.name,
             "type": "folder",
             "path": path,

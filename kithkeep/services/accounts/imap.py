@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
-from kithkeep.services.accounts.passwords import check_new, own_addresses, stored_password
-from kithkeep.services.config.editing import add_account
-from kithkeep.services.config.secrets import set_secret
+from kithkeep.services.accounts.base import Added, Provider, Wiring
+from kithkeep.services.accounts.passwords import (
+    PasswordRequest,
+    add_with_password,
+    stored_password,
+)
+from kithkeep.services.config.editing import TomlValue
 from kithkeep.services.config.settings import Account, Paths
 
 if TYPE_CHECKING:
@@ -19,21 +22,15 @@ if TYPE_CHECKING:
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 
 
-@dataclass(frozen=True, slots=True)
-class ImapRequest:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImapRequest(PasswordRequest):
     """`account add imap`: the server, the login and which folders to read."""
 
     host: str
-    user: str
-    password: str
     port: int | None = None
     security: str = "tls"
     folders: tuple[str, ...] = ()
-    name: str | None = None
-    address: str | None = None
-    aliases: tuple[str, ...] = field(default=())
     since_days: int | None = None
-    interval_minutes: float = 15
 
 
 def imap_config(account: Account, password: str) -> ImapConfig:
@@ -58,9 +55,6 @@ class ImapProvider(Provider[ImapRequest]):
         from kithkeep.connectors.imap import ImapConfig, close, connect
 
         r = request
-        name = r.name or r.user
-        check_new(paths, name)
-        own, others = own_addresses(r.user, r.address, list(r.aliases))
         config = ImapConfig(
             host=r.host,
             port=r.port or DEFAULT_PORTS.get(r.security, 993),
@@ -69,25 +63,16 @@ class ImapProvider(Provider[ImapRequest]):
             security=r.security,
             folders=r.folders,
         )
-        close(connect(config))
-        where = set_secret(paths, secret_name(name, "password"), r.password)
-        account = add_account(
-            paths,
-            {
-                "name": name,
-                "type": "imap",
-                "host": r.host,
-                "port": config.port,
-                "user": r.user,
-                "security": r.security,
-                "folders": list(config.folders),
-                "address": own,
-                "addresses": others,
-                "since_days": r.since_days,
-                "interval_minutes": r.interval_minutes,
-            },
-        )
-        return [Added(account, where)]
+        table: dict[str, TomlValue] = {
+            "host": r.host,
+            "port": config.port,
+            "user": r.user,
+            "security": r.security,
+            "folders": list(config.folders),
+            "since_days": r.since_days,
+            "interval_minutes": r.interval_minutes,
+        }
+        return [add_with_password(paths, "imap", r, lambda: close(connect(config)), table)]
 
     def source(self, account: Account, wiring: Wiring) -> Source:
         from kithkeep.connectors.imap import ImapSource

@@ -7,11 +7,28 @@ account's name: never in the config, a cursor, an event or an error message.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
 from kithkeep.domain.errors import ConfigError
 from kithkeep.domain.rules import normalize_address
-from kithkeep.services.accounts.base import secret_name
-from kithkeep.services.config.secrets import get_secret
+from kithkeep.services.accounts.base import Added, secret_name
+from kithkeep.services.config.editing import TomlValue, add_account
+from kithkeep.services.config.secrets import get_secret, set_secret
 from kithkeep.services.config.settings import Account, Paths, load
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordRequest:
+    """What adding any user-and-password account takes; each kind adds where its server is."""
+
+    user: str
+    password: str
+    name: str | None = None
+    #: The account's own address (default: the login, if it is one) and aliases.
+    address: str | None = None
+    aliases: tuple[str, ...] = ()
+    interval_minutes: float = 15
 
 
 def stored_password(paths: Paths, account: Account) -> str:
@@ -43,3 +60,24 @@ def check_new(paths: Paths, name: str) -> None:
     settings = load(paths.home)
     if any(a.name == name for a in settings.accounts):
         raise ConfigError(f"an account named {name!r} exists already")
+
+
+def add_with_password(
+    paths: Paths,
+    kind: str,
+    request: PasswordRequest,
+    log_in: Callable[[], None],
+    table: Mapping[str, TomlValue],
+) -> Added:
+    """Refuse a taken name, log in once (a refused password is one clear line), keep the
+    password, then write the account: `table` and the account's own addresses."""
+    name = request.name or request.user
+    check_new(paths, name)
+    own, others = own_addresses(request.user, request.address, list(request.aliases))
+    log_in()
+    where = set_secret(paths, secret_name(name, "password"), request.password)
+    account = add_account(
+        paths,
+        {"name": name, "type": kind, **table, "address": own, "addresses": others},
+    )
+    return Added(account, where)

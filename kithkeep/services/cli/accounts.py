@@ -6,9 +6,8 @@ Each `account add` subcommand builds its provider's request and hands it to the
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -20,12 +19,14 @@ from kithkeep.services.cli.common import (
     current_settings,
     err,
     print_json,
+    read_secret,
     state,
 )
 from kithkeep.services.cli.render import progress_bar
 
 if TYPE_CHECKING:
-    from kithkeep.services.accounts.base import Added
+    from kithkeep.services.accounts.base import Provider
+    from kithkeep.services.accounts.passwords import PasswordRequest
 
 account_app = typer.Typer(help="Connected accounts: add, list, remove.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
@@ -86,21 +87,16 @@ def account_add_gmail(
     interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
 ) -> None:
     """A Gmail mailbox: headers only (gmail.metadata), kept current by Gmail's history."""
-    from kithkeep.services.accounts.google import GoogleProvider, GoogleRequest
-    from kithkeep.services.usecases import accounts
-
-    request = GoogleRequest(
+    _add_google(
         "gmail",
         client_secrets,
-        name=name,
+        name,
+        no_browser,
+        since_days,
+        interval,
         with_calendar=with_calendar,
-        no_browser=no_browser,
         body_cues=body_cues,
-        since_days=since_days,
-        interval_minutes=interval,
-        say=typer.echo,
     )
-    _said(accounts.add(current_paths(), GoogleProvider(), request))
 
 
 @account_add_app.command("google-calendar")
@@ -113,24 +109,46 @@ def account_add_google_calendar(
     interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
 ) -> None:
     """A Google Calendar (the primary one), read-only."""
+    _add_google(
+        "google-calendar",
+        client_secrets,
+        name,
+        no_browser,
+        since_days,
+        interval,
+        ahead_days=ahead_days,
+    )
+
+
+def _add_google(
+    kind: str,
+    client_secrets: Path,
+    name: str | None,
+    no_browser: bool,
+    since_days: int,
+    interval: float,
+    *,
+    with_calendar: bool = False,
+    body_cues: bool = False,
+    ahead_days: int | None = None,
+) -> None:
+    """Sign in once (the browser, or a pasted address) and add what the consent covers."""
     from kithkeep.services.accounts.google import GoogleProvider, GoogleRequest
     from kithkeep.services.usecases import accounts
 
     request = GoogleRequest(
-        "google-calendar",
+        kind,
         client_secrets,
         name=name,
+        with_calendar=with_calendar,
         no_browser=no_browser,
+        body_cues=body_cues,
         since_days=since_days,
         ahead_days=ahead_days,
         interval_minutes=interval,
         say=typer.echo,
     )
-    _said(accounts.add(current_paths(), GoogleProvider(), request))
-
-
-def _said(added: list[Added]) -> None:
-    for a in added:
+    for a in accounts.add(current_paths(), GoogleProvider(), request):
         typer.echo(f"Added {a.account.name} ({a.account.type}, {a.account.address}).")
 
 
@@ -162,7 +180,6 @@ def account_add_imap(
 ) -> None:
     """Mail over IMAP (Fastmail, iCloud, Proton Bridge, Dovecot...): headers only."""
     from kithkeep.services.accounts.imap import ImapProvider, ImapRequest
-    from kithkeep.services.usecases import accounts
 
     request = ImapRequest(
         host=host,
@@ -175,8 +192,7 @@ def account_add_imap(
         address=address,
         since_days=since_days,
     )
-    (added,) = accounts.add(current_paths(), ImapProvider(), request)
-    typer.echo(f"Added {added.account.name} (imap); password kept in {added.where}.")
+    _added_with_password(ImapProvider(), request)
 
 
 @account_add_app.command("caldav")
@@ -189,7 +205,6 @@ def account_add_caldav(
 ) -> None:
     """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
     from kithkeep.services.accounts.caldav import CaldavProvider, CaldavRequest
-    from kithkeep.services.usecases import accounts
 
     request = CaldavRequest(
         url=url,
@@ -198,8 +213,7 @@ def account_add_caldav(
         name=name,
         address=address,
     )
-    (added,) = accounts.add(current_paths(), CaldavProvider(), request)
-    typer.echo(f"Added {added.account.name} (caldav); password kept in {added.where}.")
+    _added_with_password(CaldavProvider(), request)
 
 
 @account_add_app.command("outlook")
@@ -292,12 +306,19 @@ def sync(
         raise typer.Exit(1)
 
 
+R = TypeVar("R", bound="PasswordRequest")
+
+
+def _added_with_password(provider: Provider[R], request: R) -> None:
+    from kithkeep.services.usecases import accounts
+
+    (added,) = accounts.add(current_paths(), provider, request)
+    account = added.account
+    typer.echo(f"Added {account.name} ({account.type}); password kept in {added.where}.")
+
+
 def _read_password(*, from_stdin: bool, prompt: str) -> str:
-    """One line from stdin (`--password-stdin`), else a hidden prompt."""
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = str(typer.prompt(prompt, hide_input=True))
+    password = read_secret(from_stdin=from_stdin, prompt=prompt)
     if not password:
         raise InputError("no password given")
     return password

@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.cli.common import app, current_paths, current_settings, err, state
+from kithkeep.services.cli.common import (
+    StdinOpt,
+    app,
+    current_paths,
+    current_settings,
+    err,
+    keep_secret,
+    state,
+)
 from kithkeep.services.cli.render import progress_bar, render_report
 
 
@@ -99,24 +106,13 @@ def daemon(
 
 @app.command("smtp-password")
 def smtp_password(
-    stdin: Annotated[
-        bool, typer.Option("--stdin", help="Read it from standard input instead of a prompt.")
-    ] = False,
+    stdin: StdinOpt = False,
 ) -> None:
     """Keep the password the daemon uses to mail the digest ([digest] smtp_user)."""
-    from kithkeep.services.config.secrets import set_secret
     from kithkeep.services.usecases.digest import SMTP_SECRET
 
-    settings = current_settings()
-    secret = (
-        sys.stdin.readline().rstrip("\n")
-        if stdin
-        else typer.prompt("SMTP password", hide_input=True)
-    )
-    if not secret:
-        raise ConfigError("an empty password was not kept")
-    where = set_secret(settings.paths, SMTP_SECRET, secret)
-    typer.echo(f"Kept the SMTP password in {where}.")
+    current_settings()  # a config that loads: the password is of no use without one
+    keep_secret(SMTP_SECRET, from_stdin=stdin, prompt="SMTP password", kept="the SMTP password")
 
 
 @app.command()

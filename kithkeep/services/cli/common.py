@@ -30,6 +30,9 @@ app = typer.Typer(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output (ISO-8601 dates).")]
+StdinOpt = Annotated[
+    bool, typer.Option("--stdin", help="Read it from standard input instead of a prompt.")
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Answer as it stood on this date (YYYY-MM-DD, end of day UTC)."),
@@ -102,6 +105,24 @@ def query_conn() -> tuple[ReadConnection, Policy]:
 def print_json(data: object) -> None:
     # No indent: the C encoder is ten times faster, and a pipe into jq reads either.
     sys.stdout.write(json.dumps(data) + "\n")
+
+
+def read_secret(*, from_stdin: bool, prompt: str) -> str:
+    """One line from stdin (`--stdin`, `--password-stdin`: scripts), else a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt(prompt, hide_input=True))
+
+
+def keep_secret(name: str, *, from_stdin: bool, prompt: str, kept: str) -> None:
+    """Read a password and keep it (the keyring, else the 0600 secrets file); say where."""
+    from kithkeep.services.config.secrets import set_secret
+
+    secret = read_secret(from_stdin=from_stdin, prompt=prompt)
+    if not secret:
+        raise ConfigError("an empty password was not kept")
+    where = set_secret(current_paths(), name, secret)
+    typer.echo(f"Kept {kept} in {where}.")
 
 
 def day(t: int | None) -> str:

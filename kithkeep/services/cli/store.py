@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.cli.common import app, current_settings
+from kithkeep.services.cli.common import StdinOpt, app, current_settings, keep_secret
 
 store_app = typer.Typer(help="The event store: PostgreSQL tables, copying a history over.")
 app.add_typer(store_app, name="store")
@@ -54,23 +54,18 @@ def copy(
 
 @store_app.command("password")
 def password(
-    stdin: Annotated[
-        bool, typer.Option("--stdin", help="Read it from standard input instead of a prompt.")
-    ] = False,
+    stdin: StdinOpt = False,
 ) -> None:
     """Keep the PostgreSQL password in the keyring (used when the URL has none)."""
-    from kithkeep.services.config.secrets import set_secret
     from kithkeep.services.store.postgres import PASSWORD_SECRET
 
-    secret = (
-        sys.stdin.readline().rstrip("\n")
-        if stdin
-        else typer.prompt("PostgreSQL password", hide_input=True)
+    current_settings()  # a config that loads: the password is of no use without one
+    keep_secret(
+        PASSWORD_SECRET,
+        from_stdin=stdin,
+        prompt="PostgreSQL password",
+        kept="the database password",
     )
-    if not secret:
-        raise ConfigError("an empty password was not kept")
-    where = set_secret(current_settings().paths, PASSWORD_SECRET, secret)
-    typer.echo(f"Kept the database password in {where}.")
 
 
 @app.command()

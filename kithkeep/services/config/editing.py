@@ -8,14 +8,18 @@ when the whole file still loads.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from kithkeep.domain.errors import ConfigError
 from kithkeep.services.config.settings import Account, Paths, load
 
+#: A value of an `[[accounts]]` table as kithkeep writes it (None and "" are left out).
+TomlValue = str | int | float | bool | Path | list[str] | None
 
-def add_account(paths: Paths, table: dict[str, Any], *, replace: bool = False) -> Account:
+
+def add_account(paths: Paths, table: Mapping[str, TomlValue], *, replace: bool = False) -> Account:
     """Append an `[[accounts]]` table to the config, validated; the account as loaded."""
     import tomlkit
 
@@ -24,7 +28,7 @@ def add_account(paths: Paths, table: dict[str, Any], *, replace: bool = False) -
     if accounts is None:
         accounts = tomlkit.aot()
         doc["accounts"] = accounts
-    name = table["name"]
+    name = str(table["name"])
     for i, existing in enumerate(list(accounts)):
         if existing.get("name") == name:
             if not replace:
@@ -88,7 +92,7 @@ def _write_doc(paths: Paths, doc: Any) -> None:
     os.replace(tmp, paths.config)
 
 
-def update_account(paths: Paths, name: str, changes: dict[str, Any]) -> Account:
+def update_account(paths: Paths, name: str, changes: Mapping[str, TomlValue]) -> Account:
     """Change some fields of an `[[accounts]]` table in place (comments elsewhere kept)."""
     doc = _read_doc(paths)
     for existing in doc.get("accounts") or []:

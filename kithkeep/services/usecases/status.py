@@ -5,6 +5,7 @@ and how the daemon's accounts are doing (read from its state file, not from the 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import asdict
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
@@ -17,23 +18,6 @@ if TYPE_CHECKING:
     from psycopg.rows import TupleRow
 
 
-class AccountStatus(TypedDict):
-    """One account as the daemon last saw it."""
-
-    name: str
-    type: str
-    interval_seconds: float
-    last_success: str | None
-    last_error: str | None
-    last_error_at: str | None
-    failures: int
-    next_run: str | None
-    last_added: int
-    added_total: int
-    runs: int
-    healthy: bool
-
-
 class DaemonStatus(TypedDict):
     running: bool
     pid: int | None
@@ -41,7 +25,8 @@ class DaemonStatus(TypedDict):
     last_digest: str | None
     digest_error: str | None
     config_error: str | None
-    accounts: list[AccountStatus]
+    #: Each account's `AccountState` as the daemon last wrote it, and whether it is healthy.
+    accounts: list[dict[str, object]]
 
 
 class Status(TypedDict, total=False):
@@ -158,21 +143,8 @@ def daemon_status(paths: Paths) -> DaemonStatus:
     )
 
 
-def _account(a: AccountState) -> AccountStatus:
-    return AccountStatus(
-        name=a.name,
-        type=a.type,
-        interval_seconds=a.interval_seconds,
-        last_success=a.last_success,
-        last_error=a.last_error,
-        last_error_at=a.last_error_at,
-        failures=a.failures,
-        next_run=a.next_run,
-        last_added=a.last_added,
-        added_total=a.added_total,
-        runs=a.runs,
-        healthy=a.healthy,
-    )
+def _account(a: AccountState) -> dict[str, object]:
+    return {**asdict(a), "healthy": a.healthy}
 
 
 def _sources(paths: Paths) -> list[str]:
