@@ -23,30 +23,42 @@ again and sweeps away what is gone.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import os
-import re
-import socket
-import ssl
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kithkeep.connectors.base import Page, Problem
+from kithkeep.connectors.imap_client import ImapConfig, close, connect, in_spans, reason, vanished
+from kithkeep.connectors.imap_folders import (
+    FolderState,
+    choose_folders,
+    decode_states,
+    encode_states,
+    folder_scope,
+)
 from kithkeep.connectors.mail import parse_message
 from kithkeep.connectors.remote_index import RemoteIndex
-from kithkeep.connectors.retry import Transient, retrying
 from kithkeep.domain.errors import ConnectorError
 from kithkeep.domain.interaction import Observation
 from kithkeep.domain.introductions import BODY_CUE_CHARS
 
+#: The services build an IMAP source from here, its connection's names included.
+__all__ = [
+    "BATCH",
+    "GMAIL_SCOPE",
+    "HEADER_FIELDS",
+    "TEXT_BYTES",
+    "ImapConfig",
+    "ImapSource",
+    "close",
+    "connect",
+]
+
 log = logging.getLogger(__name__)
-#: One DEBUG record per IMAP command sent (its verb only: never an argument).
-wire_log = logging.getLogger("kithkeep.imap.wire")
 
 #: The header fields `mail.parse_message` reads.
 HEADER_FIELDS = (
@@ -57,144 +69,7 @@ HEADER_FIELDS = (
 #: Bytes of text fetched for introduction cues (CRLF and leading blank lines included).
 TEXT_BYTES = BODY_CUE_CHARS * 8 + 256
 BATCH = 200
-#: Never read, whatever the user names (RFC 6154 special-use flags).
-NEVER = frozenset({b"\\junk", b"\\trash", b"\\drafts"})
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 GMAIL_SCOPE = "x-gm-msgid"
-_TAG = re.compile(rb"^[A-Z]+\d+ (?:UID )?([A-Z]+)")
-
-
-@dataclass(frozen=True, slots=True)
-class ImapConfig:
-    host: str
-    port: int
-    user: str
-    password: str = field(repr=False)
-    security: str = "tls"  # tls | starttls | plain (loopback only)
-    folders: tuple[str, ...] = ()
-    since_days: int = 3 * 365
-    timeout: float = 60.0
-    #: Tries of the connection before the account's sync fails.
-    connect_attempts: int = 3
-
-    def __post_init__(self) -> None:
-        if self.security not in ("tls", "starttls", "plain"):
-            raise ConnectorError(f"unknown IMAP security {self.security!r}")
-        if self.security == "plain" and self.host not in LOOPBACK:
-            raise ConnectorError(
-                f"IMAP without TLS is only allowed to a loopback host, not {self.host}"
-            )
-
-
-@dataclass(frozen=True, slots=True)
-class FolderState:
-    uidvalidity: int
-    last_uid: int = 0
-    #: STATUS as last read through; 0 while the folder is part-read or withdrawals wait.
-    uidnext: int = 0
-    messages: int = -1
-    modseq: int = 0
-
-    def unchanged(self, status: FolderState) -> bool:
-        return (
-            self.uidnext > 0
-            and self.uidvalidity == status.uidvalidity
-            and self.uidnext == status.uidnext
-            and self.messages == status.messages
-            and self.modseq == status.modseq
-        )
-
-
-def connect(config: ImapConfig) -> Any:
-    """A logged-in `IMAPClient`; a refused login is one clear line, never the password."""
-    from imapclient import IMAPClient
-    from imapclient.exceptions import LoginError
-
-    def attempt() -> Any:
-        try:
-            context = ssl.create_default_context()
-            client = IMAPClient(
-                config.host,
-                port=config.port,
-                ssl=config.security == "tls",
-                ssl_context=context,
-                timeout=config.timeout,
-            )
-            _trace(client)
-            if config.security == "starttls":
-                client.starttls(context)
-            return client
-        except ssl.SSLError as e:
-            raise ConnectorError(f"IMAP {where}: TLS failed ({e.reason or 'handshake'})") from None
-        except (TimeoutError, ConnectionError, socket.gaierror, OSError) as e:
-            raise Transient(f"IMAP {where}: cannot connect ({_reason(e)})") from None
-
-    where = f"{config.host}:{config.port}"
-    client = retrying(attempt, attempts=config.connect_attempts, initial=0.5, cap=5.0)
-    try:
-        client.login(config.user, config.password)
-    except LoginError:
-        close(client)
-        raise ConnectorError(
-            f"IMAP {where}: login refused for {config.user} (wrong user or password?)"
-        ) from None
-    except Exception as e:
-        close(client)
-        raise ConnectorError(f"IMAP {where}: login failed ({_reason(e)})") from None
-    # CONDSTORE and friends are only announced after login.
-    client._cached_capabilities = None
-    return client
-
-
-def _trace(client: Any) -> None:
-    """Log each command's verb as it goes on the wire (tests count them)."""
-    imap = client._imap
-    send = imap.send
-
-    def traced(data: bytes) -> None:
-        m = _TAG.match(data)
-        if m is not None:
-            verb = m.group(1).decode()
-            # Which kind of listing it was (tests tell a QRESYNC sync from a full diff).
-            if verb == "SEARCH" and data.rstrip().endswith(b" ALL"):
-                verb = "SEARCH ALL"
-            elif verb == "FETCH" and b"VANISHED" in data:
-                verb = "FETCH VANISHED"
-            wire_log.debug("%s", verb)
-        send(data)
-
-    imap.send = traced
-
-
-def close(client: Any) -> None:
-    try:
-        client.logout()
-    except Exception:
-        with contextlib.suppress(Exception):
-            client.shutdown()
-
-
-def _reason(e: BaseException) -> str:
-    if isinstance(e, OSError) and e.strerror:
-        return e.strerror
-    text = str(e).splitlines()[0] if str(e) else ""
-    return text[:200] or type(e).__name__
-
-
-def choose_folders(
-    listing: Sequence[tuple[Sequence[bytes], Any, str]], wanted: Sequence[str]
-) -> list[str]:
-    """INBOX and the `\\Sent` folder unless named; never Junk, Trash or Drafts."""
-    flags_of = {name: {f.lower() for f in flags} for flags, _, name in listing}
-    if wanted:
-        chosen = [f for f in wanted if f in flags_of or f.upper() == "INBOX"]
-    else:
-        chosen = ["INBOX"] + [n for n, flags in flags_of.items() if b"\\sent" in flags]
-    out: list[str] = []
-    for name in chosen:
-        if not (flags_of.get(name, set()) & (NEVER | {b"\\noselect", b"\\nonexistent"})):
-            out.append(name)
-    return list(dict.fromkeys(out))
 
 
 @dataclass
@@ -224,8 +99,8 @@ class ImapSource:
     def _load(self, cursor: str | None) -> dict[str, FolderState]:
         """The state file, moved on by the store's cursor where that is further: the
         last page before a stop was saved with its cursor, but the file was not."""
-        states = _decode(self._read())
-        for folder, saved in _decode(cursor).items():
+        states = decode_states(self._read())
+        for folder, saved in decode_states(cursor).items():
             mine = states.get(folder)
             if mine is None or (
                 mine.uidvalidity == saved.uidvalidity and saved.last_uid > mine.last_uid
@@ -242,15 +117,8 @@ class ImapSource:
     def _save(self, states: dict[str, FolderState]) -> None:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_name(self.state_file.name + ".new")
-        tmp.write_text(self._cursor(states), encoding="utf-8")
+        tmp.write_text(encode_states(states), encoding="utf-8")
         os.replace(tmp, self.state_file)
-
-    @staticmethod
-    def _cursor(states: dict[str, FolderState]) -> str:
-        return json.dumps(
-            {"v": 1, "folders": {k: asdict(v) for k, v in sorted(states.items())}},
-            sort_keys=True,
-        )
 
     # -- the sync ---------------------------------------------------------------------
 
@@ -264,10 +132,10 @@ class ImapSource:
             yield from self._sync(client, states, full)
         except (IMAPClientAbortError, OSError) as e:
             raise ConnectorError(
-                f"IMAP {self.config.host}: connection lost ({_reason(e)})"
+                f"IMAP {self.config.host}: connection lost ({reason(e)})"
             ) from None
         except IMAPClientError as e:
-            raise ConnectorError(f"IMAP {self.config.host}: {_reason(e)}") from None
+            raise ConnectorError(f"IMAP {self.config.host}: {reason(e)}") from None
         finally:
             close(client)
             self.index.close()
@@ -283,7 +151,7 @@ class ImapSource:
         if missing:
             yield Page(
                 [],
-                self._cursor(states),
+                encode_states(states),
                 [Problem("no such IMAP folder", f) for f in missing],
             )
         condstore = client.has_capability("CONDSTORE")
@@ -299,7 +167,7 @@ class ImapSource:
             orphans = self.index.orphaned_by(scope, gone)
             states[folder] = final
             yield Page(
-                [], self._cursor(states), withdrawn=orphans, done=progress[0], total=progress[1]
+                [], encode_states(states), withdrawn=orphans, done=progress[0], total=progress[1]
             )
             self.index.forget(scope, gone)
             self._save(states)
@@ -330,11 +198,11 @@ class ImapSource:
         known = states.get(folder)
         if known is not None and not full and known.unchanged(status):
             return  # one STATUS, nothing else
-        scope = _scope(folder, status.uidvalidity)
+        scope = folder_scope(folder, status.uidvalidity)
         # A recreated folder keeps its old state until the old UIDs are withdrawn, so a
         # crash before that reads it again rather than forgetting the old ones.
         hold = known is not None and known.uidvalidity != status.uidvalidity
-        old = _scope(folder, known.uidvalidity) if known is not None and hold else ""
+        old = folder_scope(folder, known.uidvalidity) if known is not None and hold else ""
         if hold:
             known = None
         quick = self._qresync and known is not None and not full and known.modseq > 0
@@ -346,8 +214,8 @@ class ImapSource:
         if quick and known is not None:
             # QRESYNC: only what is new, and the UIDs expunged since our MODSEQ.
             new = [int(u) for u in client.search(["UID", f"{last + 1}:*"]) if int(u) > last]
-            spans = _vanished(client, last, known.modseq) if last else []
-            gone = [r for r in self._ids(scope) if _in_spans(int(r), spans)]
+            spans = vanished(client, last, known.modseq) if last else []
+            gone = [r for r in self._ids(scope) if in_spans(int(r), spans)]
             present = new
         else:
             present = sorted(int(u) for u in client.search("ALL"))
@@ -383,7 +251,7 @@ class ImapSource:
             progress[0] += len(chunk)
             yield Page(
                 facts,
-                self._cursor(states),
+                encode_states(states),
                 problems,
                 fallbacks,
                 skipped,
@@ -475,52 +343,3 @@ class ImapSource:
                 skipped += 1
         self._gm_pending = gmail  # remembered once the page is saved
         return facts, problems, skipped, fallbacks, remembered
-
-
-def _vanished(client: Any, last: int, modseq: int) -> list[tuple[int, int]]:
-    """UID spans expunged since `modseq` (RFC 7162 VANISHED (EARLIER)).
-
-    imapclient has no call for this FETCH modifier, so it goes through the imaplib
-    connection underneath, as imapclient's own commands do.
-    """
-    imap = client._imap
-    imap.untagged_responses.pop("VANISHED", None)
-    tag = imap._command("UID", "FETCH", f"1:{last}", "(UID)", f"(CHANGEDSINCE {modseq} VANISHED)")
-    typ, data = imap._command_complete("FETCH", tag)
-    if typ != "OK":
-        raise ConnectorError(f"IMAP: FETCH VANISHED refused ({_reason(Exception(data))})")
-    imap.untagged_responses.pop("FETCH", None)
-    spans: list[tuple[int, int]] = []
-    for raw in imap.untagged_responses.pop("VANISHED", []):
-        text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
-        spans.extend(uid_spans(text))
-    return spans
-
-
-def uid_spans(text: str) -> list[tuple[int, int]]:
-    """A VANISHED response's UID set (`(EARLIER) 3:5,9,12:10`) as (low, high) spans."""
-    spans: list[tuple[int, int]] = []
-    for part in text.replace("(EARLIER)", "").strip().split(","):
-        low, _, high = part.strip().partition(":")
-        if low.isdigit():
-            a, b = int(low), int(high) if high.isdigit() else int(low)
-            spans.append((min(a, b), max(a, b)))
-    return spans
-
-
-def _in_spans(uid: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= uid <= b for a, b in spans)
-
-
-def _decode(text: str | None) -> dict[str, FolderState]:
-    if not text:
-        return {}
-    try:
-        raw = json.loads(text)
-        return {str(k): FolderState(**v) for k, v in raw["folders"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
-def _scope(folder: str, uidvalidity: int) -> str:
-    return f"imap:{folder}\x1f{uidvalidity}"

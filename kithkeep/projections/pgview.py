@@ -24,14 +24,14 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from kithkeep.domain.people import Totals
-from kithkeep.projections.people import (
+from kithkeep.projections.people import PeopleProjection
+from kithkeep.projections.people_sql import (
     RECOUNT_ALL,
     STATS_COLUMNS,
     UPSERT_NAMES_SET,
     UPSERT_STATS_SET,
-    PeopleProjection,
-    Plan,
 )
+from kithkeep.projections.rows import Plan
 from kithkeep.projections.schema import TABLES
 
 #: Where the views' position is kept (the library's name for a projection's table).

@@ -44,7 +44,8 @@ from eventsourcing.utils import get_topic
 
 from kithkeep.domain.aggregates import Interaction
 from kithkeep.domain.rules import Policy
-from kithkeep.projections.people import PeopleProjection, Plan, ViewMovedError
+from kithkeep.projections.people import PeopleProjection, ViewMovedError
+from kithkeep.projections.rows import Plan
 
 log = logging.getLogger(__name__)
 

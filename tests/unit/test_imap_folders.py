@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kithkeep.connectors.imap import FolderState, choose_folders, uid_spans
+from kithkeep.connectors.imap_client import uid_spans
+from kithkeep.connectors.imap_folders import FolderState, choose_folders
 
 LISTING = [
     ((b"\\HasNoChildren", b"\\Sent"), b"/", "Sent Messages"),

@@ -1,0 +1,78 @@
+"""The statements that write the people view: a page's rows, its totals and names.
+
+Written for SQLite in SQL that PostgreSQL runs too; `pgview.py` takes the upserts'
+`ON CONFLICT` clauses and the recount's shape from here and inserts rows its own way.
+"""
+
+from __future__ import annotations
+
+from kithkeep.domain.rules import LEARN_MIN_CONTACTS
+
+# Portable SQL (SQLite and PostgreSQL): the old value qualified, no two-argument min/max.
+_PICK = (
+    "CASE WHEN excluded.{c} IS NULL THEN stats.{c} WHEN stats.{c} IS NULL THEN excluded.{c} "
+    "WHEN excluded.{c} {op} stats.{c} THEN excluded.{c} ELSE stats.{c} END"
+)
+STATS_COLUMNS = ("address", "first", "last", "last_out", "last_in", "last_meeting", "n", "dirty")
+UPSERT_STATS_SET = (
+    "ON CONFLICT (address) DO UPDATE SET "
+    f"first = {_PICK.format(c='first', op='<')}, "
+    f"last = {_PICK.format(c='last', op='>')}, "
+    f"last_out = {_PICK.format(c='last_out', op='>')}, "
+    f"last_in = {_PICK.format(c='last_in', op='>')}, "
+    f"last_meeting = {_PICK.format(c='last_meeting', op='>')}, "
+    "n = stats.n + excluded.n, dirty = 1"
+)
+UPSERT_NAMES_SET = "ON CONFLICT (address, name) DO UPDATE SET n = names.n + excluded.n"
+_UPSERT_STATS = (
+    f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, 1) "
+    + UPSERT_STATS_SET
+)
+
+#: Each address's totals counted again from its rows (`{where}` narrows the addresses).
+#: Too few contacts to learn a cadence from (distinct days <= contacts): nothing to settle.
+_TOTALS = (
+    "SELECT address, min(at) AS first, max(at) AS last, "
+    "max(CASE WHEN how = 'out' THEN at END) AS last_out, "
+    "max(CASE WHEN how = 'in' THEN at END) AS last_in, "
+    "max(CASE WHEN how = 'meet' THEN at END) AS last_meeting, count(*) AS n, "
+    f"CASE WHEN count(*) >= {LEARN_MIN_CONTACTS} THEN 1 ELSE 0 END AS dirty "
+    "FROM participants WHERE contact = 1 AND at <= ? {where} GROUP BY address"
+)
+RECOUNT_STATS = f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) " + _TOTALS
+#: Every address's totals, with its most frequent display name (names counted first).
+RECOUNT_ALL = (
+    f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}, name) SELECT t.*, {{name}} FROM ("
+    + _TOTALS.format(where="")
+    + ") AS t {join}"
+)
+RECOUNT_ALL_STATS = RECOUNT_ALL.format(
+    name="coalesce((SELECT name FROM names WHERE names.address = t.address "
+    "ORDER BY names.n DESC, names.name LIMIT 1), '')",
+    join="",
+)
+RECOUNT_NAMES = (
+    "INSERT INTO names SELECT address, name, count(*) FROM participants "
+    "WHERE name != '' {where} GROUP BY address, name"
+)
+
+#: Rows of one page, per table: how SQLite inserts them (PostgreSQL has its own way).
+INSERTS = {
+    "interactions": "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "participants": "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)",
+    "future": "INSERT OR REPLACE INTO future VALUES (?,?,?,?)",
+    "intros": "INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?,?)",
+    "names": "INSERT INTO names VALUES (?,?,?) " + UPSERT_NAMES_SET,
+    "stats": _UPSERT_STATS,
+    # Into an emptied table: totals counted whole, with the learned cadence and the name.
+    "counted_stats": "INSERT INTO stats (address, first, last, last_out, last_in, "
+    "last_meeting, n, learned, name) VALUES (?,?,?,?,?,?,?,?,?)",
+    "counted_names": "INSERT INTO names VALUES (?,?,?)",
+    "learned": "UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?",
+}
+
+#: Bulk pages were written: `settle` counts every address's totals and names again.
+MARK_STALE = (
+    "INSERT INTO meta VALUES ('totals', 'stale') ON CONFLICT (key) DO UPDATE SET value = 'stale'"
+)
