@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -182,15 +183,17 @@ HEAVY = (
 
 _PROBE = """
 import json, sys
+heavy_names = set(json.loads(sys.argv[1]))
 from kithkeep.services.cli.app import main
+sys.argv = ["kithkeep", "due", "--json"]
+code = 0
 try:
-    sys.argv = ["kithkeep", "due", "--json"]
     main()
 except SystemExit as e:
     code = e.code
-heavy = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[1:] or %r))
+heavy = sorted({m.split(".")[0] for m in sys.modules} & heavy_names)
 sys.stderr.write(json.dumps({"code": code, "heavy": heavy}) + "\\n")
-""" % (HEAVY,)
+"""
 
 
 @pytest.mark.slow
@@ -199,15 +202,13 @@ def test_due_json_starts_without_the_heavy_libraries(tmp_path: Path) -> None:
     run_cli(home, "--home", str(home), "demo", timeout=600)
     run_cli(home, "due", "--json")  # the views are caught up: the quick path from here on
     probe = subprocess.run(
-        [sys.executable, "-c", _PROBE],
+        [sys.executable, "-c", _PROBE, json.dumps(HEAVY)],
         env={**os.environ, "KITHKEEP_HOME": str(home)},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    import json
-
     found = json.loads(probe.stderr.strip().splitlines()[-1])
     assert found["code"] in (0, None)
     assert probe.stdout.startswith("[") and len(json.loads(probe.stdout)) > 0
