@@ -1,8 +1,8 @@
 """The aggregates: what the event store keeps. Events are past-tense classes nested in them.
 
 `Interaction` is one email or meeting, recorded once under an id derived from its
-natural key; `SyncPosition` is a source's cursor; `AddressBook` holds the user's
-directives (link, unlink, cadence, ignore).
+natural key; `SyncPosition` is a source's cursor; `Directives` holds the user's
+directives (link, unlink, cadence, ignore); `Referrals` the user's word on referrals.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
 
 from kithkeep.domain.interaction import (
     NAMESPACE,
@@ -21,7 +22,8 @@ from kithkeep.domain.interaction import (
     interaction_id,
 )
 
-ADDRESS_BOOK_ID = uuid5(NAMESPACE, "address-book")
+#: The directives' one aggregate (its id keeps the name it was first stored under).
+DIRECTIVES_ID = uuid5(NAMESPACE, "address-book")
 
 
 def position_id(source_key: str) -> UUID:
@@ -219,8 +221,12 @@ class SyncPosition(Aggregate):
         self.cursor = cursor
 
 
-class AddressBook(Aggregate):
-    """The user's directives about people. Each change is an event; views fold them."""
+class Directives(Aggregate):
+    """The user's directives about people. Each change is an event; views fold them.
+
+    Stored as `AddressBook` until it was renamed (an address book is a contact card's):
+    its old topics still resolve here.
+    """
 
     @event("Opened")
     def __init__(self) -> None:
@@ -230,7 +236,7 @@ class AddressBook(Aggregate):
 
     @classmethod
     def create_id(cls, *_: Any, **__: Any) -> UUID:
-        return ADDRESS_BOOK_ID
+        return DIRECTIVES_ID
 
     @event("Linked")
     def link(self, a: str, b: str) -> None:
@@ -256,6 +262,8 @@ class AddressBook(Aggregate):
     def unignore(self, pattern: str) -> None:
         self.ignored = [p for p in self.ignored if p != pattern]
 
+
+register_topic(f"{__name__}:AddressBook", Directives)
 
 REFERRALS_ID = uuid5(NAMESPACE, "referrals")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from kithkeep.domain.aggregates import AddressBook, Referrals
+from kithkeep.domain.aggregates import Directives, Referrals
 
 
 class Cursor(Protocol):
@@ -18,7 +18,7 @@ class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ..., /) -> object: ...
 
 
-def apply_directive(c: Cursor, event: AddressBook.Event | Referrals.Event) -> None:
+def apply_directive(c: Cursor, event: Directives.Event | Referrals.Event) -> None:
     """One address-book or referrals event written into the view, in `c`'s transaction."""
     # Their fields are made by `@event` from each command's arguments: unknown to mypy.
     e: Any = event

@@ -18,7 +18,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from kithkeep.domain.aggregates import AddressBook, Interaction, Referrals
+from kithkeep.domain.aggregates import Directives, Interaction, Referrals
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS, Policy, learned_by_address
 from kithkeep.projections.directives import apply_directive
@@ -149,7 +149,7 @@ class PeopleProjection:
                 plan.append(rows)
                 plan.append(e.originator_id.hex)
                 rows = PageRows(bulk)
-            elif isinstance(e, AddressBook.Event | Referrals.Event):
+            elif isinstance(e, Directives.Event | Referrals.Event):
                 rows.directives.append(e)
         plan.append(rows)
         for step in plan:

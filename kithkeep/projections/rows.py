@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from kithkeep.domain.aggregates import AddressBook, Referrals, observation_from_state, referral_id
+from kithkeep.domain.aggregates import Directives, Referrals, observation_from_state, referral_id
 from kithkeep.domain.interaction import Kind, Observation
 from kithkeep.domain.introductions import candidate
 from kithkeep.domain.people import Totals
@@ -30,7 +30,7 @@ class PageRows:
     stats: dict[str, Totals] = field(default_factory=dict)
     intros: list[tuple[Any, ...]] = field(default_factory=list)
     team: list[tuple[Any, ...]] = field(default_factory=list)
-    directives: list[AddressBook.Event | Referrals.Event] = field(default_factory=list)
+    directives: list[Directives.Event | Referrals.Event] = field(default_factory=list)
 
 
 #: A page's rows, in runs, and the (hex) ids of the interactions withdrawn between them.

@@ -87,10 +87,10 @@ def fill(rt: Runtime, n: int = 1500, *, withdrawals: bool = True) -> None:
             moved = [o._replace(occurred_at=o.occurred_at + timedelta(hours=1)) for o in meetings]
             rt.store.save_page("cal", moved, f"v{k}", revise=True)
         if k == 700:
-            with rt.store.address_book() as book:
-                book.ignore("*@org3.example")
-                book.link("p1@org1.example", "p8@org1.example")
-                book.set_cadence("p2@org2.example", 30)
+            with rt.store.directives() as directives:
+                directives.ignore("*@org3.example")
+                directives.link("p1@org1.example", "p8@org1.example")
+                directives.set_cadence("p2@org2.example", 30)
 
 
 def dump(settings: Any) -> dict[str, list[tuple[Any, ...]]]:

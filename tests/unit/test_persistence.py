@@ -138,3 +138,40 @@ def test_a_page_gets_the_notification_ids_its_events_were_stored_under(tmp_path:
         assert [i for i, _ in ids] == list(range(1, 3 * 8 + 1))
     finally:
         store.close()
+
+
+def test_directives_stored_under_their_old_name_are_still_read(tmp_path: Path) -> None:
+    """`Directives` was stored as `AddressBook`: a store written then still answers."""
+    from eventsourcing.persistence import StoredEvent
+
+    from kithkeep.domain.aggregates import DIRECTIVES_ID, Directives
+
+    store = Store(tmp_path / "events.sqlite")
+    try:
+        with store.directives() as d:
+            d.link("a@x.com", "b@x.com")
+            d.set_cadence("a@x.com", 30)
+        stored = store.recorder.select_events(DIRECTIVES_ID)
+        old = [
+            StoredEvent(
+                e.originator_id,
+                e.originator_version,
+                e.topic.replace(":Directives", ":AddressBook"),
+                e.state,
+            )
+            for e in stored
+        ]
+        assert all(":AddressBook." in e.topic for e in old)
+        events = [store.app.mapper.to_domain_event(e) for e in old]
+        assert [type(e).__qualname__ for e in events] == [
+            "Directives.Opened",
+            "Directives.Linked",
+            "Directives.CadenceSet",
+        ]
+        found: Any = None
+        for e in events:
+            found = e.mutate(found)
+        assert isinstance(found, Directives)
+        assert found.links == [["a@x.com", "b@x.com"]] and found.cadences == {"a@x.com": 30}
+    finally:
+        store.close()

@@ -22,7 +22,7 @@ from kithkeep.services.cli.common import (
 if TYPE_CHECKING:
     from kithkeep.projections.reading import ReadConnection
     from kithkeep.projections.referrals import Referral
-    from kithkeep.services.usecases.introductions import Verdict
+    from kithkeep.services.usecases.referrals import Verdict
 
 referrals_app = typer.Typer(
     help="Introductions you made and received, and their follow-up state.",
@@ -95,7 +95,7 @@ def referrals(
 
 
 def _verdict(prefix: str, verdict: Verdict, done: str) -> None:
-    from kithkeep.services.usecases.introductions import mark_referral
+    from kithkeep.services.usecases.referrals import mark_referral
 
     rid = mark_referral(current_settings(), prefix, verdict)
     typer.echo(f"{done} {rid}")
@@ -129,9 +129,9 @@ def refer(
     at: Annotated[str | None, typer.Option("--at", help="When (YYYY-MM-DD); default now.")] = None,
 ) -> None:
     """Log an introduction you made outside mail (phone, in person)."""
-    from kithkeep.services.usecases import introductions
+    from kithkeep.services.usecases import referrals as ledger
 
     moment = moment_of(at)
     when = datetime.fromtimestamp(moment, UTC) if moment else datetime.now(UTC)
-    rid = introductions.refer(current_settings(), a, b, when, note)
+    rid = ledger.refer(current_settings(), a, b, when, note)
     typer.echo(f"Logged introduction {rid}")

@@ -29,9 +29,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
 from kithkeep.domain.aggregates import (
-    ADDRESS_BOOK_ID,
+    DIRECTIVES_ID,
     REFERRALS_ID,
-    AddressBook,
+    Directives,
     Interaction,
     Referrals,
     SyncPosition,
@@ -323,12 +323,12 @@ class Store:
         yield found
         self.app.save(found)
 
-    def address_book(self) -> AbstractContextManager[AddressBook]:
+    def directives(self) -> AbstractContextManager[Directives]:
         """The user's directives about people."""
-        return self._singleton(ADDRESS_BOOK_ID, AddressBook)
+        return self._singleton(DIRECTIVES_ID, Directives)
 
     def referral_ledger(self) -> AbstractContextManager[Referrals]:
-        """The user's word on introductions."""
+        """The user's word on referrals: logged, dismissed, closed, reopened."""
         return self._singleton(REFERRALS_ID, Referrals)
 
     # -- reading --------------------------------------------------------------------

@@ -11,8 +11,8 @@ from kithkeep.projections.queries import connect
 from kithkeep.services.config.settings import Paths, load, write_config
 from kithkeep.services.usecases.demo_network import write_sample_network
 from kithkeep.services.usecases.ingest import import_path
-from kithkeep.services.usecases.introductions import Verdict, mark_all
 from kithkeep.services.usecases.pull import Progress
+from kithkeep.services.usecases.referrals import Verdict, mark_all
 
 
 @dataclass(frozen=True, slots=True)

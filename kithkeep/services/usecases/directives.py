@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kithkeep.domain.aggregates import AddressBook
+from kithkeep.domain.aggregates import Directives
 from kithkeep.domain.errors import ConfigError
 from kithkeep.domain.rules import normalize_address
 from kithkeep.services.config.settings import Settings
@@ -19,18 +19,18 @@ def address(raw: str) -> str:
     return a
 
 
-def _directive(settings: Settings, act: Callable[[AddressBook], None]) -> None:
+def _directive(settings: Settings, act: Callable[[Directives], None]) -> None:
     """Record one directive, then bring the views up to date with it."""
     with open_runtime(settings) as rt:
-        with rt.store.address_book() as book:
-            act(book)
+        with rt.store.directives() as directives:
+            act(directives)
         rt.project()
 
 
 def set_cadence(settings: Settings, who: str, days: int | None) -> str:
     """How often to be in touch with someone (None: learn it again); their address."""
     a = address(who)
-    _directive(settings, lambda book: book.set_cadence(a, days))
+    _directive(settings, lambda d: d.set_cadence(a, days))
     return a
 
 
@@ -39,7 +39,7 @@ def ignore(settings: Settings, pattern: str, *, undo: bool) -> str:
     p = pattern.strip().lower()
     if not (p.startswith("@") and "." in p) and not normalize_address(p):
         raise ConfigError(f"{pattern!r}: expected an address or @domain")
-    _directive(settings, lambda book: book.unignore(p) if undo else book.ignore(p))
+    _directive(settings, lambda d: d.unignore(p) if undo else d.ignore(p))
     return p
 
 
@@ -48,5 +48,5 @@ def link(settings: Settings, a: str, b: str, *, undo: bool) -> tuple[str, str]:
     x, y = address(a), address(b)
     if x == y:
         raise ConfigError("link needs two different addresses")
-    _directive(settings, lambda book: book.unlink(x, y) if undo else book.link(x, y))
+    _directive(settings, lambda d: d.unlink(x, y) if undo else d.link(x, y))
     return x, y

@@ -1,4 +1,4 @@
-"""Introductions the user logs or judges: `refer`, and `referrals dismiss|close|reopen`."""
+"""Referrals the user logs or judges: `refer`, and `referrals dismiss|close|reopen`."""
 
 from __future__ import annotations
 
