@@ -46,7 +46,7 @@ PAGE = 500
 START = datetime(2016, 1, 1, tzinfo=UTC)
 
 
-def observations(n: int, people: int = 5000, seed: int = 7) -> list[Observation]:
+def synthetic_observations(n: int, people: int = 5000, seed: int = 7) -> list[Observation]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
@@ -121,16 +121,16 @@ def timed(run: Callable[[], int]) -> float:
     return n / (time.perf_counter() - start)
 
 
-def measure(b: Backend, facts: list[Observation]) -> dict[str, float]:
+def measure(b: Backend, observations: list[Observation]) -> dict[str, float]:
     figures: dict[str, float] = {}
     with open_runtime(b.settings) as rt:
 
         def append() -> int:
             cursor = 0
-            for page in pages(facts, PAGE):
+            for page in pages(observations, PAGE):
                 cursor += len(page)
                 rt.store.save_page("bench", page, str(cursor))
-            return len(facts)
+            return len(observations)
 
         figures["appended"] = timed(append)
         now = int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
@@ -171,7 +171,7 @@ def _baseline_append(b: Backend, raw: Any, stored: list[tuple[Any, ...]]) -> flo
     rows = [(o if isinstance(b, Postgres) else o.hex, v, t, b.blob(s)) for o, v, t, s in stored]
 
     def run() -> int:
-        for page in pages(rows, PAGE + 1):  # a page's facts and its cursor event
+        for page in pages(rows, PAGE + 1):  # a page's observations and its cursor event
             raw.cursor().executemany(f"INSERT INTO baseline_events VALUES ({m},{m},{m},{m})", page)
             b.commit(raw)
         return len(rows)
@@ -267,18 +267,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds, best kept (default 5)")
     parser.add_argument("--pg", default="", help="an empty PostgreSQL database's URL")
     args = parser.parse_args()
-    facts = observations(args.n)
+    observations = synthetic_observations(args.n)
     rounds: dict[str, list[dict[str, float]]] = {"SQLite": [], "PostgreSQL": []}
     speed = [machine_speed()]
     for k in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
-            rounds["SQLite"].append(measure(SQLite(Path(tmp) / "sqlite", ""), facts))
+            rounds["SQLite"].append(measure(SQLite(Path(tmp) / "sqlite", ""), observations))
             if args.pg:
                 _empty(args.pg)
-                rounds["PostgreSQL"].append(measure(Postgres(Path(tmp) / "pg", args.pg), facts))
+                rounds["PostgreSQL"].append(
+                    measure(Postgres(Path(tmp) / "pg", args.pg), observations)
+                )
             else:
                 with scratch_database() as url:
-                    rounds["PostgreSQL"].append(measure(Postgres(Path(tmp) / "pg", url), facts))
+                    rounds["PostgreSQL"].append(
+                        measure(Postgres(Path(tmp) / "pg", url), observations)
+                    )
         speed.append(machine_speed())
         print(f"round {k + 1} of {args.rounds} done", file=sys.stderr)
     results = {name: best(r) for name, r in rounds.items()}

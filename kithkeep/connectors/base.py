@@ -21,11 +21,11 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    facts: Sequence[Observation]
+    observations: Sequence[Observation]
     #: Opaque to everyone but its connector. Saved with the page, in one transaction.
     cursor: str | None
     problems: Sequence[Problem] = ()
-    #: How many facts took their date from a fallback (Received:, file time), by kind.
+    #: How many observations took their date from a fallback (Received:, file time), by kind.
     fallbacks: dict[str, int] = field(default_factory=dict)
     #: Items read and deliberately left out (spam, trash, duplicates within the source).
     skipped: int = 0
@@ -37,7 +37,7 @@ class Page:
     #: Natural keys of interactions the source no longer has (deleted, expunged, moved
     #: to Trash or Junk): withdrawn in the page's transaction.
     withdrawn: Sequence[str] = ()
-    #: The facts may be new versions of stored interactions (a calendar object the
+    #: The observations may be new versions of stored interactions (a calendar object the
     #: server says was edited): the store compares and records what changed.
     revise: bool = False
 

@@ -198,7 +198,7 @@ class CaldavSource:
         result, listing = self._changes(calendar, None if full else tokens.get(cal))
         deleted = {str(u) for u in result.deleted_urls}
         sweep = self.index.next_sweep(hrefs) if listing else 0
-        facts: list[Observation] = []
+        observations: list[Observation] = []
         problems: list[Problem] = []
         withdrawn: set[str] = set()
         forget: list[tuple[str, list[str]]] = []
@@ -213,7 +213,7 @@ class CaldavSource:
             if href not in reported and not listing
         ]
         still: list[str] = []
-        # Facts of series read again unchanged: new occurrences, nothing to revise.
+        # Observations of series read again unchanged: new occurrences, nothing to revise.
         again: list[Observation] = []
         for href, obj in objects:
             if href in deleted:
@@ -228,7 +228,7 @@ class CaldavSource:
             if _unfolding(raw):
                 still.append(href)
             found, trouble = parse_calendar(raw, origin=href, now=self.now, local_tz=self.local_tz)
-            (facts if href in reported or listing else again).extend(found)
+            (observations if href in reported or listing else again).extend(found)
             problems.extend(trouble)
             scope = _object_scope(cal, href)
             mark = self.index.next_sweep(scope)
@@ -255,7 +255,7 @@ class CaldavSource:
         tokens[cal] = str(result.sync_token or "")
         watch[cal] = sorted(set(still))
         yield Page(
-            facts,
+            observations,
             self._cursor(tokens, watch),
             problems,
             withdrawn=sorted(withdrawn),

@@ -78,7 +78,7 @@ class _File(NamedTuple):
 
 @dataclass
 class _Batch:
-    facts: list[Observation] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     fallbacks: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
@@ -86,7 +86,7 @@ class _Batch:
 
     def add(self, item: Observation | Problem | Skip) -> None:
         if isinstance(item, Observation):
-            self.facts.append(item)
+            self.observations.append(item)
             if item.date_source != "header":
                 self.fallbacks[item.date_source] += 1
         elif isinstance(item, Problem):
@@ -97,11 +97,11 @@ class _Batch:
             self.skipped += 1
 
     def size(self) -> int:
-        return len(self.facts) + len(self.problems) + self.skipped + self.duplicates
+        return len(self.observations) + len(self.problems) + self.skipped + self.duplicates
 
     def page(self, cursor: str | None, done: int, total: int) -> Page:
         return Page(
-            self.facts,
+            self.observations,
             cursor,
             self.problems,
             dict(self.fallbacks),
@@ -241,10 +241,10 @@ class FileSource:
         self, data: bytes, where: str, skip: int
     ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
         """A calendar's items in a fixed order; the offset counts items already read."""
-        facts, problems = ics.parse_calendar(
+        observations, problems = ics.parse_calendar(
             data, origin=where, now=self.now, local_tz=self.local_tz
         )
-        items: list[Observation | Problem] = [*facts, *problems]
+        items: list[Observation | Problem] = [*observations, *problems]
         for index, item in enumerate(items[skip:], start=skip + 1):
             yield item, index
 

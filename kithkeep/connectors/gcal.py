@@ -146,7 +146,7 @@ class CalendarSource(ServiceSource):
                 after = {"sync": answer.get("nextSyncToken", state["sync"])}
             self._last = after
             yield Page(
-                page.facts,
+                page.observations,
                 json.dumps(after),
                 page.problems,
                 skipped=page.skipped,
@@ -160,7 +160,7 @@ class CalendarSource(ServiceSource):
             yield from self._sweep(sweep, str(self._last["sync"]))
 
     def _page(self, items: list[dict[str, Any]], sweep: int) -> tuple[Page, list[str]]:
-        facts: list[Observation] = []
+        observations: list[Observation] = []
         problems: list[Problem] = []
         cancelled: list[str] = []
         remember: list[tuple[str, str]] = []
@@ -184,7 +184,7 @@ class CalendarSource(ServiceSource):
             remember.append((eid, observation.natural_key))
             if observation.occurred_at <= self.now:
                 conn.execute("DELETE FROM pending WHERE event_id = ?", (eid,))
-                facts.append(observation)
+                observations.append(observation)
             else:
                 # Not a meeting yet: kept until it starts (a later sync hands it over).
                 conn.execute(
@@ -193,7 +193,7 @@ class CalendarSource(ServiceSource):
                 )
         self.index.remember(_SCOPE, remember, sweep)
         withdrawn = self.index.orphaned_by(_SCOPE, cancelled) if cancelled else []
-        return Page(facts, None, problems, skipped=skipped, withdrawn=withdrawn), cancelled
+        return Page(observations, None, problems, skipped=skipped, withdrawn=withdrawn), cancelled
 
     def _forget(self, event_ids: list[str]) -> None:
         if not event_ids:

@@ -156,7 +156,7 @@ class GmailSource(ServiceSource):
             # the pacer's burst and the quota is not left unused meanwhile.
             chunks = [todo[k : k + CHUNK] for k in range(0, len(todo), CHUNK)] or [[]]
             for j, chunk in enumerate(chunks):
-                facts, problems, skipped, older, held = self._fetch(chunk, listing=True)
+                observations, problems, skipped, older, held = self._fetch(chunk, listing=True)
                 last = older or j == len(chunks) - 1
                 after = ("" if older else str(answer.get("nextPageToken", ""))) if last else token
                 # Not the last part: this listing page again, its saved parts known then.
@@ -166,7 +166,7 @@ class GmailSource(ServiceSource):
                     held,
                     sweep,
                     Page(
-                        facts,
+                        observations,
                         json.dumps(next_state or {"h": state["h"], "gone": sweep}),
                         problems,
                         skipped=skipped,
@@ -232,7 +232,7 @@ class GmailSource(ServiceSource):
             ],
             COST_GET,
         )
-        facts: list[Observation] = []
+        observations: list[Observation] = []
         problems: list[Problem] = []
         remember: list[tuple[str, str]] = []
         skipped = 0
@@ -248,13 +248,13 @@ class GmailSource(ServiceSource):
                 continue
             found = self.observe(message)
             if isinstance(found, Observation):
-                facts.append(found)
+                observations.append(found)
                 remember.append((mid, found.natural_key))
             elif isinstance(found, Problem):
                 problems.append(found)
             else:
                 skipped += 1
-        return facts, problems, skipped, older, remember
+        return observations, problems, skipped, older, remember
 
     def observe(self, message: dict[str, Any]) -> Observation | Problem | Skip:
         """One `format=metadata` message as an interaction (or why not)."""
@@ -299,7 +299,7 @@ class GmailSource(ServiceSource):
             new = sorted(i for i in present if i not in stored)
             # Marked as seen by the last listing, so that a sweep of it keeps them.
             mark = max(self.index.next_sweep(_SCOPE) - 1, 0)
-            facts, problems, skipped, _, held = self._fetch(new, listing=False)
+            observations, problems, skipped, _, held = self._fetch(new, listing=False)
             # A message added and gone before we fetched it (404), or found in SPAM/TRASH
             # when fetched, leaves nothing; one we knew that is gone or hidden now goes.
             leaving = sorted(gone & set(known))
@@ -309,7 +309,9 @@ class GmailSource(ServiceSource):
             yield from self._handing_over(
                 held,
                 mark,
-                Page(facts, json.dumps(after), problems, skipped=skipped, withdrawn=withdrawn),
+                Page(
+                    observations, json.dumps(after), problems, skipped=skipped, withdrawn=withdrawn
+                ),
             )
             if leaving:
                 self.index.forget(_SCOPE, leaving)

@@ -209,7 +209,7 @@ class GraphSource:
                 restarted = True  # the folder is listed again; the sweep finds what is gone
                 saved = self._state["mail"][folder] = self._start_folder(folder, scope)
                 continue
-            facts: list[Observation] = []
+            observations: list[Observation] = []
             problems: list[Problem] = []
             pairs: list[tuple[str, str]] = []
             removed: list[str] = []
@@ -229,7 +229,7 @@ class GraphSource:
                     signals=("draft",) if item.get("isDraft") else (),
                 )
                 if isinstance(read, Observation):
-                    facts.append(read)
+                    observations.append(read)
                     pairs.append((rid, read.natural_key))
                 elif isinstance(read, Skip):
                     skipped += 1
@@ -244,7 +244,9 @@ class GraphSource:
                 removed += self.index.not_swept(scope, saved["sweep"])
             withdrawn = self.index.orphaned_by(scope, removed) if removed else []
             yield self._withdrawing(
-                scope, removed, Page(facts, "", problems, skipped=skipped, withdrawn=withdrawn)
+                scope,
+                removed,
+                Page(observations, "", problems, skipped=skipped, withdrawn=withdrawn),
             )
             self._forgotten()
             if done:
@@ -305,7 +307,7 @@ class GraphSource:
                 restarted = True
                 saved = self._state["calendar"] = self._start_calendar(scope)
                 continue
-            facts: list[Observation] = []
+            observations: list[Observation] = []
             problems: list[Problem] = []
             pairs: list[tuple[str, str]] = []
             removed: list[str] = []
@@ -330,7 +332,7 @@ class GraphSource:
                     removed.append(rid)  # a moved occurrence no longer stands where it was
                 else:
                     self._pending_drop(rid)
-                    facts.append(o)
+                    observations.append(o)
                     pairs.append((rid, o.natural_key))
             for rid in removed:
                 if rid not in later:
@@ -342,7 +344,7 @@ class GraphSource:
             gone = [r for r in removed if r not in {p for p, _ in pairs}]
             withdrawn = self.index.orphaned_by(scope, gone) if gone else []
             # An event edited after it took place (moved, an answer changed) revises it.
-            page = Page(facts, "", problems, withdrawn=withdrawn, revise=True)
+            page = Page(observations, "", problems, withdrawn=withdrawn, revise=True)
             yield self._withdrawing(scope, gone, page)
             self._forgotten()
             if done:
@@ -452,15 +454,15 @@ class GraphSource:
         )
         if not rows:
             return
-        facts, pairs = [], []
+        observations, pairs = [], []
         for rid, raw in rows:
             o = self._meeting(json.loads(raw))
             if o is not None:
-                facts.append(o)
+                observations.append(o)
                 pairs.append((rid, o.natural_key))
         sweep = (self._state.get("calendar") or {}).get("sweep", 0)
         self.index.remember("calendar", pairs, sweep)
-        yield Page(facts, self._cursor())
+        yield Page(observations, self._cursor())
         for rid, _ in rows:
             self._pending_drop(rid)
 

@@ -238,7 +238,9 @@ class ImapSource:
         progress[1] += len(new)
         for start in range(0, len(new), self.batch):
             chunk = new[start : start + self.batch]
-            facts, problems, skipped, fallbacks, remembered = self._fetch(client, folder, chunk)
+            observations, problems, skipped, fallbacks, remembered = self._fetch(
+                client, folder, chunk
+            )
             self.index.remember(scope, remembered)
             if not hold:
                 last_chunk = start + self.batch >= len(new)
@@ -250,7 +252,7 @@ class ImapSource:
                 )
             progress[0] += len(chunk)
             yield Page(
-                facts,
+                observations,
                 encode_states(states),
                 problems,
                 fallbacks,
@@ -296,7 +298,7 @@ class ImapSource:
             items.append(b"X-GM-MSGID")
         data = client.fetch(uids, items)
         gmail: list[tuple[str, str]] = []
-        facts: list[Observation] = []
+        observations: list[Observation] = []
         problems: list[Problem] = []
         fallbacks: dict[str, int] = {}
         skipped = 0
@@ -331,7 +333,7 @@ class ImapSource:
                 signals=("draft",) if b"\\draft" in flags else (),
             )
             if isinstance(got, Observation):
-                facts.append(got)
+                observations.append(got)
                 remembered.append((str(uid), got.natural_key))
                 if b"X-GM-MSGID" in item:
                     gmail.append((str(item[b"X-GM-MSGID"]), got.natural_key))
@@ -342,4 +344,4 @@ class ImapSource:
             else:
                 skipped += 1
         self._gm_pending = gmail  # remembered once the page is saved
-        return facts, problems, skipped, fallbacks, remembered
+        return observations, problems, skipped, fallbacks, remembered

@@ -40,7 +40,7 @@ class Response(StrEnum):
 
 
 class Signal(StrEnum):
-    """Raw facts about a message that the noise rules judge (kept, so rules can change)."""
+    """Raw observations about a message that the noise rules judge (kept, so rules can change)."""
 
     LIST_ID = "list-id"
     LIST_UNSUBSCRIBE = "list-unsubscribe"

@@ -89,8 +89,8 @@ def test_caldav_sync_follows_adds_changes_deletes_and_an_expired_token(
             calendar.save_event(data.decode("utf-8"))
         except Exception:  # the library's own parser refuses a few; they are not sent
             continue
-        facts, _ = parse_calendar(data, origin=name, now=now, local_tz=UTC)
-        expected.update(f.natural_key for f in facts)
+        observations, _ = parse_calendar(data, origin=name, now=now, local_tz=UTC)
+        expected.update(f.natural_key for f in observations)
     assert len(expected) >= 15
     calendar.save_event(event("ev-1@kithkeep.test", "Kick-off"))
     expected.add("ical:ev-1@kithkeep.test")
@@ -203,7 +203,7 @@ def test_a_series_is_read_again_as_its_meetings_take_place(tmp_path: Path, radic
             now,
             UTC,
         )
-        return sorted(f.natural_key for page in source.pages(cursor) for f in page.facts)
+        return sorted(f.natural_key for page in source.pages(cursor) for f in page.observations)
 
     # On the 10th no occurrence of the series has taken place.
     assert keys(datetime(2025, 3, 10, tzinfo=UTC), None) == ["ical:done@kithkeep.test"]

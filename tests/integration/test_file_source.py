@@ -26,7 +26,7 @@ def message(i: int, sender: str = "a@x.com", to: str = "me@example.com") -> byte
 
 
 def keys(pages: list[Page]) -> list[str]:
-    return [f.natural_key for p in pages for f in p.facts]
+    return [f.natural_key for p in pages for f in p.observations]
 
 
 def write_mbox(path: Path, n: int, first: int = 0) -> None:
@@ -61,24 +61,26 @@ def test_maildir_mbox_eml_ics_and_takeout_are_detected(tmp_path: Path) -> None:
         z.writestr("Takeout/Mail/All mail.mbox", (tmp_path / "box.mbox").read_bytes())
         z.writestr("Takeout/Calendar/me.ics", cal.replace(b"u1", b"u2"))
     pages = list(FileSource(tmp_path, now=NOW).pages(None))
-    facts = [f for p in pages for f in p.facts]
-    origins = sorted(Path(f.origin.split("@")[0].split("!")[0]).name for f in facts)
+    observations = [f for p in pages for f in p.observations]
+    origins = sorted(Path(f.origin.split("@")[0].split("!")[0]).name for f in observations)
     assert origins == sorted(
         ["1:2,S", "2:2,D", "4", "7:2,S", "one.eml", "box.mbox", "box.mbox", "box.mbox",
          "cal.ics", "takeout.zip"]
     )  # fmt: skip
     assert sum(p.skipped for p in pages) == 2  # junk folder, trashed flag
     assert sum(p.duplicates for p in pages) == 3  # the Takeout mbox repeats box.mbox
-    drafts = [f for f in facts if "draft" in f.signals]
+    drafts = [f for f in observations if "draft" in f.signals]
     assert [Path(f.origin).name for f in drafts] == ["2:2,D"]
-    assert {f.kind.value for f in facts} == {"email", "meeting"}
+    assert {f.kind.value for f in observations} == {"email", "meeting"}
     assert pages[-1].cursor is None
 
 
 def test_mbox_bodies_with_from_lines_do_not_split_messages(tmp_path: Path) -> None:
     write_mbox(tmp_path / "box.mbox", 50)
-    facts = [f for p in FileSource(tmp_path / "box.mbox", now=NOW).pages(None) for f in p.facts]
-    assert [f.subject for f in facts] == [f"note {i}" for i in range(50)]
+    observations = [
+        f for p in FileSource(tmp_path / "box.mbox", now=NOW).pages(None) for f in p.observations
+    ]
+    assert [f.subject for f in observations] == [f"note {i}" for i in range(50)]
 
 
 @settings(

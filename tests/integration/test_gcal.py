@@ -98,9 +98,9 @@ def sync(home: Path, now: datetime, state: dict[str, Observation]) -> None:
         cursor = rt.store.cursor(source.key)
         for page in source.pages(cursor):
             rt.store.save_page(
-                source.key, page.facts, page.cursor, page.withdrawn, revise=page.revise
+                source.key, page.observations, page.cursor, page.withdrawn, revise=page.revise
             )
-            for o in page.facts:
+            for o in page.observations:
                 state[o.natural_key] = o  # the latest word on it
             for k in page.withdrawn:
                 state.pop(k, None)

@@ -156,14 +156,14 @@ def test_a_page_handed_over_but_never_saved_is_fetched_again(
         cursor = None
         pages = source().pages(None)
         first = next(pages)  # saved
-        for o in first.facts:
+        for o in first.observations:
             saved[o.natural_key] = saved.get(o.natural_key, 0) + 1
         cursor = first.cursor
         lost = next(pages)  # handed over, then the process dies before saving it
-        assert lost.facts
+        assert lost.observations
         pages.close()
         for page in source().pages(cursor):
-            for o in page.facts:
+            for o in page.observations:
                 saved[o.natural_key] = saved.get(o.natural_key, 0) + 1
         everything = {
             o.natural_key
@@ -172,4 +172,4 @@ def test_a_page_handed_over_but_never_saved_is_fetched_again(
             if hasattr(o, "natural_key")
         }
         assert set(saved) == everything
-        assert {o.natural_key for o in lost.facts} <= set(saved)
+        assert {o.natural_key for o in lost.observations} <= set(saved)

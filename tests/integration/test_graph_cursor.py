@@ -35,14 +35,14 @@ def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeMicrosoft]:
 
 
 class Store:
-    """What `Store.save_page` keeps, in short: facts by key, withdrawn or not; the cursor."""
+    """What `Store.save_page` keeps, in short: observations by key, withdrawn or not; the cursor."""
 
     def __init__(self) -> None:
         self.live: dict[str, bool] = {}
         self.cursor: str | None = None
 
-    def save(self, facts: Any, cursor: str | None, withdrawn: Any) -> None:
-        for o in facts:
+    def save(self, observations: Any, cursor: str | None, withdrawn: Any) -> None:
+        for o in observations:
             self.live[o.natural_key] = True
         for k in withdrawn:
             if k in self.live:
@@ -63,7 +63,7 @@ def run(fake: FakeMicrosoft, index: Path, store: Store, *, full: bool, stop_afte
     pages = source.pages(None if full else store.cursor)
     try:
         for i, page in enumerate(pages):
-            store.save(page.facts, page.cursor, page.withdrawn)
+            store.save(page.observations, page.cursor, page.withdrawn)
             if i + 1 == stop_after:  # a crash right after a page was saved
                 pages.close()
                 break
@@ -192,9 +192,9 @@ def test_a_held_meeting_moved_afterwards_is_revised_not_doubled(
         seen: list[Observation] = []
         for page in source.pages(store.cursor("outlook:t")):
             store.save_page(
-                "outlook:t", page.facts, page.cursor, page.withdrawn, revise=page.revise
+                "outlook:t", page.observations, page.cursor, page.withdrawn, revise=page.revise
             )
-            seen.extend(page.facts)
+            seen.extend(page.observations)
         session.close()
         return seen
 

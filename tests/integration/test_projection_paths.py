@@ -75,15 +75,15 @@ def corpus(n: int, seed: int = 3) -> list[Observation]:
 def fill(rt: Runtime, n: int = 1500, *, withdrawals: bool = True) -> None:
     """Pages of mail and meetings, with directives and (unless told not to) withdrawals,
     restorations and revisions."""
-    facts = corpus(n)
+    observations = corpus(n)
     for k in range(0, n, 100):
-        page = facts[k : k + 100]
-        gone = [o.natural_key for o in facts[max(0, k - 50) : k : 9]] if withdrawals else []
+        page = observations[k : k + 100]
+        gone = [o.natural_key for o in observations[max(0, k - 50) : k : 9]] if withdrawals else []
         rt.store.save_page("mail", page, f"c{k}", gone)
         if k % 300 == 0 and withdrawals:  # some of what went comes back
-            rt.store.save_page("mail", facts[max(0, k - 50) : k : 18], f"r{k}")
+            rt.store.save_page("mail", observations[max(0, k - 50) : k : 18], f"r{k}")
         if k % 400 == 0 and withdrawals:  # a meeting moved after it took place
-            meetings = [o for o in facts[:k] if o.kind is Kind.MEETING][:3]
+            meetings = [o for o in observations[:k] if o.kind is Kind.MEETING][:3]
             moved = [o._replace(occurred_at=o.occurred_at + timedelta(hours=1)) for o in meetings]
             rt.store.save_page("cal", moved, f"v{k}", revise=True)
         if k == 700:

@@ -83,12 +83,12 @@ def keys(calendar: FakeCalendar, tmp_path: Path, cursor: str | None) -> tuple[se
         UTC,
         discoverer=lambda _config: [calendar],
     )
-    facts: set[str] = set()
+    observations: set[str] = set()
     gone: set[str] = set()
     for page in source.pages(cursor):
-        facts.update(f.natural_key for f in page.facts)
+        observations.update(f.natural_key for f in page.observations)
         gone.update(page.withdrawn)
-    return facts, gone
+    return observations, gone
 
 
 def test_without_sync_collection_etags_decide_and_a_listing_finds_deletions(

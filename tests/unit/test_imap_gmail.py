@@ -78,11 +78,11 @@ def run(
         NOW,
         connector=lambda _config: server,
     )
-    facts, gone = 0, []
+    observations, gone = 0, []
     for page in source.pages(cursor):
-        facts += len(page.facts)
+        observations += len(page.observations)
         gone.extend(page.withdrawn)
-    return facts, gone
+    return observations, gone
 
 
 def test_a_message_under_two_labels_is_fetched_once_and_withdrawn_with_its_last_label(
@@ -91,16 +91,16 @@ def test_a_message_under_two_labels_is_fetched_once_and_withdrawn_with_its_last_
     server = FakeGmail(
         {"INBOX": {1: 1, 2: 2}, "[Gmail]/Sent Mail": {5: 2, 6: 3}, "[Gmail]/Spam": {1: 9}}
     )
-    facts, gone = run(server, tmp_path, None)
-    assert (facts, gone) == (3, [])
+    observations, gone = run(server, tmp_path, None)
+    assert (observations, gone) == (3, [])
     # Message 2 is under INBOX and Sent: its headers were read once; Spam never.
     assert server.header_fetches == [("INBOX", 1), ("INBOX", 2), ("[Gmail]/Sent Mail", 6)]
 
     del server.folders["INBOX"][2]  # archived out of the inbox, still under Sent
     assert run(server, tmp_path, "since") == (0, [])
     del server.folders["[Gmail]/Sent Mail"][5]  # now gone from every label read
-    facts, gone = run(server, tmp_path, "since")
-    assert facts == 0 and len(gone) == 1 and gone[0].startswith("mail:")
+    observations, gone = run(server, tmp_path, "since")
+    assert observations == 0 and len(gone) == 1 and gone[0].startswith("mail:")
 
 
 def test_a_folder_named_but_not_on_the_server_is_reported(tmp_path: Path) -> None:
@@ -116,4 +116,4 @@ def test_a_folder_named_but_not_on_the_server_is_reported(tmp_path: Path) -> Non
     assert [(p.reason, p.where) for page in pages for p in page.problems] == [
         ("no such IMAP folder", "Archive")
     ]
-    assert sum(len(page.facts) for page in pages) == 1
+    assert sum(len(page.observations) for page in pages) == 1

@@ -127,11 +127,11 @@ def test_a_page_gets_the_notification_ids_its_events_were_stored_under(tmp_path:
         when = datetime(2025, 1, 1, tzinfo=UTC)
         ids: list[tuple[int, UUID]] = []
         for page in range(3):
-            facts = [
+            observations = [
                 Observation(Kind.EMAIL, f"k{page}-{i}", when, Party("a@x.com"), (Party("b@y"),))
                 for i in range(7)
             ]
-            saved = store.save_page("src", facts, f"c{page}")
+            saved = store.save_page("src", observations, f"c{page}")
             ids += [(i, e.originator_id) for i, e in saved.written]
         stored = store.recorder.select_notifications(start=None, limit=100)
         assert ids == [(n.id, n.originator_id) for n in stored]

@@ -144,21 +144,21 @@ class Store:
     def save_page(
         self,
         source_key: str,
-        facts: Sequence[Observation],
+        observations: Sequence[Observation],
         cursor: str | None,
         withdrawn: Sequence[str] = (),
         *,
         revise: bool = False,
     ) -> Saved:
-        """Store the new facts of a page, its withdrawals and the cursor after it, atomically.
+        """Store a page's new observations, its withdrawals and the cursor after it, atomically.
 
-        Facts already stored (or repeated inside the page) are left out first, since one
+        Observations already stored (or repeated inside the page) are left out first, since one
         duplicate id fails a whole batch; if another writer races us, filter and retry.
-        A stored fact seen again after it was withdrawn is restored. With `revise`, a
-        stored fact whose fields differ (an edited calendar event) is revised.
+        A stored observation seen again after it was withdrawn is restored. With `revise`, a
+        stored observation whose fields differ (an edited calendar event) is revised.
         """
         for _attempt in range(3):
-            fresh, known = self._fresh(facts)
+            fresh, known = self._fresh(observations)
             # Seen and gone within one page nets out: gone.
             gone = {interaction_id(k).hex for k in withdrawn}
             if gone:
@@ -166,7 +166,7 @@ class Store:
                 known = [h for h in known if h not in gone]
             changed = self._withdraw(gone) + self._restore(known)
             if revise:
-                changed += self._revise(facts, known, changed)
+                changed += self._revise(observations, known, changed)
             position = self._position(source_key)
             if (
                 not fresh
@@ -176,7 +176,7 @@ class Store:
             ):
                 # Nothing new here: moving the cursor alone is not worth an event (only the
                 # end of a source, cursor None, is kept, so the next run starts afresh).
-                return Saved(0, len(facts))
+                return Saved(0, len(observations))
             now = datetime.now(UTC)
             events: list[Any] = [Interaction.observed(o, now, i) for i, o in fresh]
             for aggregate in changed:
@@ -203,7 +203,7 @@ class Store:
             withdrawals = sum(1 for a in changed if a.withdrawn)
             return Saved(
                 len(fresh),
-                len(facts) - len(fresh),
+                len(observations) - len(fresh),
                 list(zip(ids, events, strict=True)) if ids else [],
                 withdrawals,
                 len(changed) - withdrawals,
@@ -211,12 +211,12 @@ class Store:
         raise StoreError("the event store kept refusing a page (another writer?)")
 
     def _fresh(
-        self, facts: Sequence[Observation]
+        self, observations: Sequence[Observation]
     ) -> tuple[list[tuple[UUID, Observation]], list[str]]:
-        """The facts not stored yet with their ids, and the (hex) ids of those that are."""
+        """The observations not stored yet with their ids, and the (hex) ids of those that are."""
         unique: dict[str, tuple[UUID, Observation]] = {}
-        for o in facts:
-            i = o.interaction_id  # a uuid5: worked out once per fact
+        for o in observations:
+            i = o.interaction_id  # a uuid5: worked out once per observation
             unique.setdefault(i.hex, (i, o))
         if not unique:
             return [], []
@@ -247,13 +247,13 @@ class Store:
         return out
 
     def _revise(
-        self, facts: Sequence[Observation], known: list[str], loaded: list[Interaction]
+        self, observations: Sequence[Observation], known: list[str], loaded: list[Interaction]
     ) -> list[Interaction]:
-        """Stored interactions these facts say something new about (not yet loaded ones)."""
+        """Stored interactions these observations say something new about (not yet loaded ones)."""
         by_id = {a.id.hex: a for a in loaded}
         wanted = set(known)
         out: list[Interaction] = []
-        for o in facts:
+        for o in observations:
             hex_id = o.interaction_id.hex
             if hex_id not in wanted:
                 continue

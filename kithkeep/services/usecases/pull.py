@@ -77,12 +77,12 @@ def run(
     pages = _in_child(source, cursor) if parallel else source.pages(cursor)
     for page in pages:
         saved = store.save_page(
-            source.key, page.facts, page.cursor, page.withdrawn, revise=page.revise
+            source.key, page.observations, page.cursor, page.withdrawn, revise=page.revise
         )
         report.take(page, saved.added, saved.duplicates)
         report.withdrawn += saved.withdrawn
         if is_noise is not None:
-            report.noise += sum(1 for o in page.facts if is_noise(o))
+            report.noise += sum(1 for o in page.observations if is_noise(o))
         if on_saved is not None:
             on_saved(saved.written)
         if progress is not None:
