@@ -1,0 +1,137 @@
+"""The contract against the stateful Google fake: Gmail, and Google Calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from tests.contract.contract import ME, SourceContract, World, message, subject, when
+from tests.fakes.google import FakeGoogle
+from tests.integration.google_kit import configure
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogle]:
+    with FakeGoogle(ME) as f:
+        yield f
+
+
+class _Google(World):
+    refused = "the sign-in has expired or was revoked"
+
+    def __init__(self, fake: FakeGoogle) -> None:
+        self.fake = fake
+        #: Each item's remote ids: Gmail message ids, or Calendar event ids.
+        self.ids: dict[int, list[str]] = {}
+
+    def expire_cursor(self, home: Path) -> None:
+        self.fake.expire_history()  # Gmail answers 404 to every history id given so far
+        self.fake.expire_sync_tokens()  # Calendar answers 410 to every sync token
+
+    def break_credentials(self, home: Path) -> None:
+        self.fake.refresh_tokens.clear()  # the user revoked kithkeep's access
+        self.fake.expire_access_tokens()
+
+
+class Gmail(_Google):
+    """One mailbox; a copy is the second Gmail message a note to oneself leaves."""
+
+    account = "mail"
+
+    def configure(self, home: Path) -> None:
+        configure(home, self.fake, gmail=self.account, calendar=None)
+
+    def add(self, i: int) -> None:
+        self.ids.setdefault(i, []).append(self.fake.add_message(message(i), {"INBOX"}))
+
+    def copy(self, i: int) -> None:
+        self.ids[i].append(self.fake.add_message(message(i), {"SENT"}))
+
+    def delete(self, i: int) -> None:
+        self.fake.delete_message(self.ids[i].pop(0))
+
+
+class GoogleCalendar(_Google):
+    """The primary calendar; a copy is a second event with the same iCalendar UID."""
+
+    account = "cal"
+
+    def configure(self, home: Path) -> None:
+        configure(home, self.fake, gmail=None, calendar=self.account)
+
+    def _put(self, i: int, event_id: str) -> None:
+        def at(t: Any) -> dict[str, str]:
+            return {"dateTime": t.isoformat().replace("+00:00", "Z")}
+
+        self.ids.setdefault(i, []).append(event_id)
+        self.fake.put_event(
+            {
+                "id": event_id,
+                "iCalUID": f"item-{i}@contract.test",
+                "summary": subject(i),
+                "start": at(when(i)),
+                "end": at(when(i) + timedelta(hours=1)),
+                "organizer": {"email": ME, "self": True},
+                "attendees": [
+                    {"email": ME, "self": True, "responseStatus": "accepted"},
+                    {"email": f"person{i}@example.org", "responseStatus": "accepted"},
+                ],
+            }
+        )
+
+    def add(self, i: int) -> None:
+        self._put(i, f"item{i}")
+
+    def copy(self, i: int) -> None:
+        self._put(i, f"item{i}copy")
+
+    def delete(self, i: int) -> None:
+        self.fake.cancel_event(self.ids[i].pop(0))  # Google keeps it, marked cancelled
+
+
+#: Found by this suite; see each reason. A fix turns its strict xfail into a failure.
+GMAIL_PENDING_SWEPT = (
+    "bug: a sync stopped or killed just after the page that ends a listing page loses "
+    "that page: its messages are still marked PENDING in the RemoteIndex (the mark "
+    "'saved' is set only when the generator resumes), the cursor has moved past their "
+    "listing page, and the sweep ending the listing withdraws them (gmail._handing_over, "
+    "_sweep)"
+)
+GCAL_LAST_PAGE_UNSAVED = (
+    "bug: when the last page of a listing holds no new meeting (here the copy of one "
+    "stored), Store.save_page keeps the cursor before it (a cursor-only move is not "
+    "saved); the next sync resumes the listing instead of using the sync token, and "
+    "never sees a cancellation made meanwhile"
+)
+
+
+class TestGmailAgainstFake(SourceContract):
+    known_bugs: ClassVar[dict[str, str]] = {
+        "test_an_interrupted_sync_then_rerun_equals_one_clean_run[stopped-first sync]": (
+            GMAIL_PENDING_SWEPT
+        ),
+        "test_an_interrupted_sync_then_rerun_equals_one_clean_run[killed-first sync]": (
+            GMAIL_PENDING_SWEPT
+        ),
+    }
+
+    @pytest.fixture
+    def world(self, fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> World:
+        monkeypatch.setattr("kithkeep.connectors.gmail.CHUNK", 2)  # messages a page
+        monkeypatch.setattr("kithkeep.connectors.gmail.LIST_PAGE", 2)  # ids, history records
+        return Gmail(fake)
+
+
+class TestGoogleCalendarAgainstFake(SourceContract):
+    known_bugs: ClassVar[dict[str, str]] = {
+        "test_a_deletion_withdraws_exactly_the_last_copy": GCAL_LAST_PAGE_UNSAVED,
+    }
+
+    @pytest.fixture
+    def world(self, fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> World:
+        monkeypatch.setattr("kithkeep.connectors.gcal._PAGE", 2)  # events a page
+        return GoogleCalendar(fake)
