@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from kithkeep.services.config.secrets import set_secret
 from kithkeep.services.config.settings import Paths, write_config
 from tests.contract.contract import ME, SourceContract, World, append_account, meeting
 
-pytestmark = pytest.mark.slow  # a server per test
+pytestmark = pytest.mark.slow  # a real server
 
 CALENDARS = ("work", "home")
 
@@ -27,6 +26,8 @@ class Radicale(World):
 
     def __init__(self, server: Any) -> None:
         self.server = server
+        for name in CALENDARS:  # what an earlier test left goes
+            server.calendar(name).delete()
         self.calendars = {name: server.calendar(name) for name in CALENDARS}
         #: Each item's copies, by calendar name.
         self.held: dict[int, list[str]] = {}
@@ -66,5 +67,5 @@ class Radicale(World):
 
 class TestCaldavAgainstRadicale(SourceContract):
     @pytest.fixture
-    def world(self, radicale: Any) -> Iterator[World]:
-        yield Radicale(radicale)
+    def world(self, radicale_server: Any) -> World:
+        return Radicale(radicale_server)

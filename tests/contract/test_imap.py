@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from kithkeep.services.config.secrets import set_secret
 from kithkeep.services.config.settings import Paths, write_config
 from tests.contract.contract import ME, SourceContract, World, append_account, message
 
-pytestmark = pytest.mark.slow  # a server per test
+pytestmark = pytest.mark.slow  # a real server
 
 
 class Dovecot(World):
@@ -26,6 +26,14 @@ class Dovecot(World):
     def __init__(self, server: Any) -> None:
         self.server = server
         self.admin = server.client()
+        # What an earlier test left goes: INBOX emptied, Archive made anew.
+        if self.admin.folder_exists("Archive"):
+            self.admin.delete_folder("Archive")
+        self.admin.select_folder("INBOX")
+        if uids := self.admin.search("ALL"):
+            self.admin.delete_messages(uids)
+            self.admin.expunge()
+        self.admin.unselect_folder()
         self.admin.create_folder("Archive")
 
     def configure(self, home: Path) -> None:
@@ -87,7 +95,7 @@ class Dovecot(World):
 
 class TestImapAgainstDovecot(SourceContract):
     @pytest.fixture
-    def world(self, start_dovecot: Callable[..., Any]) -> Iterator[World]:
-        world = Dovecot(start_dovecot())
+    def world(self, dovecot_server: Any) -> Iterator[World]:
+        world = Dovecot(dovecot_server)
         yield world
         world.close()
