@@ -129,15 +129,15 @@ def _observed(home: Path) -> int:
         c.close()
 
 
-def test_an_expired_history_id_lists_again_without_duplicates(
+def test_an_expired_history_id_lists_again_and_fetches_only_what_is_new(
     tmp_path: Path, fake: FakeGoogle
 ) -> None:
+    # Nothing stored twice, what is gone withdrawn: tests/contract (every source).
     for mail in mailbox(600, seed=11):
         fake.add_message(mail.raw, mail.labels)
     home = tmp_path / "home"
     configure(home, fake, calendar=None)
     run_cli(home, "sync")
-    observed = _observed(home)
 
     rng = random.Random(3)
     for mid in rng.sample(sorted(fake.messages), 30):
@@ -151,14 +151,10 @@ def test_an_expired_history_id_lists_again_without_duplicates(
         )
     fake.expire_history()
     fake.calls.clear()
-    out = run_cli(home, "sync").out
+    run_cli(home, "sync")
     assert fake.calls["gmail.history.list"] == 2  # 404, then a replay after the listing
     assert fake.calls["gmail.messages.list"] == 2  # the listing again (600 messages)
     assert fake.calls["gmail.messages.get"] == len(fresh)  # only what is new is fetched
-    new, withdrawn = (int(x) for x in re.findall(r"(\d+) new, (\d+) withdrawn", out)[0])
-    unique = len({m.raw for m in fresh})  # a note to self is two Gmail messages
-    assert new == unique and withdrawn >= 35
-    assert _observed(home) == observed + unique  # nothing stored twice
     assert people_of(home) == imported(tmp_path / "files", fake)
 
 
@@ -225,43 +221,6 @@ def test_faults_lose_and_double_nothing(tmp_path: Path, fake: FakeGoogle) -> Non
     run_cli(clean, "sync")
     assert _observed(home) == _observed(clean)
     assert people_of(home) == people_of(clean) == imported(tmp_path / "files", fake)
-
-
-def test_sigkill_mid_sync_then_again_loses_and_doubles_nothing(
-    tmp_path: Path, fake: FakeGoogle
-) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    for mail in mailbox(3000, seed=31):
-        fake.add_message(mail.raw, mail.labels)
-    home = tmp_path / "home"
-    # Paced to 2,000 units a second: about 8 seconds for the whole mailbox.
-    configure(home, fake, calendar=None, quota_per_minute=120_000)
-    env = {**os.environ, "KITHKEEP_HOME": str(home)}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "kithkeep", "sync"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while count_events(home) < 600 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    partial = _observed(home)
-    assert 0 < partial < 2900
-    run_cli(home, "sync")
-
-    clean = tmp_path / "clean"
-    configure(clean, fake, calendar=None)
-    run_cli(clean, "sync")
-    assert _observed(home) == _observed(clean)
-    assert people_of(home) == people_of(clean)
 
 
 def test_a_first_sync_reaches_back_since_days_and_stops_there(
