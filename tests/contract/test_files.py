@@ -1,9 +1,11 @@
-"""The contract against a folder account: a Maildir and an mbox on disk."""
+"""The contract against a folder account: a Maildir, an mbox, .ics files and a Takeout
+archive on disk."""
 
 from __future__ import annotations
 
 import dataclasses
 import mailbox
+import zipfile
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,7 +15,7 @@ from kithkeep.connectors.base import Source
 from kithkeep.domain.aggregates import position_id
 from kithkeep.services.config.settings import Paths, write_config
 from kithkeep.services.store.events import Store
-from tests.contract.contract import ME, SourceContract, World, append_account, message
+from tests.contract.contract import ME, SourceContract, World, append_account, meeting, message
 
 NO_DELETIONS = (
     "a folder account imports what lands in it and keeps it: deleting a file withdraws "
@@ -22,7 +24,7 @@ NO_DELETIONS = (
 
 
 class Folder(World):
-    """A folder holding a Maildir (even items) and an mbox (odd items)."""
+    """A folder whose items go round a Maildir, an mbox, .ics files and a Takeout .zip."""
 
     account = "drop"
 
@@ -36,15 +38,25 @@ class Folder(World):
         append_account(home, {"name": self.account, "type": "folder", "path": str(self.root)})
 
     def add(self, i: int) -> None:
-        if i % 2 == 0:
+        layout = i % 4
+        if layout == 0:
             (self.root / "Maildir" / "cur" / f"item{i:03d}:2,S").write_bytes(message(i))
-        else:
+        elif layout == 1:
             box = mailbox.mbox(self.root / "archive.mbox")
             try:
                 box.add(message(i).replace(b"\r\n", b"\n"))
                 box.flush()
             finally:
                 box.close()
+        elif layout == 2:
+            (self.root / "calendar").mkdir(exist_ok=True)
+            (self.root / "calendar" / f"item{i:03d}.ics").write_text(meeting(i))
+        else:
+            mbox = b"From person@example.org Mon Mar  3 09:00:00 2025\n" + message(i).replace(
+                b"\r\n", b"\n"
+            )
+            with zipfile.ZipFile(self.root / "takeout.zip", "a") as z:
+                z.writestr(f"Takeout/Mail/item{i:03d}.mbox", mbox)
 
     def small_pages(self, source: Source) -> Source:
         return dataclasses.replace(source, page_size=2)  # type: ignore[type-var]
