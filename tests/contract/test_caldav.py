@@ -44,6 +44,9 @@ class Radicale(World):
         self.calendars[calendar].save_event(meeting(i))
         self.held.setdefault(i, []).append(calendar)
 
+    def as_file(self, i: int) -> tuple[str, bytes]:
+        return f"item{i}.ics", meeting(i).encode()
+
     def add(self, i: int) -> None:
         self._save(i, CALENDARS[i % 2])
 

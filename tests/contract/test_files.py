@@ -76,6 +76,7 @@ class TestFolderOfFiles(SourceContract):
     cannot_express: ClassVar[dict[str, str]] = {
         "test_a_deletion_withdraws_exactly_the_last_copy": NO_DELETIONS,
         "test_an_expired_cursor_finds_what_was_deleted_meanwhile": NO_DELETIONS,
+        "test_a_copy_another_account_holds_keeps_it": NO_DELETIONS,
         "test_refused_credentials_are_one_line_and_exit_1": "a folder has no password or token",
     }
 

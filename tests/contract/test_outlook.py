@@ -69,6 +69,9 @@ class Outlook(World):
         self.fake.box.put_event(event)
         self.ids.setdefault(i, []).append(("", event["id"]))
 
+    def as_file(self, i: int) -> tuple[str, bytes]:
+        return (f"item{i}.ics", meeting(i).encode()) if i % 3 == 2 else super().as_file(i)
+
     def _put(self, i: int, folder: str) -> None:
         ident = f"item{i}-{folder}"
         self.fake.box.put(folder, ident, graph_message(message(i)))
