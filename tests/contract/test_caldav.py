@@ -12,8 +12,6 @@ from kithkeep.services.config.secrets import set_secret
 from kithkeep.services.config.settings import Paths, write_config
 from tests.contract.contract import ME, SourceContract, World, append_account, meeting
 
-pytestmark = pytest.mark.slow  # a real server
-
 CALENDARS = ("work", "home")
 
 

@@ -14,8 +14,6 @@ from kithkeep.services.config.secrets import set_secret
 from kithkeep.services.config.settings import Paths, write_config
 from tests.contract.contract import ME, SourceContract, World, append_account, message
 
-pytestmark = pytest.mark.slow  # a real server
-
 
 class Dovecot(World):
     """Items arrive in Archive; a copy is the same message in INBOX."""
