@@ -40,6 +40,9 @@ class Page:
     #: The observations may be new versions of stored interactions (a calendar object the
     #: server says was edited): the store compares and records what changed.
     revise: bool = False
+    #: The cursor is kept even if the page brings nothing new: it ends a listing, and a
+    #: sync resumed before it would list again instead of asking what changed since.
+    checkpoint: bool = False
 
 
 class Source(Protocol):

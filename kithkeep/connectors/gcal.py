@@ -102,7 +102,8 @@ class CalendarSource(ServiceSource):
         self._last = {"sync": sync}
         gone = self.index.not_swept(_SCOPE, sweep)
         if gone:
-            yield Page((), json.dumps(self._last), withdrawn=self.index.orphaned_by(_SCOPE, gone))
+            withdrawn = self.index.orphaned_by(_SCOPE, gone)
+            yield Page((), json.dumps(self._last), withdrawn=withdrawn, checkpoint=True)
             self._forget(gone)
 
     def _list(self, state: dict[str, Any]) -> Iterator[Page]:
@@ -152,6 +153,7 @@ class CalendarSource(ServiceSource):
                 skipped=page.skipped,
                 withdrawn=page.withdrawn,
                 revise=True,  # an event edited after it took place revises the stored meeting
+                checkpoint="gone" in after,  # a listing ended: from here on, the sync token
             )
             self._forget(leaving)
             if not token:

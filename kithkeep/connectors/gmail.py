@@ -172,6 +172,7 @@ class GmailSource(ServiceSource):
                         skipped=skipped,
                         done=done,
                         total=total,
+                        checkpoint=next_state is None,  # the listing ended: its sweep next
                     ),
                 )
                 if last:
@@ -185,7 +186,10 @@ class GmailSource(ServiceSource):
         gone = self.index.not_swept(_SCOPE, sweep)
         if gone:
             yield Page(
-                (), json.dumps({"h": history_id}), withdrawn=self.index.orphaned_by(_SCOPE, gone)
+                (),
+                json.dumps({"h": history_id}),
+                withdrawn=self.index.orphaned_by(_SCOPE, gone),
+                checkpoint=True,
             )
             self.index.forget(_SCOPE, gone)
         try:

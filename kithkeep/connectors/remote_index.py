@@ -9,7 +9,10 @@ message in INBOX and Archive): it is withdrawn only when its last item goes.
 Crash safety without a shared transaction: remember items *before* the page that holds
 them is handed over, and forget them only *after* the page that withdraws them was
 saved (the next step of the page generator). A crash in between repeats work; it
-never loses a withdrawal.
+never loses a withdrawal. Items handed over in a numbered page are `held` with its
+number until the cursor saved after it says that page was saved (`settle`): a sync
+stopped or killed right after saving a page never resumes its generator, and a page
+handed over but never saved must not count as stored.
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ CREATE TABLE IF NOT EXISTS items (
     remote_id TEXT NOT NULL,
     natural_key TEXT NOT NULL,
     sweep INTEGER NOT NULL DEFAULT 0,
+    held INTEGER,
     PRIMARY KEY (scope, remote_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS items_by_key ON items (natural_key);
 """
+#: Added after the first release: an index made before it gains the column.
+_HELD = "ALTER TABLE items ADD COLUMN held INTEGER"
+
 _CHUNK = 500
 
 
@@ -44,6 +51,9 @@ class RemoteIndex:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+            if "held" not in columns:
+                conn.execute(_HELD)
             self._conn = conn
         return self._conn
 
@@ -52,15 +62,34 @@ class RemoteIndex:
             self._conn.close()
             self._conn = None
 
-    def remember(self, scope: str, items: Iterable[tuple[str, str]], sweep: int = 0) -> None:
-        """(remote id, natural key) pairs now held in `scope`."""
-        rows = [(scope, rid, key, sweep) for rid, key in items if key]
+    def remember(
+        self,
+        scope: str,
+        items: Iterable[tuple[str, str]],
+        sweep: int = 0,
+        *,
+        page: int | None = None,
+    ) -> None:
+        """(remote id, natural key) pairs now held in `scope`; with `page`, held by that
+        numbered page until `settle` says whether it was saved."""
+        rows = [(scope, rid, key, sweep, page) for rid, key in items if key]
         with self.conn:
             self.conn.executemany(
-                "INSERT INTO items (scope, remote_id, natural_key, sweep) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (scope, remote_id) DO UPDATE SET "
-                "natural_key = excluded.natural_key, sweep = excluded.sweep",
+                "INSERT INTO items (scope, remote_id, natural_key, sweep, held) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, remote_id) DO UPDATE SET "
+                "natural_key = excluded.natural_key, sweep = excluded.sweep, held = excluded.held",
                 rows,
+            )
+
+    def settle(self, scope: str, saved: int) -> None:
+        """Pages up to number `saved` were saved: their items are held no more; items of
+        later pages were never saved, and are forgotten (a sync reads them again)."""
+        with self.conn:
+            self.conn.execute(
+                "DELETE FROM items WHERE scope = ? AND (held > ? OR sweep < 0)", (scope, saved)
+            )
+            self.conn.execute(
+                "UPDATE items SET held = NULL WHERE scope = ? AND held IS NOT NULL", (scope,)
             )
 
     def keys(self, scope: str, remote_ids: Sequence[str]) -> dict[str, str]:

@@ -214,8 +214,16 @@ class Home:
         assert child.exitcode == -signal.SIGKILL, child.exitcode
 
     def events(self) -> list[tuple[str, int, str]]:
-        """Every stored event: (aggregate, version, topic), in order."""
-        return [(oid, version, topic) for oid, version, topic, _ in self._rows()]
+        """Every stored event of an interaction: (aggregate, version, topic), in order.
+
+        A source's position is bookkeeping: a pass may move its cursor (a listing that
+        ends is kept, so the next sync asks what changed since) without adding anything.
+        """
+        return [
+            (oid, version, topic)
+            for oid, version, topic, _ in self._rows()
+            if ":Interaction." in topic
+        ]
 
     def stored(self) -> dict[str, dict[str, Any]]:
         """Every interaction stored, by natural key: its latest fields, and if withdrawn."""

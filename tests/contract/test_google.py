@@ -130,9 +130,7 @@ class TestGmailAgainstFake(SourceContract):
 
 
 class TestGoogleCalendarAgainstFake(SourceContract):
-    known_bugs: ClassVar[dict[str, str]] = {
-        "test_a_deletion_withdraws_exactly_the_last_copy": GCAL_LAST_PAGE_UNSAVED,
-    }
+    known_bugs: ClassVar[dict[str, str]] = {}
 
     @pytest.fixture
     def world(self, fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> World:

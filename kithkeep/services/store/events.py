@@ -149,6 +149,7 @@ class Store:
         withdrawn: Sequence[str] = (),
         *,
         revise: bool = False,
+        keep_cursor: bool = False,
     ) -> Saved:
         """Store a page's new observations, its withdrawals and the cursor after it, atomically.
 
@@ -156,6 +157,7 @@ class Store:
         duplicate id fails a whole batch; if another writer races us, filter and retry.
         A stored observation seen again after it was withdrawn is restored. With `revise`, a
         stored observation whose fields differ (an edited calendar event) is revised.
+        With `keep_cursor`, the cursor is saved even when nothing else is (it ends a listing).
         """
         for _attempt in range(3):
             fresh, known = self._fresh(observations)
@@ -172,10 +174,12 @@ class Store:
                 not fresh
                 and not changed
                 and position is not None
+                and (position.cursor == cursor or not keep_cursor)
                 and (cursor is not None or position.cursor is None)
             ):
-                # Nothing new here: moving the cursor alone is not worth an event (only the
-                # end of a source, cursor None, is kept, so the next run starts afresh).
+                # Nothing new here: moving the cursor alone is not worth an event, unless it
+                # ends a listing (`keep_cursor`) or the source (None: the next run starts
+                # afresh).
                 return Saved(0, len(observations))
             now = datetime.now(UTC)
             events: list[Any] = [Interaction.observed(o, now, i) for i, o in fresh]

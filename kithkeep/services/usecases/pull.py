@@ -77,7 +77,12 @@ def run(
     pages = _in_child(source, cursor) if parallel else source.pages(cursor)
     for page in pages:
         saved = store.save_page(
-            source.key, page.observations, page.cursor, page.withdrawn, revise=page.revise
+            source.key,
+            page.observations,
+            page.cursor,
+            page.withdrawn,
+            revise=page.revise,
+            keep_cursor=page.checkpoint,
         )
         report.take(page, saved.added, saved.duplicates)
         report.withdrawn += saved.withdrawn
