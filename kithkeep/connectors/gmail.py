@@ -13,24 +13,25 @@ deleted message, or one moved to SPAM or TRASH, withdraws its interaction. The i
 also tells which messages a saved page holds (their mark is a sweep number, >= 0, set
 once the page was saved), so listing again fetches only the others.
 
-The cursor is JSON: `{"h": historyId}` when caught up; during a first listing also
-`"list"` (the page token, "" for the first page) and `"sweep"` (the listing's mark in
-the index). An expired history id (404) means a fresh listing: what the index already
-holds is not fetched again, and what the listing no longer shows is withdrawn.
+The cursor (`cursors.GmailCursor`) is JSON: `{"h": historyId}` when caught up; during
+a first listing also `"list"` (the page token, "" for the first page) and `"sweep"` (the
+listing's mark in the index). An expired history id (404) means a fresh listing: what the
+index already holds is not fetched again, and what the listing no longer shows is withdrawn.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from googleapiclient.errors import HttpError
 
 from kithkeep.connectors.base import Page, Problem
+from kithkeep.connectors.cursors import GmailHistory, GmailListed, GmailListing, decode_gmail
 from kithkeep.connectors.google_api import Caller, ServiceSource, http_error_line, status_of
 from kithkeep.connectors.mail import Skip, parse_message
 from kithkeep.connectors.remote_index import RemoteIndex
@@ -110,32 +111,29 @@ class GmailSource(ServiceSource):
             else:
                 found = {str(r["sendAsEmail"]).lower() for r in rows.get("sendAs", [])}
                 self.on_aliases(sorted(found))
-        state = _load(cursor)
-        if state is None or "list" in state:
+        state = decode_gmail(cursor)
+        if state is None or isinstance(state, GmailListing):
             yield from self._listing(state)
             return
-        if "gone" in state:
+        if isinstance(state, GmailListed):
             # A listing ended and its sweep may not have: sweep, then catch up.
-            yield from self._sweep(int(state["gone"]), str(state["h"]), relist=True)
+            yield from self._sweep(state.sweep, state.history_id, relist=True)
             return
         try:
-            yield from self._history(str(state["h"]), str(state.get("p", "")))
+            yield from self._history(state.history_id, state.token)
         except _Expired:
             yield from self._listing(None)
 
     # -- first sync (or after an expired history id): a full listing ---------------------
 
-    def _listing(self, state: dict[str, Any] | None) -> Iterator[Page]:
+    def _listing(self, state: GmailListing | None) -> Iterator[Page]:
         users = self.service.users()
         if state is None:
             profile = self.caller.one(users.getProfile(userId="me"), 1)
-            state = {
-                "h": str(profile["historyId"]),
-                "list": "",
-                "sweep": max(self.index.next_sweep(_SCOPE), 1),
-            }
-        sweep = int(state["sweep"])
-        token = str(state["list"])
+            state = GmailListing(
+                str(profile["historyId"]), "", max(self.index.next_sweep(_SCOPE), 1)
+            )
+        sweep, token = state.sweep, state.token
         done = 0
         while True:
             answer = self._call(
@@ -160,19 +158,23 @@ class GmailSource(ServiceSource):
                 last = older or j == len(chunks) - 1
                 after = ("" if older else str(answer.get("nextPageToken", ""))) if last else token
                 # Not the last part: this listing page again, its saved parts known then.
-                next_state = {**state, "list": after} if after or not last else None
+                next_state = (
+                    replace(state, token=after)
+                    if after or not last
+                    else GmailListed(state.history_id, sweep)
+                )
                 done += len(chunk) + (len(stored) if j == 0 else 0)
                 yield from self._handing_over(
                     held,
                     sweep,
                     Page(
                         observations,
-                        json.dumps(next_state or {"h": state["h"], "gone": sweep}),
+                        next_state.encode(),
                         problems,
                         skipped=skipped,
                         done=done,
                         total=total,
-                        checkpoint=next_state is None,  # the listing ended: its sweep next
+                        checkpoint=isinstance(next_state, GmailListed),  # its sweep next
                     ),
                 )
                 if last:
@@ -180,14 +182,14 @@ class GmailSource(ServiceSource):
                     break
             if not token:
                 break
-        yield from self._sweep(sweep, state["h"], relist=False)
+        yield from self._sweep(sweep, state.history_id, relist=False)
 
     def _sweep(self, sweep: int, history_id: str, *, relist: bool) -> Iterator[Page]:
         gone = self.index.not_swept(_SCOPE, sweep)
         if gone:
             yield Page(
                 (),
-                json.dumps({"h": history_id}),
+                GmailHistory(history_id).encode(),
                 withdrawn=self.index.orphaned_by(_SCOPE, gone),
                 checkpoint=True,
             )
@@ -309,13 +311,11 @@ class GmailSource(ServiceSource):
             leaving = sorted(gone & set(known))
             withdrawn = self.index.orphaned_by(_SCOPE, leaving) if leaving else []
             token = str(answer.get("nextPageToken", ""))
-            after = {"h": start, "p": token} if token else {"h": str(answer["historyId"])}
+            after = GmailHistory(start, token) if token else GmailHistory(str(answer["historyId"]))
             yield from self._handing_over(
                 held,
                 mark,
-                Page(
-                    observations, json.dumps(after), problems, skipped=skipped, withdrawn=withdrawn
-                ),
+                Page(observations, after.encode(), problems, skipped=skipped, withdrawn=withdrawn),
             )
             if leaving:
                 self.index.forget(_SCOPE, leaving)
@@ -349,13 +349,3 @@ def _net(records: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
                 m = item["message"]
                 state[m["id"]] = not (set(m.get("labelIds", [])) & LEFT_OUT)
     return {i for i, here in state.items() if here}, {i for i, here in state.items() if not here}
-
-
-def _load(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        return None
-    return state if isinstance(state, dict) and "h" in state else None
