@@ -12,20 +12,29 @@ local midnight, and only meetings that have started by `now` are interactions. L
 ones wait in the account's state file until they start (or move, or are cancelled).
 A cancelled event, or a cancelled occurrence of a series, withdraws its meeting.
 
-The cursor is JSON: `{"sync": token}` when caught up; during a listing `"page"` (the
-page token, "" for the first) and `"sweep"` (the listing's mark in the index).
+The cursor (`cursors.CalendarCursor`) is JSON: `{"sync": token}` when caught up; during
+a listing `"page"` (the page token, "" for the first) and `"sweep"` (the listing's mark in
+the index).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from googleapiclient.errors import HttpError
 
 from kithkeep.connectors.base import Page, Problem
+from kithkeep.connectors.cursors import (
+    CalendarCursor,
+    CalendarListed,
+    CalendarListing,
+    CalendarSynced,
+    decode_calendar,
+)
 from kithkeep.connectors.google_api import Caller, ServiceSource, http_error_line, status_of
 from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.domain.interaction import Kind, Observation, Party, Response, Role, meeting_key
@@ -51,7 +60,8 @@ CREATE TABLE IF NOT EXISTS pending (
 class CalendarSource(ServiceSource):
     """One Google calendar (the primary one). `service` builds the `calendar` v3 resource."""
 
-    _last: dict[str, Any]
+    #: The state the last page handed over left the calendar in.
+    _last: CalendarCursor
 
     def __init__(
         self,
@@ -82,42 +92,42 @@ class CalendarSource(ServiceSource):
 
     def _pages(self, cursor: str | None) -> Iterator[Page]:
         self.index.conn.executescript(_PENDING)
-        state = _load(cursor)
-        if state is None:
-            state = {"page": "", "sweep": self.index.next_sweep(_SCOPE)}
-        if "gone" in state:  # a listing ended, its sweep did not
-            yield from self._sweep(int(state["gone"]), str(state["sync"]))
-            state = {"sync": state["sync"]}
-        if "sync" in state:
+        state = decode_calendar(cursor) or CalendarListing("", self.index.next_sweep(_SCOPE))
+        if isinstance(state, CalendarListed):  # a listing ended, its sweep did not
+            yield from self._sweep(state.sweep, state.sync)
+            state = CalendarSynced(state.sync)
+        if isinstance(state, CalendarSynced):
             try:
                 yield from self._list(state)
             except _Gone:
-                yield from self._list({"page": "", "sweep": self.index.next_sweep(_SCOPE)})
+                yield from self._list(CalendarListing("", self.index.next_sweep(_SCOPE)))
         else:
             yield from self._list(state)
-        yield from self._started(json.dumps(self._last))
+        yield from self._started(self._last.encode())
 
     def _sweep(self, sweep: int, sync: str) -> Iterator[Page]:
         """After a full listing: what it did not see is gone."""
-        self._last = {"sync": sync}
+        self._last = CalendarSynced(sync)
         gone = self.index.not_swept(_SCOPE, sweep)
         if gone:
             withdrawn = self.index.orphaned_by(_SCOPE, gone)
-            yield Page((), json.dumps(self._last), withdrawn=withdrawn, checkpoint=True)
+            yield Page((), self._last.encode(), withdrawn=withdrawn, checkpoint=True)
             self._forget(gone)
 
-    def _list(self, state: dict[str, Any]) -> Iterator[Page]:
+    def _list(self, state: CalendarListing | CalendarSynced) -> Iterator[Page]:
         events = self.service.events()
         # Incremental pages mark what they see as seen by the last listing, so that a
         # sweep of that listing (resumed after a crash) keeps them.
-        sweep = int(state.get("sweep", self.index.next_sweep(_SCOPE) - 1))
-        token = str(state.get("page", ""))
+        sweep = (
+            state.sweep if isinstance(state, CalendarListing) else self.index.next_sweep(_SCOPE) - 1
+        )
+        token = state.page
         self._last = state
         while True:
-            if "sync" in state:
+            if isinstance(state, CalendarSynced):
                 request = events.list(
                     calendarId=self.calendar_id,
-                    syncToken=state["sync"],
+                    syncToken=state.sync,
                     singleEvents=True,
                     maxResults=_PAGE,
                     pageToken=token or None,
@@ -134,32 +144,33 @@ class CalendarSource(ServiceSource):
             try:
                 answer = self.caller.one(request, 1)
             except HttpError as e:
-                if status_of(e) == 410 and "sync" in state:
+                if status_of(e) == 410 and isinstance(state, CalendarSynced):
                     raise _Gone from None
                 raise http_error_line(self.key, e) from None
             page, leaving = self._page(answer.get("items", []), sweep)
             token = str(answer.get("nextPageToken", ""))
+            after: CalendarCursor
             if token:
-                after: dict[str, Any] = {**state, "page": token}
-            elif "sync" not in state:
-                after = {"sync": answer.get("nextSyncToken", ""), "gone": sweep}
+                after = replace(state, page=token)
+            elif isinstance(state, CalendarListing):
+                after = CalendarListed(str(answer.get("nextSyncToken", "")), sweep)
             else:
-                after = {"sync": answer.get("nextSyncToken", state["sync"])}
+                after = CalendarSynced(str(answer.get("nextSyncToken", state.sync)))
             self._last = after
             yield Page(
                 page.observations,
-                json.dumps(after),
+                after.encode(),
                 page.problems,
                 skipped=page.skipped,
                 withdrawn=page.withdrawn,
                 revise=True,  # an event edited after it took place revises the stored meeting
-                checkpoint="gone" in after,  # a listing ended: from here on, the sync token
+                checkpoint=isinstance(after, CalendarListed),  # from here on, the sync token
             )
             self._forget(leaving)
             if not token:
                 break
-        if "gone" in self._last:
-            yield from self._sweep(sweep, str(self._last["sync"]))
+        if isinstance(self._last, CalendarListed):
+            yield from self._sweep(sweep, self._last.sync)
 
     def _page(self, items: list[dict[str, Any]], sweep: int) -> tuple[Page, list[str]]:
         observations: list[Observation] = []
@@ -271,16 +282,6 @@ class _Gone(Exception):
 
 def _rfc3339(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _load(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        return None
-    return state if isinstance(state, dict) and ("sync" in state or "sweep" in state) else None
 
 
 def _dump(o: Observation) -> str:
