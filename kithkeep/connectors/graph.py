@@ -1,10 +1,10 @@
 """Microsoft Graph: mail by delta per folder, meetings by calendarView delta.
 
-One `GraphSource` per Outlook / Microsoft 365 account. Its cursor holds one link per
-mail folder and one for the calendar: a `@odata.nextLink` while a listing is under
-way, the `@odata.deltaLink` once it is done. Messages become RFC 822 header blocks
-read by `mail.parse_message`, so a message synced here has the natural key it has
-when imported from a file. A `RemoteIndex` keeps (folder, Graph id) -> natural key:
+One `GraphSource` per Outlook / Microsoft 365 account. Its cursor (`cursors.GraphCursor`)
+holds one link per mail folder and one for the calendar: a `@odata.nextLink` while a
+listing is under way, the `@odata.deltaLink` once it is done. Messages become RFC 822
+header blocks read by `mail.parse_message`, so a message synced here has the natural key
+it has when imported from a file. A `RemoteIndex` keeps (folder, Graph id) -> natural key:
 `@removed` withdraws an interaction only when no other folder still holds it.
 
 Requests go one at a time through `GraphClient` (never more than `MAX_IN_FLIGHT`),
@@ -24,6 +24,7 @@ from typing import Any
 import requests
 
 from kithkeep.connectors.base import Page, Problem
+from kithkeep.connectors.cursors import GraphCursor, GraphDelta
 from kithkeep.connectors.graph_items import (
     Unresolved,
     header_block,
@@ -161,7 +162,7 @@ class GraphSource:
     #: Whether the sign-in allows headers and previews (Mail.Read, not only Mail.ReadBasic).
     full_select: Callable[[], bool] = lambda: True
     origin: str = "outlook"
-    _state: dict[str, Any] = field(default_factory=dict)
+    _state: GraphCursor = field(default_factory=GraphCursor)
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         self._state = _load(cursor)
@@ -175,7 +176,7 @@ class GraphSource:
             self.index.close()
 
     def _cursor(self) -> str:
-        return json.dumps(self._state, sort_keys=True)
+        return self._state.encode()
 
     def _withdrawing(self, scope: str, removed: list[str], page: Page) -> Page:
         """The page, its cursor also naming the items to forget once it is saved.
@@ -184,30 +185,33 @@ class GraphSource:
         at its next start, so no stale item keeps an interaction from being withdrawn.
         """
         if removed:
-            self._state["forget"] = [scope, removed]
+            self._state = replace(self._state, forget=(scope, tuple(removed)))
         return replace(page, cursor=self._cursor())
 
     def _forgotten(self) -> None:
-        pending = self._state.pop("forget", None)
+        pending = self._state.forget
+        self._state = replace(self._state, forget=None)
         if pending:
-            self.index.forget(pending[0], pending[1])
+            self.index.forget(*pending)
 
     # mail
 
     def _mail(self, folder: str) -> Iterator[Page]:
         scope = "mail:" + folder
-        saved = self._state["mail"].get(folder)
+        saved = self._state.mail.get(folder)
         if saved is None:
-            saved = self._state["mail"][folder] = self._start_folder(folder, scope)
+            saved = self._start_folder(folder, scope)
+            self._state = self._state.with_mail(folder, saved)
         restarted = False
         while True:
             try:
-                body = self.client.get(saved["link"])
+                body = self.client.get(saved.link)
             except CursorExpiredError:
                 if restarted:
                     raise
                 restarted = True  # the folder is listed again; the sweep finds what is gone
-                saved = self._state["mail"][folder] = self._start_folder(folder, scope)
+                saved = self._start_folder(folder, scope)
+                self._state = self._state.with_mail(folder, saved)
                 continue
             observations: list[Observation] = []
             problems: list[Problem] = []
@@ -238,10 +242,12 @@ class GraphSource:
             if unresolved.count:
                 where = f"{self.origin}:{folder}"
                 problems += [Problem("unresolved Exchange address", where)] * unresolved.count
-            self.index.remember(scope, pairs, saved["sweep"])
-            done = self._advance(saved, body)
-            if done and saved.pop("full", False):
-                removed += self.index.not_swept(scope, saved["sweep"])
+            self.index.remember(scope, pairs, saved.sweep)
+            saved, done = self._advance(saved, body)
+            if done and saved.full:
+                removed += self.index.not_swept(scope, saved.sweep)
+                saved = replace(saved, full=False)
+            self._state = self._state.with_mail(folder, saved)
             withdrawn = self.index.orphaned_by(scope, removed) if removed else []
             yield self._withdrawing(
                 scope,
@@ -252,7 +258,7 @@ class GraphSource:
             if done:
                 return
 
-    def _start_folder(self, folder: str, scope: str) -> dict[str, Any]:
+    def _start_folder(self, folder: str, scope: str) -> GraphDelta:
         ident = folder if folder.lower() in WELL_KNOWN else self._folder_id(folder)
         select = _MAIL_SELECT_FULL if self.full_select() else _MAIL_SELECT
         since = (self.now - timedelta(days=self.since_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -265,7 +271,7 @@ class GraphSource:
             .prepare()
             .url
         )
-        return {"link": link, "sweep": self.index.next_sweep(scope), "full": True}
+        return GraphDelta(str(link), self.index.next_sweep(scope), full=True)
 
     def _folder_id(self, name: str) -> str:
         escaped = name.replace("'", "''")
@@ -279,33 +285,33 @@ class GraphSource:
         raise ConnectorError(f"outlook: no mail folder named {name!r}")
 
     @staticmethod
-    def _advance(saved: dict[str, Any], body: dict[str, Any]) -> bool:
-        """Move a folder's (or the calendar's) link on; True when a deltaLink came."""
+    def _advance(saved: GraphDelta, body: dict[str, Any]) -> tuple[GraphDelta, bool]:
+        """A folder's (or the calendar's) link moved on; True when a deltaLink came."""
         nxt, delta = body.get("@odata.nextLink"), body.get("@odata.deltaLink")
         if nxt:
-            saved["link"] = str(nxt)
-            return False
+            return replace(saved, link=str(nxt)), False
         if not delta:
             raise ConnectorError("graph: a delta page without nextLink or deltaLink")
-        saved["link"] = str(delta)
-        return True
+        return replace(saved, link=str(delta)), True
 
     # calendar
 
     def _calendar(self) -> Iterator[Page]:
         scope = "calendar"
-        saved = self._state.get("calendar")
+        saved = self._state.calendar
         if saved is None:
-            saved = self._state["calendar"] = self._start_calendar(scope)
+            saved = self._start_calendar(scope)
+            self._state = replace(self._state, calendar=saved)
         restarted = False
         while True:
             try:
-                body = self.client.get(saved["link"])
+                body = self.client.get(saved.link)
             except CursorExpiredError:
                 if restarted:
                     raise
                 restarted = True
-                saved = self._state["calendar"] = self._start_calendar(scope)
+                saved = self._start_calendar(scope)
+                self._state = replace(self._state, calendar=saved)
                 continue
             observations: list[Observation] = []
             problems: list[Problem] = []
@@ -337,10 +343,12 @@ class GraphSource:
             for rid in removed:
                 if rid not in later:
                     self._pending_drop(rid)
-            self.index.remember(scope, pairs, saved["sweep"])
-            done = self._advance(saved, body)
-            if done and saved.pop("full", False):
-                removed += self.index.not_swept(scope, saved["sweep"])
+            self.index.remember(scope, pairs, saved.sweep)
+            saved, done = self._advance(saved, body)
+            if done and saved.full:
+                removed += self.index.not_swept(scope, saved.sweep)
+                saved = replace(saved, full=False)
+            self._state = replace(self._state, calendar=saved)
             gone = [r for r in removed if r not in {p for p, _ in pairs}]
             withdrawn = self.index.orphaned_by(scope, gone) if gone else []
             # An event edited after it took place (moved, an answer changed) revises it.
@@ -350,7 +358,7 @@ class GraphSource:
             if done:
                 return
 
-    def _start_calendar(self, scope: str) -> dict[str, Any]:
+    def _start_calendar(self, scope: str) -> GraphDelta:
         start = (self.now - timedelta(days=self.since_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         end = (self.now + timedelta(days=self.ahead_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         link = (
@@ -365,7 +373,7 @@ class GraphSource:
             .url
         )
         self._pending_clear()
-        return {"link": link, "sweep": self.index.next_sweep(scope), "full": True}
+        return GraphDelta(str(link), self.index.next_sweep(scope), full=True)
 
     def _meeting(self, item: dict[str, Any]) -> Observation | None:
         all_day = bool(item.get("isAllDay"))
@@ -460,20 +468,17 @@ class GraphSource:
             if o is not None:
                 observations.append(o)
                 pairs.append((rid, o.natural_key))
-        sweep = (self._state.get("calendar") or {}).get("sweep", 0)
+        sweep = self._state.calendar.sweep if self._state.calendar else 0
         self.index.remember("calendar", pairs, sweep)
         yield Page(observations, self._cursor())
         for rid, _ in rows:
             self._pending_drop(rid)
 
 
-def _load(cursor: str | None) -> dict[str, Any]:
+def _load(cursor: str | None) -> GraphCursor:
     if not cursor:
-        return {"mail": {}}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        raise CursorExpiredError("outlook: unreadable cursor; run `kithkeep sync --full`") from None
-    if not isinstance(state, dict) or not isinstance(state.get("mail"), dict):
+        return GraphCursor()
+    state = GraphCursor.decode(cursor)
+    if state is None:
         raise CursorExpiredError("outlook: unreadable cursor; run `kithkeep sync --full`")
     return state

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -27,6 +29,9 @@ from kithkeep.connectors.cursors import (
     decode_calendar,
     decode_gmail,
 )
+from kithkeep.connectors.graph import GraphClient, GraphSource
+from kithkeep.connectors.remote_index import RemoteIndex
+from kithkeep.domain.errors import CursorExpiredError
 
 texts = st.text(max_size=40)
 ints = st.integers(-(2**63), 2**63)
@@ -290,3 +295,22 @@ def test_a_cursor_is_in_one_state_at_most(text: str) -> None:
     ]
     assert sum(s is not None for s in gmail) <= 1
     assert sum(s is not None for s in calendar) <= 1
+
+
+@pytest.mark.parametrize("text", ["junk", "[]", '{"mail": []}', '{"mail": {"inbox": 3}}'])
+def test_an_unreadable_graph_cursor_asks_for_a_full_sync(tmp_path: Path, text: str) -> None:
+    client = GraphClient(lambda _refresh: "token")
+    source = GraphSource(
+        key="outlook:t",
+        client=client,
+        graph="https://graph.invalid/v1.0",
+        index=RemoteIndex(tmp_path / "index.sqlite"),
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        local_tz=UTC,
+    )
+    try:
+        with pytest.raises(CursorExpiredError, match="sync --full"):
+            next(source.pages(text))
+    finally:
+        source.index.close()
+        client.close()
