@@ -17,6 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 
+def _handed(d: Mapping[str, object]) -> int:
+    """A Gmail cursor's `"n"`: how many pages holding messages were handed over up to it
+    (0 in cursors written before it was kept, or unreadable)."""
+    n = d.get("n", 0)
+    return n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else 0
+
+
+def _with_handed(data: dict[str, object], handed: int) -> str:
+    return json.dumps({**data, "n": handed} if handed else data)
+
+
 def _object(cursor: str | None) -> dict[str, object] | None:
     """The cursor's JSON object; None when there is none, or it is not JSON or no object."""
     if not cursor:
@@ -41,9 +52,12 @@ class GmailListing:
     token: str
     #: The listing's mark in the index; what has another mark at its end is gone.
     sweep: int
+    #: Pages holding messages handed over so far (see `RemoteIndex.settle`).
+    handed: int = 0
 
     def encode(self) -> str:
-        return json.dumps({"h": self.history_id, "list": self.token, "sweep": self.sweep})
+        data = {"h": self.history_id, "list": self.token, "sweep": self.sweep}
+        return _with_handed(dict(data), self.handed)
 
     @classmethod
     def decode(cls, cursor: str | None) -> GmailListing | None:
@@ -52,7 +66,7 @@ class GmailListing:
             return None
         h, token, sweep = d.get("h"), d["list"], d.get("sweep")
         if isinstance(h, str) and isinstance(token, str) and isinstance(sweep, int):
-            return cls(h, token, int(sweep))
+            return cls(h, token, int(sweep), _handed(d))
         return None
 
 
@@ -62,9 +76,10 @@ class GmailListed:
 
     history_id: str
     sweep: int
+    handed: int = 0
 
     def encode(self) -> str:
-        return json.dumps({"h": self.history_id, "gone": self.sweep})
+        return _with_handed({"h": self.history_id, "gone": self.sweep}, self.handed)
 
     @classmethod
     def decode(cls, cursor: str | None) -> GmailListed | None:
@@ -72,7 +87,9 @@ class GmailListed:
         if d is None or "list" in d or "gone" not in d:
             return None
         h, sweep = d.get("h"), d["gone"]
-        return cls(h, int(sweep)) if isinstance(h, str) and isinstance(sweep, int) else None
+        if isinstance(h, str) and isinstance(sweep, int):
+            return cls(h, int(sweep), _handed(d))
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +99,12 @@ class GmailHistory:
     history_id: str
     #: The next `history.list` page's token; "" (and no `"p"`) when on the first.
     token: str = ""
+    handed: int = 0
 
     def encode(self) -> str:
         if self.token:
-            return json.dumps({"h": self.history_id, "p": self.token})
-        return json.dumps({"h": self.history_id})
+            return _with_handed({"h": self.history_id, "p": self.token}, self.handed)
+        return _with_handed({"h": self.history_id}, self.handed)
 
     @classmethod
     def decode(cls, cursor: str | None) -> GmailHistory | None:
@@ -94,7 +112,9 @@ class GmailHistory:
         if d is None or "list" in d or "gone" in d:
             return None
         h, token = d.get("h"), d.get("p", "")
-        return cls(h, token) if isinstance(h, str) and isinstance(token, str) else None
+        if isinstance(h, str) and isinstance(token, str):
+            return cls(h, token, _handed(d))
+        return None
 
 
 GmailCursor = GmailListing | GmailListed | GmailHistory

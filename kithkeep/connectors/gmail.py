@@ -10,13 +10,15 @@ import of the same message gives.
 
 Gmail reports deletions by its own ids; `RemoteIndex` maps them to natural keys, so a
 deleted message, or one moved to SPAM or TRASH, withdraws its interaction. The index
-also tells which messages a saved page holds (their mark is a sweep number, >= 0, set
-once the page was saved), so listing again fetches only the others.
+also tells which messages a saved page holds (held by their page's number until a
+saved cursor counts that page), so listing again fetches only the others.
 
 The cursor (`cursors.GmailCursor`) is JSON: `{"h": historyId}` when caught up; during
 a first listing also `"list"` (the page token, "" for the first page) and `"sweep"` (the
-listing's mark in the index). An expired history id (404) means a fresh listing: what the
-index already holds is not fetched again, and what the listing no longer shows is withdrawn.
+listing's mark in the index), and `"n"`: how many pages holding messages were handed
+over up to it, so that the next run knows which pages were saved. An expired history id
+(404) means a fresh listing: what the index already holds is not fetched again, and what
+the listing no longer shows is withdrawn.
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ from typing import Any
 from googleapiclient.errors import HttpError
 
 from kithkeep.connectors.base import Page, Problem
-from kithkeep.connectors.cursors import GmailHistory, GmailListed, GmailListing, decode_gmail
+from kithkeep.connectors.cursors import (
+    GmailCursor,
+    GmailHistory,
+    GmailListed,
+    GmailListing,
+    decode_gmail,
+)
 from kithkeep.connectors.google_api import Caller, ServiceSource, http_error_line, status_of
 from kithkeep.connectors.mail import Skip, parse_message
 from kithkeep.connectors.remote_index import RemoteIndex
@@ -63,9 +71,6 @@ LEFT_OUT = frozenset({"SPAM", "TRASH", "DRAFT", "CHAT"})
 LIST_PAGE = 500
 #: Messages fetched per page handed over (two batches).
 CHUNK = 100
-#: The index's mark for messages of a page not known to be saved yet (see `_handing_over`):
-#: a later listing fetches them again rather than take them for stored.
-PENDING = -1
 _SCOPE = "gmail"
 _HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"]
 
@@ -93,6 +98,8 @@ class GmailSource(ServiceSource):
         self.since = now - timedelta(days=since_days)
         self.body_cues = body_cues
         self.on_aliases = on_aliases
+        #: Pages holding messages handed over, counted on from the saved cursor's `"n"`.
+        self._handed = 0
 
     @property
     def key(self) -> str:
@@ -112,6 +119,10 @@ class GmailSource(ServiceSource):
                 found = {str(r["sendAsEmail"]).lower() for r in rows.get("sendAs", [])}
                 self.on_aliases(sorted(found))
         state = decode_gmail(cursor)
+        # Pages handed over up to the saved cursor were saved; the index forgets the
+        # messages of any handed over after it (a sync killed or stopped in between).
+        self._handed = state.handed if state is not None else 0
+        self.index.settle(_SCOPE, self._handed)
         if state is None or isinstance(state, GmailListing):
             yield from self._listing(state)
             return
@@ -167,9 +178,10 @@ class GmailSource(ServiceSource):
                 yield from self._handing_over(
                     held,
                     sweep,
+                    next_state,
                     Page(
                         observations,
-                        next_state.encode(),
+                        None,
                         problems,
                         skipped=skipped,
                         done=done,
@@ -189,7 +201,7 @@ class GmailSource(ServiceSource):
         if gone:
             yield Page(
                 (),
-                GmailHistory(history_id).encode(),
+                GmailHistory(history_id, handed=self._handed).encode(),
                 withdrawn=self.index.orphaned_by(_SCOPE, gone),
                 checkpoint=True,
             )
@@ -212,17 +224,29 @@ class GmailSource(ServiceSource):
             out.update(
                 conn.execute(
                     f"SELECT remote_id, natural_key FROM items WHERE scope = ? AND sweep >= 0 "
+                    f"AND held IS NULL "
                     f"AND remote_id IN ({','.join('?' * len(part))})",
                     [_SCOPE, *part],
                 ).fetchall()
             )
         return out
 
-    def _handing_over(self, held: list[tuple[str, str]], sweep: int, page: Page) -> Iterator[Page]:
-        """Yield a page; its messages are in the index before (pending) and after (saved)."""
-        self.index.remember(_SCOPE, held, PENDING)
-        yield page
-        self.index.remember(_SCOPE, held, sweep)
+    def _handing_over(
+        self, held: list[tuple[str, str]], sweep: int, after: GmailCursor, page: Page
+    ) -> Iterator[Page]:
+        """Yield a page with the cursor `after` it. Its messages are in the index before it
+        is handed over, held by its number until a saved cursor counts it (`settle`)."""
+        if held:
+            self._handed += 1
+            self.index.remember(_SCOPE, held, sweep, page=self._handed)
+        yield replace(
+            page,
+            cursor=replace(after, handed=self._handed).encode(),
+            # Its cursor says it was saved: kept even when its messages were all known.
+            checkpoint=page.checkpoint or bool(held),
+        )
+        if held:
+            self.index.settle(_SCOPE, self._handed)
 
     def _fetch(
         self, ids: list[str], *, listing: bool
@@ -315,7 +339,8 @@ class GmailSource(ServiceSource):
             yield from self._handing_over(
                 held,
                 mark,
-                Page(observations, after.encode(), problems, skipped=skipped, withdrawn=withdrawn),
+                after,
+                Page(observations, None, problems, skipped=skipped, withdrawn=withdrawn),
             )
             if leaving:
                 self.index.forget(_SCOPE, leaving)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
@@ -97,31 +97,7 @@ class GoogleCalendar(_Google):
 
 
 #: Found by this suite; see each reason. A fix turns its strict xfail into a failure.
-GMAIL_PENDING_SWEPT = (
-    "bug: a sync stopped or killed just after the page that ends a listing page loses "
-    "that page: its messages are still marked PENDING in the RemoteIndex (the mark "
-    "'saved' is set only when the generator resumes), the cursor has moved past their "
-    "listing page, and the sweep ending the listing withdraws them (gmail._handing_over, "
-    "_sweep)"
-)
-GCAL_LAST_PAGE_UNSAVED = (
-    "bug: when the last page of a listing holds no new meeting (here the copy of one "
-    "stored), Store.save_page keeps the cursor before it (a cursor-only move is not "
-    "saved); the next sync resumes the listing instead of using the sync token, and "
-    "never sees a cancellation made meanwhile"
-)
-
-
 class TestGmailAgainstFake(SourceContract):
-    known_bugs: ClassVar[dict[str, str]] = {
-        "test_an_interrupted_sync_then_rerun_equals_one_clean_run[stopped-first]": (
-            GMAIL_PENDING_SWEPT
-        ),
-        "test_an_interrupted_sync_then_rerun_equals_one_clean_run[killed-first]": (
-            GMAIL_PENDING_SWEPT
-        ),
-    }
-
     @pytest.fixture
     def world(self, fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> World:
         monkeypatch.setattr("kithkeep.connectors.gmail.CHUNK", 2)  # messages a page
@@ -130,8 +106,6 @@ class TestGmailAgainstFake(SourceContract):
 
 
 class TestGoogleCalendarAgainstFake(SourceContract):
-    known_bugs: ClassVar[dict[str, str]] = {}
-
     @pytest.fixture
     def world(self, fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> World:
         monkeypatch.setattr("kithkeep.connectors.gcal._PAGE", 2)  # events a page

@@ -314,3 +314,26 @@ def test_an_unreadable_graph_cursor_asks_for_a_full_sync(tmp_path: Path, text: s
     finally:
         source.index.close()
         client.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"h": "5", "list": "t", "sweep": 2, "n": 3}',
+        '{"h": "5", "gone": 2, "n": 7}',
+        '{"h": "9", "p": "q", "n": 1}',
+        '{"h": "9", "n": 12}',
+    ],
+)
+def test_a_gmail_cursor_counts_the_pages_it_handed_over(text: str) -> None:
+    state = decode_gmail(text)
+    assert state is not None and state.handed == json.loads(text)["n"]
+    assert state.encode() == text
+
+
+@given(st.integers(min_value=-(2**70), max_value=2**70) | st.booleans() | st.text())
+def test_an_unreadable_page_count_counts_as_none(n: object) -> None:
+    state = decode_gmail(json.dumps({"h": "5", "n": n}))
+    assert state is not None
+    ok = isinstance(n, int) and not isinstance(n, bool) and n >= 0
+    assert state.handed == (n if ok else 0)
