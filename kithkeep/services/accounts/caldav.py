@@ -45,14 +45,13 @@ class CaldavProvider(Provider[CaldavRequest]):
 
     def source(self, account: Account, wiring: Wiring) -> Source:
         from kithkeep.connectors.caldav import CaldavConfig, CaldavSource
-        from kithkeep.connectors.remote_index import RemoteIndex
 
         if not account.url or not account.user:
             raise ConfigError(f"account {account.name}: a caldav account needs url and user")
         state = wiring.state_path(account)
         return CaldavSource(
             CaldavConfig(account.url, account.user, stored_password(wiring.paths, account)),
-            RemoteIndex(state),
+            wiring.index(account),
             state.with_suffix(".caldav.json"),
             wiring.now,
             wiring.local_tz,

@@ -326,7 +326,6 @@ def _caller(kind: str, name: str, batch_uri: str, per_minute: float | None) -> A
 
 def gmail_source(account: Account, wiring: Wiring) -> Source:
     from kithkeep.connectors.gmail import GmailSource
-    from kithkeep.connectors.remote_index import RemoteIndex
 
     endpoints: Endpoints = wiring.settings.endpoints
     creds = _stored_credentials(wiring.paths, account)
@@ -340,7 +339,7 @@ def gmail_source(account: Account, wiring: Wiring) -> Source:
         account.name,
         lambda: _service("gmail", "v1", creds, endpoints.gmail_api),
         caller=caller,
-        index=RemoteIndex(wiring.state_path(account)),
+        index=wiring.index(account),
         now=wiring.now,
         since_days=account.since_days,
         body_cues=account.body_cues,
@@ -357,7 +356,6 @@ def _keep_aliases(paths: Paths, account: Account, found: list[str]) -> None:
 
 def calendar_source(account: Account, wiring: Wiring) -> Source:
     from kithkeep.connectors.gcal import CalendarSource
-    from kithkeep.connectors.remote_index import RemoteIndex
 
     endpoints: Endpoints = wiring.settings.endpoints
     creds = _stored_credentials(wiring.paths, account)
@@ -371,7 +369,7 @@ def calendar_source(account: Account, wiring: Wiring) -> Source:
         account.name,
         lambda: _service("calendar", "v3", creds, endpoints.calendar_api),
         caller=caller,
-        index=RemoteIndex(wiring.state_path(account)),
+        index=wiring.index(account),
         now=wiring.now,
         local_tz=wiring.local_tz,
         since_days=account.since_days,

@@ -76,14 +76,13 @@ class ImapProvider(Provider[ImapRequest]):
 
     def source(self, account: Account, wiring: Wiring) -> Source:
         from kithkeep.connectors.imap import ImapSource
-        from kithkeep.connectors.remote_index import RemoteIndex
 
         if not account.host or not account.user:
             raise ConfigError(f"account {account.name}: an imap account needs host and user")
         state = wiring.state_path(account)
         return ImapSource(
             imap_config(account, stored_password(wiring.paths, account)),
-            RemoteIndex(state),
+            wiring.index(account),
             state.with_suffix(".imap.json"),
             wiring.now,
         )

@@ -250,7 +250,6 @@ def recheck_self(account: Account, wiring: Wiring, client: GraphClient) -> Accou
 
 def outlook_source(account: Account, wiring: Wiring) -> Source:
     from kithkeep.connectors.graph import DEFAULT_FOLDERS, GraphClient, GraphSource
-    from kithkeep.connectors.remote_index import RemoteIndex
 
     settings = wiring.settings
     ends = settings.endpoints
@@ -274,7 +273,7 @@ def outlook_source(account: Account, wiring: Wiring) -> Source:
         client=client,
         full_select=full_select,
         graph=ends.outlook_graph.rstrip("/"),
-        index=RemoteIndex(wiring.state_path(account)),
+        index=wiring.index(account),
         now=wiring.now,
         local_tz=wiring.local_tz,
         folders=account.folders or DEFAULT_FOLDERS,
