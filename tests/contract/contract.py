@@ -32,7 +32,7 @@ import pytest
 
 from kithkeep.connectors.base import Page, Source
 from kithkeep.connectors.remote_index import RemoteIndex
-from kithkeep.services.accounts import Wiring, build_source
+from kithkeep.services.accounts import SyncContext, build_source
 from kithkeep.services.config.settings import Paths, load
 from kithkeep.services.store.events import Store
 from kithkeep.services.usecases import pull
@@ -146,7 +146,7 @@ class World(ABC):
         """The account's source, as `kithkeep sync` builds it (in small pages)."""
         settings = load(home)
         return self.small_pages(
-            build_source(settings.account(self.account), Wiring(settings, NOW, UTC))
+            build_source(settings.account(self.account), SyncContext(settings, NOW, UTC))
         )
 
     def small_pages(self, source: Source) -> Source:
@@ -174,7 +174,7 @@ class Home:
         the page-and-cursor loop, in this process."""
         if account:
             settings = load(self.path)
-            source = build_source(settings.account(account), Wiring(settings, NOW, UTC))
+            source = build_source(settings.account(account), SyncContext(settings, NOW, UTC))
         else:
             source = self.world.source(self.path)
         if dies_at_page:

@@ -10,7 +10,7 @@ import pytest
 
 from kithkeep.connectors.ics import parse_calendar
 from kithkeep.domain.interaction import Observation, Response
-from kithkeep.services.accounts import Wiring, build_source
+from kithkeep.services.accounts import SyncContext, build_source
 from kithkeep.services.config.settings import load
 from tests.fakes.google import FakeGoogle
 from tests.integration.google_kit import ME, configure
@@ -94,7 +94,7 @@ def sync(home: Path, now: datetime, state: dict[str, Observation]) -> None:
 
     settings = load(home)
     with open_runtime(settings) as rt:
-        source = build_source(settings.account("cal"), Wiring(settings, now, UTC))
+        source = build_source(settings.account("cal"), SyncContext(settings, now, UTC))
         cursor = rt.store.cursor(source.key)
         for page in source.pages(cursor):
             rt.store.save_page(

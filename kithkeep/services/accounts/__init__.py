@@ -12,7 +12,7 @@ from typing import Never
 
 from kithkeep.connectors.base import Source
 from kithkeep.services.accounts import caldav, folder, google, imap, outlook
-from kithkeep.services.accounts.base import Provider, Wiring, registered
+from kithkeep.services.accounts.base import Provider, SyncContext, registered
 from kithkeep.services.config.settings import Account
 
 #: The provider modules, each registered by its classes.
@@ -24,9 +24,9 @@ def provider_for(kind: str) -> Provider[Never]:
     return registered(kind)
 
 
-def build_source(account: Account, wiring: Wiring) -> Source:
+def build_source(account: Account, context: SyncContext) -> Source:
     """The source an account is synced from."""
-    return provider_for(account.type).source(account, wiring)
+    return provider_for(account.type).source(account, context)
 
 
-__all__ = ["PROVIDERS", "Provider", "Wiring", "build_source", "provider_for"]
+__all__ = ["PROVIDERS", "Provider", "SyncContext", "build_source", "provider_for"]

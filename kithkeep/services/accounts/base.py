@@ -23,8 +23,9 @@ from kithkeep.services.config.settings import Account, Paths, Settings
 
 
 @dataclass(frozen=True, slots=True)
-class Wiring:
-    """What building a source may need besides its account."""
+class SyncContext:
+    """What a sync gives the source it builds besides the account: the settings, the
+    moment the sync runs at, the local time zone, where the account keeps its state."""
 
     settings: Settings
     now: datetime
@@ -94,7 +95,7 @@ class Provider(ABC, Generic[Request_contra]):
         """Sign in or check what the request names, then write the account(s) to the config."""
 
     @abstractmethod
-    def source(self, account: Account, wiring: Wiring) -> Source:
+    def source(self, account: Account, context: SyncContext) -> Source:
         """The account's source, ready for `sync`."""
 
     def remove(self, paths: Paths, account: Account) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.accounts.base import Added, Provider, Wiring
+from kithkeep.services.accounts.base import Added, Provider, SyncContext
 from kithkeep.services.accounts.passwords import (
     PasswordRequest,
     add_with_password,
@@ -43,16 +43,16 @@ class CaldavProvider(Provider[CaldavRequest]):
 
         return [add_with_password(paths, "caldav", r, log_in, table)]
 
-    def source(self, account: Account, wiring: Wiring) -> Source:
+    def source(self, account: Account, context: SyncContext) -> Source:
         from kithkeep.connectors.caldav import CaldavConfig, CaldavSource
 
         if not account.url or not account.user:
             raise ConfigError(f"account {account.name}: a caldav account needs url and user")
-        state = wiring.state_path(account)
+        state = context.state_path(account)
         return CaldavSource(
-            CaldavConfig(account.url, account.user, stored_password(wiring.paths, account)),
-            wiring.index(account),
+            CaldavConfig(account.url, account.user, stored_password(context.paths, account)),
+            context.index(account),
             state.with_suffix(".caldav.json"),
-            wiring.now,
-            wiring.local_tz,
+            context.now,
+            context.local_tz,
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import InputError
-from kithkeep.services.accounts.base import Added, Provider, Wiring
+from kithkeep.services.accounts.base import Added, Provider, SyncContext
 from kithkeep.services.config.editing import TomlValue, add_account
 from kithkeep.services.config.settings import Account, Paths
 
@@ -37,9 +37,9 @@ class FolderProvider(Provider[FolderRequest]):
         }
         return [Added(add_account(paths, table))]
 
-    def source(self, account: Account, wiring: Wiring) -> Source:
+    def source(self, account: Account, context: SyncContext) -> Source:
         from kithkeep.connectors.files import FileSource
 
         if not account.path.exists():
             raise InputError(f"{account.path}: no such file or folder")
-        return FileSource(account.path, now=wiring.now, local_tz=wiring.local_tz)
+        return FileSource(account.path, now=context.now, local_tz=context.local_tz)

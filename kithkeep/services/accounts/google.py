@@ -1,4 +1,4 @@
-"""Google accounts: sign-in (installed-app OAuth with a loopback redirect) and wiring.
+"""Google accounts: sign-in (installed-app OAuth with a loopback redirect) and context.
 
 The OAuth endpoints are the `auth_uri` and `token_uri` of the user's client-secrets
 file, never written here, so a test runs the whole sign-in against a local fake. The
@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
-from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
+from kithkeep.services.accounts.base import Added, Provider, SyncContext, secret_name
 from kithkeep.services.config.editing import add_account, update_account
 from kithkeep.services.config.secrets import get_secret, set_secret
 from kithkeep.services.config.settings import Account, Endpoints, Paths, load
@@ -324,11 +324,11 @@ def _caller(kind: str, name: str, batch_uri: str, per_minute: float | None) -> A
     )
 
 
-def gmail_source(account: Account, wiring: Wiring) -> Source:
+def gmail_source(account: Account, context: SyncContext) -> Source:
     from kithkeep.connectors.gmail import GmailSource
 
-    endpoints: Endpoints = wiring.settings.endpoints
-    creds = _stored_credentials(wiring.paths, account)
+    endpoints: Endpoints = context.settings.endpoints
+    creds = _stored_credentials(context.paths, account)
     caller = _caller(
         "gmail",
         account.name,
@@ -339,11 +339,11 @@ def gmail_source(account: Account, wiring: Wiring) -> Source:
         account.name,
         lambda: _service("gmail", "v1", creds, endpoints.gmail_api),
         caller=caller,
-        index=wiring.index(account),
-        now=wiring.now,
+        index=context.index(account),
+        now=context.now,
         since_days=account.since_days,
         body_cues=account.body_cues,
-        on_aliases=lambda found: _keep_aliases(wiring.paths, account, found),
+        on_aliases=lambda found: _keep_aliases(context.paths, account, found),
     )
 
 
@@ -354,11 +354,11 @@ def _keep_aliases(paths: Paths, account: Account, found: list[str]) -> None:
         update_account(paths, account.name, {"addresses": sorted(new | set(account.addresses))})
 
 
-def calendar_source(account: Account, wiring: Wiring) -> Source:
+def calendar_source(account: Account, context: SyncContext) -> Source:
     from kithkeep.connectors.gcal import CalendarSource
 
-    endpoints: Endpoints = wiring.settings.endpoints
-    creds = _stored_credentials(wiring.paths, account)
+    endpoints: Endpoints = context.settings.endpoints
+    creds = _stored_credentials(context.paths, account)
     caller = _caller(
         "google-calendar",
         account.name,
@@ -369,9 +369,9 @@ def calendar_source(account: Account, wiring: Wiring) -> Source:
         account.name,
         lambda: _service("calendar", "v3", creds, endpoints.calendar_api),
         caller=caller,
-        index=wiring.index(account),
-        now=wiring.now,
-        local_tz=wiring.local_tz,
+        index=context.index(account),
+        now=context.now,
+        local_tz=context.local_tz,
         since_days=account.since_days,
         ahead_days=account.ahead_days,
     )
@@ -418,7 +418,7 @@ class GoogleProvider(Provider[GoogleRequest]):
         )
         return [Added(a) for a in accounts]
 
-    def source(self, account: Account, wiring: Wiring) -> Source:
+    def source(self, account: Account, context: SyncContext) -> Source:
         if account.type == "gmail":
-            return gmail_source(account, wiring)
-        return calendar_source(account, wiring)
+            return gmail_source(account, context)
+        return calendar_source(account, context)

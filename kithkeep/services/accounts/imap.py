@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.accounts.base import Added, Provider, Wiring
+from kithkeep.services.accounts.base import Added, Provider, SyncContext
 from kithkeep.services.accounts.passwords import (
     PasswordRequest,
     add_with_password,
@@ -74,15 +74,15 @@ class ImapProvider(Provider[ImapRequest]):
         }
         return [add_with_password(paths, "imap", r, lambda: close(connect(config)), table)]
 
-    def source(self, account: Account, wiring: Wiring) -> Source:
+    def source(self, account: Account, context: SyncContext) -> Source:
         from kithkeep.connectors.imap import ImapSource
 
         if not account.host or not account.user:
             raise ConfigError(f"account {account.name}: an imap account needs host and user")
-        state = wiring.state_path(account)
+        state = context.state_path(account)
         return ImapSource(
-            imap_config(account, stored_password(wiring.paths, account)),
-            wiring.index(account),
+            imap_config(account, stored_password(context.paths, account)),
+            context.index(account),
             state.with_suffix(".imap.json"),
-            wiring.now,
+            context.now,
         )

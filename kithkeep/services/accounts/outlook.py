@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError, ConnectorError
 from kithkeep.domain.rules import normalize_address
-from kithkeep.services.accounts.base import Added, Provider, Wiring, secret_name
+from kithkeep.services.accounts.base import Added, Provider, SyncContext, secret_name
 from kithkeep.services.config.editing import add_account, update_account
 from kithkeep.services.config.secrets import get_secret, set_secret
 from kithkeep.services.config.settings import Account, Paths, Settings, load
@@ -215,7 +215,7 @@ def sign_in(
         },
     )
     set_secret(settings.paths, secret_name(account.name, "cache"), tokens.cache.serialize())
-    _checked(Wiring(settings, datetime.now(UTC), UTC).state_path(account)).touch()
+    _checked(SyncContext(settings, datetime.now(UTC), UTC).state_path(account)).touch()
     return account
 
 
@@ -224,23 +224,23 @@ def _checked(state: Path) -> Path:
     return state.with_suffix(".self-checked")
 
 
-def recheck_self(account: Account, wiring: Wiring, client: GraphClient) -> Account:
+def recheck_self(account: Account, context: SyncContext, client: GraphClient) -> Account:
     """Once a day: the account's addresses as `/me` has them now, written to the config."""
-    marker = _checked(wiring.state_path(account))
+    marker = _checked(context.state_path(account))
     try:
         last = marker.stat().st_mtime
     except OSError:
         last = 0.0
-    if wiring.now.timestamp() - last < RECHECK_SELF.total_seconds():
+    if context.now.timestamp() - last < RECHECK_SELF.total_seconds():
         return account
-    graph = wiring.settings.endpoints.outlook_graph.rstrip("/")
+    graph = context.settings.endpoints.outlook_graph.rstrip("/")
     address, aliases = self_addresses(client.get(f"{graph}/me", _PROFILE))
     known = [a for a in (account.address, *account.addresses) if a]
     found = [a for a in (address, *aliases) if a not in known]
     if found:
         # Never drop an address: mail once sent from it is still the user's own.
         account = update_account(
-            wiring.paths,
+            context.paths,
             account.name,
             {"address": account.address or address, "addresses": [*account.addresses, *found]},
         )
@@ -248,10 +248,10 @@ def recheck_self(account: Account, wiring: Wiring, client: GraphClient) -> Accou
     return account
 
 
-def outlook_source(account: Account, wiring: Wiring) -> Source:
+def outlook_source(account: Account, context: SyncContext) -> Source:
     from kithkeep.connectors.graph import DEFAULT_FOLDERS, GraphClient, GraphSource
 
-    settings = wiring.settings
+    settings = context.settings
     ends = settings.endpoints
     tokens = Tokens(
         settings.paths,
@@ -261,7 +261,7 @@ def outlook_source(account: Account, wiring: Wiring) -> Source:
         ends.outlook_authority_host,
     )
     client = GraphClient(tokens, session=tokens.http)
-    account = recheck_self(account, wiring, client)
+    account = recheck_self(account, context, client)
 
     def full_select() -> bool:
         # Mail.ReadBasic leaves out headers and previews: then ask only for the basics.
@@ -273,9 +273,9 @@ def outlook_source(account: Account, wiring: Wiring) -> Source:
         client=client,
         full_select=full_select,
         graph=ends.outlook_graph.rstrip("/"),
-        index=wiring.index(account),
-        now=wiring.now,
-        local_tz=wiring.local_tz,
+        index=context.index(account),
+        now=context.now,
+        local_tz=context.local_tz,
         folders=account.folders or DEFAULT_FOLDERS,
         since_days=account.since_days,
         ahead_days=account.ahead_days,
@@ -312,5 +312,5 @@ class OutlookProvider(Provider[OutlookRequest]):
         )
         return [Added(account)]
 
-    def source(self, account: Account, wiring: Wiring) -> Source:
-        return outlook_source(account, wiring)
+    def source(self, account: Account, context: SyncContext) -> Source:
+        return outlook_source(account, context)

@@ -14,7 +14,7 @@ from pathlib import Path
 from kithkeep.connectors.files import FileSource
 from kithkeep.domain.errors import ConfigError, InputError, KithkeepError
 from kithkeep.domain.rules import judge
-from kithkeep.services.accounts import Wiring, build_source, provider_for
+from kithkeep.services.accounts import SyncContext, build_source, provider_for
 from kithkeep.services.config.settings import Account, Settings
 from kithkeep.services.runtime import Runtime, open_runtime
 from kithkeep.services.usecases import pull
@@ -68,7 +68,7 @@ def sync_one(
     """
     policy = rt.settings.policy()
     with rt.store.account_lock(account.name):
-        source = build_source(account, Wiring(rt.settings, now, rt.local_tz()))
+        source = build_source(account, SyncContext(rt.settings, now, rt.local_tz()))
         return pull.run(
             source,
             rt.store,
