@@ -174,6 +174,7 @@ class GraphSource:
             yield from self._calendar()
         finally:
             self.index.close()
+            self.client.close()  # its HTTP session (a sync may build the source again)
 
     def _cursor(self) -> str:
         return self._state.encode()

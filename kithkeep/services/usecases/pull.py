@@ -11,14 +11,14 @@ import os
 import queue
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from kithkeep.connectors.base import Page, Problem, Source
 from kithkeep.domain.errors import ConnectorError, KithkeepError
 from kithkeep.domain.interaction import Observation
-from kithkeep.services.store.events import Store
+from kithkeep.services.store.events import Store, Written
 
 Progress = Callable[[int, int], None]
 _DONE = "done"
@@ -62,7 +62,7 @@ def run(
     *,
     progress: Progress | None = None,
     parallel: bool = True,
-    on_saved: Callable[[Sequence[tuple[int, Any]]], None] | None = None,
+    on_saved: Callable[[Written], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     is_noise: Callable[[Observation], bool] | None = None,
     full: bool = False,
@@ -75,9 +75,29 @@ def run(
     report = Report(source.key)
     cursor = None if full else store.cursor(source.key)
     pages = _in_child(source, cursor) if parallel else source.pages(cursor)
+    try:
+        _save_pages(pages, source.key, store, report, on_saved, should_stop, is_noise, progress)
+    finally:
+        # A source lets go of its connections when its pages end, also when they end early.
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
+    return report
+
+
+def _save_pages(
+    pages: Iterator[Page],
+    key: str,
+    store: Store,
+    report: Report,
+    on_saved: Callable[[Written], None] | None,
+    should_stop: Callable[[], bool] | None,
+    is_noise: Callable[[Observation], bool] | None,
+    progress: Progress | None,
+) -> None:
     for page in pages:
         saved = store.save_page(
-            source.key,
+            key,
             page.observations,
             page.cursor,
             page.withdrawn,
@@ -94,7 +114,6 @@ def run(
             progress(page.done, page.total)
         if should_stop is not None and should_stop():
             break  # between pages: what was saved is whole, the cursor says where to resume
-    return report
 
 
 def _produce(source: Source, cursor: str | None, q: Any, parent: int) -> None:
