@@ -224,3 +224,15 @@ def test_the_readme_names_every_module() -> None:
         if p.name not in ("__init__.py", "__main__.py") and p.name not in built
     )
     assert not missing, f"README's 'How it is built' leaves out {missing}"
+
+
+def test_help_lists_every_command_as_it_always_has() -> None:
+    """The CLI split into modules, one per command group; `--help` keeps its order."""
+    import typer.main
+
+    from kithkeep.services.cli.app import app
+    from kithkeep.services.cli.common import COMMAND_ORDER
+
+    listed = typer.main.get_command(app).list_commands(None)  # type: ignore[attr-defined,arg-type]
+    assert listed == list(COMMAND_ORDER)
+    assert listed[:4] == ["init", "import", "people", "due"]

@@ -12,13 +12,22 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.models import CommandInfo
 
 from kithkeep.domain.errors import KithkeepError
 from kithkeep.services.cli import accounts, admin, directives, queries, referrals, store
-from kithkeep.services.cli.common import app, err, state
+from kithkeep.services.cli.common import COMMAND_ORDER, app, err, state
 
 #: The command groups, registered on `app` as their modules are imported.
 GROUPS = (admin, queries, directives, referrals, accounts, store)
+
+
+def _in_order(info: CommandInfo) -> int:
+    name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+    return COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER)
+
+
+app.registered_commands.sort(key=_in_order)  # as `--help` has always listed them
 
 
 def main() -> None:

@@ -21,6 +21,33 @@ if TYPE_CHECKING:
     from kithkeep.projections.reading import ReadConnection
     from kithkeep.services.config.settings import Settings
 
+#: The order `kithkeep --help` lists the commands in, whichever module defines them.
+COMMAND_ORDER = (
+    "init",
+    "import",
+    "people",
+    "due",
+    "person",
+    "status",
+    "daemon",
+    "smtp-password",
+    "rebuild",
+    "cadence",
+    "ignore",
+    "link",
+    "unlink",
+    "demo",
+    "sync",
+    "refer",
+    "digest",
+    "project",
+    "who-knows",
+    "account",
+    "referrals",
+    "store",
+)
+
+
 app = typer.Typer(
     name="kithkeep",
     help="Keeps your professional network warm: who you last were in touch with, who is due.",
