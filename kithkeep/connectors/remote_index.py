@@ -16,10 +16,11 @@ one of them still holds is no orphan, so a deletion at one account never withdra
 interaction another account still has. Files (an import, a folder account) hold nothing
 back: a snapshot cannot say when a message is gone, and a mailbox imported once would
 otherwise keep every message deleted from it since.
-Items handed over in a numbered page are `held` with its
-number until the cursor saved after it says that page was saved (`settle`): a sync
-stopped or killed right after saving a page never resumes its generator, and a page
-handed over but never saved must not count as stored.
+
+Items handed over in a numbered page are `held` with its number until the cursor saved
+after it says that page was saved (`settle`): a sync stopped or killed right after
+saving a page never resumes its generator, and a page handed over but never saved must
+not count as stored.
 """
 
 from __future__ import annotations

@@ -47,10 +47,9 @@ def account_add_folder(
 ) -> None:
     """A local folder: Maildir, mbox, .eml or .ics files dropped in are picked up."""
     from kithkeep.services.accounts.folder import FolderProvider, FolderRequest
-    from kithkeep.services.usecases import accounts
 
     request = FolderRequest(path, name=name, interval_minutes=interval)
-    (added,) = accounts.add(current_paths(), FolderProvider(), request)
+    (added,) = FolderProvider().add(current_paths(), request)
     account = added.account
     typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
 
@@ -134,7 +133,6 @@ def _add_google(
 ) -> None:
     """Sign in once (the browser, or a pasted address) and add what the consent covers."""
     from kithkeep.services.accounts.google import GoogleProvider, GoogleRequest
-    from kithkeep.services.usecases import accounts
 
     request = GoogleRequest(
         kind,
@@ -148,7 +146,7 @@ def _add_google(
         interval_minutes=interval,
         say=typer.echo,
     )
-    for a in accounts.add(current_paths(), GoogleProvider(), request):
+    for a in GoogleProvider().add(current_paths(), request):
         typer.echo(f"Added {a.account.name} ({a.account.type}, {a.account.address}).")
 
 
@@ -229,7 +227,6 @@ def account_add_outlook(
 ) -> None:
     """Outlook / Microsoft 365 mail and calendar: device-code sign-in through msal."""
     from kithkeep.services.accounts.outlook import OutlookProvider, OutlookRequest
-    from kithkeep.services.usecases import accounts
 
     request = OutlookRequest(
         name=name,
@@ -238,7 +235,7 @@ def account_add_outlook(
         interval_minutes=interval,
         echo=lambda text: typer.echo(text, err=True),
     )
-    (added,) = accounts.add(current_paths(), OutlookProvider(), request)
+    (added,) = OutlookProvider().add(current_paths(), request)
     account = added.account
     typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
 
@@ -310,9 +307,8 @@ R = TypeVar("R", bound="PasswordRequest")
 
 
 def _added_with_password(provider: Provider[R], request: R) -> None:
-    from kithkeep.services.usecases import accounts
 
-    (added,) = accounts.add(current_paths(), provider, request)
+    (added,) = provider.add(current_paths(), request)
     account = added.account
     typer.echo(f"Added {account.name} ({account.type}); password kept in {added.where}.")
 

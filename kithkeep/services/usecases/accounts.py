@@ -1,20 +1,11 @@
-"""Connected accounts: added through their provider, listed, removed."""
+"""Connected accounts: listed and removed (each is added by its own provider's `add`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
 
 from kithkeep.services.accounts import provider_for
-from kithkeep.services.accounts.base import Added, Provider
 from kithkeep.services.config.settings import Paths, Settings, load
-
-R = TypeVar("R")
-
-
-def add(paths: Paths, provider: Provider[R], request: R) -> list[Added]:
-    """Add the account(s) a request names: signed in or checked first, then written."""
-    return provider.add(paths, request)
 
 
 def remove(paths: Paths, name: str) -> None:

@@ -76,44 +76,31 @@ def run(
     cursor = None if full else store.cursor(source.key)
     pages = _in_child(source, cursor) if parallel else source.pages(cursor)
     try:
-        _save_pages(pages, source.key, store, report, on_saved, should_stop, is_noise, progress)
+        for page in pages:
+            saved = store.save_page(
+                source.key,
+                page.observations,
+                page.cursor,
+                page.withdrawn,
+                revise=page.revise,
+                keep_cursor=page.checkpoint,
+            )
+            report.take(page, saved.added, saved.duplicates)
+            report.withdrawn += saved.withdrawn
+            if is_noise is not None:
+                report.noise += sum(1 for o in page.observations if is_noise(o))
+            if on_saved is not None:
+                on_saved(saved.written)
+            if progress is not None:
+                progress(page.done, page.total)
+            if should_stop is not None and should_stop():
+                break  # between pages: what was saved is whole, the cursor says where to resume
     finally:
         # A source lets go of its connections when its pages end, also when they end early.
         close = getattr(pages, "close", None)
         if close is not None:
             close()
     return report
-
-
-def _save_pages(
-    pages: Iterator[Page],
-    key: str,
-    store: Store,
-    report: Report,
-    on_saved: Callable[[Written], None] | None,
-    should_stop: Callable[[], bool] | None,
-    is_noise: Callable[[Observation], bool] | None,
-    progress: Progress | None,
-) -> None:
-    for page in pages:
-        saved = store.save_page(
-            key,
-            page.observations,
-            page.cursor,
-            page.withdrawn,
-            revise=page.revise,
-            keep_cursor=page.checkpoint,
-        )
-        report.take(page, saved.added, saved.duplicates)
-        report.withdrawn += saved.withdrawn
-        if is_noise is not None:
-            report.noise += sum(1 for o in page.observations if is_noise(o))
-        if on_saved is not None:
-            on_saved(saved.written)
-        if progress is not None:
-            progress(page.done, page.total)
-        if should_stop is not None and should_stop():
-            break  # between pages: what was saved is whole, the cursor says where to resume
 
 
 def _produce(source: Source, cursor: str | None, q: Any, parent: int) -> None:
