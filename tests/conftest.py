@@ -93,6 +93,16 @@ def count_events(home: Path) -> int:
 
 
 @pytest.fixture
+def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No keyring service here: secrets go to the home's 0600 file, for the CLI too."""
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    keyring.set_keyring(fail.Keyring())
+
+
+@pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
@@ -108,6 +118,23 @@ def cli(home: Path) -> Run:
 # -- real servers on loopback (tests/servers.py) ------------------------------------
 
 
+def dovecot_or_skip(inbox: list[Path] = (), sent: list[Path] = ()) -> Any:  # type: ignore[assignment]
+    """A seeded Dovecot in a folder of its own; skip with the reason where it cannot run,
+    or fail in CI, which must run the IMAP tests. The caller stops it (and removes
+    `server.root`)."""
+    import tempfile
+
+    from tests.servers import Dovecot, dovecot_missing
+
+    reason = dovecot_missing()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"{reason}, and CI must run the IMAP tests")
+        pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="kithkeep-dovecot-"))
+    return Dovecot.start(root, inbox=inbox, sent=sent)
+
+
 @pytest.fixture
 def start_dovecot() -> Iterator[Callable[..., Any]]:
     """Start a seeded Dovecot (skip with the reason where it cannot run, unless CI).
@@ -116,20 +143,11 @@ def start_dovecot() -> Iterator[Callable[..., Any]]:
     tree to 0700, and Dovecot's unprivileged auth process must reach the passwd file.
     """
     import shutil
-    import tempfile
-
-    from tests.servers import Dovecot, dovecot_missing
 
     started: list[Any] = []
 
     def start(inbox: list[Path] = (), sent: list[Path] = ()) -> Any:  # type: ignore[assignment]
-        reason = dovecot_missing()
-        if reason:
-            if IN_CI:
-                pytest.fail(f"{reason}, and CI must run the IMAP tests")
-            pytest.skip(reason)
-        root = Path(tempfile.mkdtemp(prefix="kithkeep-dovecot-"))
-        server = Dovecot.start(root, inbox=inbox, sent=sent)
+        server = dovecot_or_skip(inbox, sent)
         started.append(server)
         return server
 

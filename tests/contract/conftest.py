@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import dovecot_or_skip
 
 
 @pytest.fixture(autouse=True)
-def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No keyring service here: secrets go to the home's 0600 file, for the CLI too."""
-    import keyring
-    from keyring.backends import fail
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    keyring.set_keyring(fail.Keyring())
+def _secrets_in_the_file(no_os_keyring: None) -> None:
+    """Every contract test keeps its secrets in the home's 0600 file (no keyring here)."""
 
 
 # One server for a module's tests: starting and stopping one takes about a second, more
@@ -34,18 +27,10 @@ def dovecot_server() -> Iterator[Any]:
     Its folder is outside pytest's tmp tree, as in `start_dovecot`: Dovecot's
     unprivileged auth process must reach the passwd file.
     """
-    from tests.servers import Dovecot, dovecot_missing
-
-    reason = dovecot_missing()
-    if reason:
-        if IN_CI:
-            pytest.fail(f"{reason}, and CI must run the IMAP tests")
-        pytest.skip(reason)
-    root = Path(tempfile.mkdtemp(prefix="kithkeep-dovecot-"))
-    server = Dovecot.start(root)
+    server = dovecot_or_skip()
     yield server
     server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(server.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

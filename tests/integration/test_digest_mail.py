@@ -16,10 +16,7 @@ from tests.integration.test_daemon import config, drop
 SECRET = "s3cret-Pa55word-never-shown"
 
 
-@pytest.fixture(autouse=True)
-def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    # This machine has no keyring service: the secret goes to the 0600 file fallback.
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+pytestmark = pytest.mark.usefixtures("no_os_keyring")
 
 
 def smtp_config(home: Path, port: int) -> None:

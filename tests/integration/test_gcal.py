@@ -24,13 +24,7 @@ def fake() -> Iterator[FakeGoogle]:
         yield f
 
 
-@pytest.fixture(autouse=True)
-def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    import keyring
-    from keyring.backends import fail
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    keyring.set_keyring(fail.Keyring())
+pytestmark = pytest.mark.usefixtures("no_os_keyring")
 
 
 def at(when: datetime) -> dict[str, str]:

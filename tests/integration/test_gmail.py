@@ -25,14 +25,7 @@ def fake() -> Iterator[FakeGoogle]:
         yield f
 
 
-@pytest.fixture(autouse=True)
-def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    # No keyring service here: secrets go to the 0600 file, for this process and its children.
-    import keyring
-    from keyring.backends import fail
-
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    keyring.set_keyring(fail.Keyring())
+pytestmark = pytest.mark.usefixtures("no_os_keyring")
 
 
 def people_of(home: Path) -> object:
