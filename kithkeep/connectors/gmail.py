@@ -223,7 +223,7 @@ class GmailSource(ServiceSource):
             part = ids[k : k + LIST_PAGE]
             out.update(
                 conn.execute(
-                    f"SELECT remote_id, natural_key FROM items WHERE scope = ? AND sweep >= 0 "
+                    f"SELECT remote_id, natural_key FROM items WHERE scope = ? "
                     f"AND held IS NULL "
                     f"AND remote_id IN ({','.join('?' * len(part))})",
                     [_SCOPE, *part],

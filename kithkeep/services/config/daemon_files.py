@@ -56,6 +56,10 @@ class AccountState:
     def healthy(self) -> bool:
         return self.failures == 0
 
+    def as_json(self) -> dict[str, object]:
+        """As the state file and `status --json` have it: its fields, and if healthy."""
+        return {**asdict(self), "healthy": self.healthy}
+
 
 @dataclass
 class DaemonState:
@@ -68,8 +72,7 @@ class DaemonState:
 
     def write(self, path: Path) -> None:
         data = asdict(self)
-        for name, a in self.accounts.items():
-            data["accounts"][name]["healthy"] = a.healthy
+        data["accounts"] = {name: a.as_json() for name, a in self.accounts.items()}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
         os.replace(tmp, path)

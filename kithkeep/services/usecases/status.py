@@ -5,12 +5,11 @@ and how the daemon's accounts are doing (read from its state file, not from the 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import asdict
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
 from kithkeep.projections.queries import connect
-from kithkeep.services.config.daemon_files import AccountState, read_state, running_pid
+from kithkeep.services.config.daemon_files import read_state, running_pid
 from kithkeep.services.config.settings import Paths, store_url
 
 if TYPE_CHECKING:
@@ -139,12 +138,8 @@ def daemon_status(paths: Paths) -> DaemonStatus:
         last_digest=state.last_digest,
         digest_error=state.digest_error,
         config_error=state.config_error if pid else None,
-        accounts=[_account(a) for a in state.accounts.values()],
+        accounts=[a.as_json() for a in state.accounts.values()],
     )
-
-
-def _account(a: AccountState) -> dict[str, object]:
-    return {**asdict(a), "healthy": a.healthy}
 
 
 def _sources(paths: Paths) -> list[str]:
