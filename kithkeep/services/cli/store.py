@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.cli.common import StdinOpt, app, current_settings, keep_secret
+from kithkeep.services.cli.common import (
+    JsonOpt,
+    StdinOpt,
+    app,
+    current_settings,
+    keep_secret,
+    print_json,
+)
 
 store_app = typer.Typer(help="The event store: PostgreSQL tables, copying a history over.")
 app.add_typer(store_app, name="store")
@@ -87,9 +92,7 @@ def project(
 def who_knows(
     who: Annotated[str, typer.Argument(help="ADDRESS or @DOMAIN")],
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 10,
-    json_: Annotated[
-        bool, typer.Option("--json", help="Machine-readable output (ISO-8601 dates).")
-    ] = False,
+    json_: JsonOpt = False,
 ) -> None:
     """Team members with the strongest recent contact with a person or company."""
     from kithkeep.services.usecases import team
@@ -104,7 +107,7 @@ def who_knows(
     finally:
         conn.close()
     if json_:
-        sys.stdout.write(json.dumps([w.as_json() for w in found]) + "\n")
+        print_json([w.as_json() for w in found])
         return
     if not found:
         typer.echo(f"No one in the team has been in touch with {team.target(who)}.")
