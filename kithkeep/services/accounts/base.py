@@ -37,18 +37,13 @@ class SyncContext:
 
     def state_path(self, account: Account) -> Path:
         """The account's own connector state (remote ids → interactions)."""
-        return connectors_dir(self.paths) / f"{account.name}.sqlite"
+        return self.paths.home / "connectors" / f"{account.name}.sqlite"
 
     def index(self, account: Account) -> RemoteIndex:
         """The account's index of remote items, with the other accounts' as its peers: a
         copy another account still holds keeps an interaction."""
         others = [self.state_path(a) for a in self.settings.accounts if a.name != account.name]
         return RemoteIndex(self.state_path(account), peers=others)
-
-
-def connectors_dir(paths: Paths) -> Path:
-    """Where the connectors keep their state: one index of remote items per account."""
-    return paths.home / "connectors"
 
 
 @dataclass(frozen=True, slots=True)
