@@ -100,7 +100,7 @@ def daemon(
             f"no [[accounts]] in {settings.paths.config}: add one "
             '(e.g. name = "inbox", type = "folder", path = "~/Mail/drop")'
         )
-    configure_logging(settings.paths, foreground or once)
+    configure_logging(settings.paths, foreground, also_stderr=once)
     Daemon(settings).run(once=once)
 
 

@@ -16,7 +16,8 @@ from typer.models import CommandInfo
 
 from kithkeep.domain.errors import KithkeepError
 from kithkeep.services.cli import accounts, admin, directives, queries, referrals, store
-from kithkeep.services.cli.common import COMMAND_ORDER, app, err, state
+from kithkeep.services.cli.common import COMMAND_ORDER, app, err, hoist_global_options, state
+from kithkeep.services.cli.examples import add_examples
 
 #: The command groups, registered on `app` as their modules are imported.
 GROUPS = (admin, queries, directives, referrals, accounts, store)
@@ -28,12 +29,13 @@ def _in_order(info: CommandInfo) -> int:
 
 
 app.registered_commands.sort(key=_in_order)  # as `--help` has always listed them
+add_examples(app)
 
 
 def main() -> None:
     try:
         # Without standalone mode click hands back typer.Exit's code instead of exiting.
-        code = app(standalone_mode=False)
+        code = app(args=hoist_global_options(sys.argv[1:]), standalone_mode=False)
     except KithkeepError as e:
         if state.debug:
             raise

@@ -13,6 +13,7 @@ from kithkeep.projections import queries
 from kithkeep.services.cli.common import (
     AsOfOpt,
     JsonOpt,
+    LimitOpt,
     app,
     current_paths,
     day,
@@ -20,6 +21,7 @@ from kithkeep.services.cli.common import (
     print_json,
     query_conn,
 )
+from kithkeep.services.cli.output import FormatOpt, human_date, output_format
 from kithkeep.services.cli.render import (
     ago,
     ledgers_at,
@@ -31,57 +33,69 @@ from kithkeep.services.cli.render import (
 
 @app.command()
 def people(
-    sort: Annotated[str, typer.Option("--sort", help="last | name | overdue")] = "last",
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.")] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="last | name | overdue, e.g. --sort overdue.")
+    ] = "last",
+    limit: LimitOpt = None,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
+    format_: FormatOpt = None,
 ) -> None:
     """Everyone you have been in touch with: last contact, cadence, when due."""
     if sort not in ("last", "name", "overdue"):
         raise ConfigError(f"--sort {sort!r}: expected last, name or overdue")
+    fmt = output_format(format_, json_)
     moment = moment_of(as_of)
     conn, policy = query_conn()
     cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
-    if json_:
+    if fmt == "json":
         found = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
         rows = queries.sort_people(found, sort)[:limit]
         ledger = ledgers_at(conn, policy, moment or now)
         print_answers([with_ledger(a, ledger) for a in rows])
         return
     found_people = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
-    render_people(queries.sort_people(found_people, sort)[:limit], title="People")
+    render_people(queries.sort_people(found_people, sort)[:limit], title="People", fmt=fmt)
 
 
 @app.command()
-def due(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
+def due(
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    limit: LimitOpt = None,
+    format_: FormatOpt = None,
+) -> None:
     """Who to get in touch with now, most overdue first."""
+    fmt = output_format(format_, json_)
     moment = moment_of(as_of)
     conn, policy = query_conn()
     cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
-    if json_:
+    if fmt == "json":
         fast = None if moment else queries.due_json(conn, now=now, default_cadence=cadence_days)
         if fast is not None:
-            sys.stdout.write("[" + ",".join(fast) + "]\n")
+            sys.stdout.write("[" + ",".join(fast[:limit]) + "]\n")
             return
         found = queries.answers(
             conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
         )
-        print_answers(queries.due(found))
+        print_answers(queries.due(found)[:limit])
         return
     people_due = queries.people(
         conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
     )
-    render_people(queries.due(people_due), title="Due for a word from you")
+    render_people(queries.due(people_due)[:limit], title="Due for a word from you", fmt=fmt)
 
 
 @app.command()
 def person(
-    who: Annotated[str, typer.Argument(help="An address or (part of) a name.")],
+    who: Annotated[
+        str, typer.Argument(help="An address or (part of) a name, e.g. ada@example.com.")
+    ],
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Timeline entries.")] = 30,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Timeline entries, e.g. 100.")] = 30,
 ) -> None:
     """One relationship: its numbers, a sparkline of two years, the timeline."""
     moment = moment_of(as_of)
@@ -123,12 +137,15 @@ def person(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
-    console.print(f"[bold]{p.name or p.key}[/]  {', '.join(p.addresses)}")
+    from kithkeep.services.cli.output import every
+
+    console = Console(highlight=False)
+    console.print(Text(p.name, style="bold") + "  " if p.name else Text(), ", ".join(p.addresses))
     console.print(
         f"last contact {ago(p.last_contact, at)} · {p.interactions} contacts · "
-        f"cadence {p.cadence_days}d ({p.cadence_source}) · due {p.due_at}"
+        f"{every(p.cadence_days)} ({p.cadence_source}) · due {human_date(p.due_at, at)}"
     )
     console.print(f"24 months: {queries.sparkline(months)}")
     ratio = ledger.initiative_ratio
@@ -152,7 +169,7 @@ def person(
 def digest(
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="People due shown.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="People due shown, e.g. 5.")] = 10,
 ) -> None:
     """Today's short list: introductions to follow up, and people due."""
     from kithkeep.services.usecases.digest import build

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from kithkeep.projections.queries import Answer, Person
     from kithkeep.projections.reading import ReadConnection
     from kithkeep.projections.referrals import Ledger
+    from kithkeep.services.cli.output import Format
     from kithkeep.services.usecases.pull import Report
 
 #: Told how far an import or sync has got: work done, work in all (0: unknown).
@@ -50,8 +51,10 @@ def progress_bar(description: str = "importing") -> Progress | None:
 
 def render_report(report: Report, path: Path) -> None:
     typer.echo(
-        f"Imported {report.added} new interactions from {path} "
-        f"({report.duplicates} already known, {report.skipped} skipped as spam/trash)."
+        f"Imported {report.added} new interactions from {path}: "
+        f"{report.copies} copies within this import, {report.already_known} already known, "
+        f"{report.noise} noise (kept, never counted), {report.skipped} skipped as spam/trash, "
+        f"{sum(report.problems.values())} problems."
     )
     for source, n in sorted(report.fallbacks.items()):
         label = {"received": "its Received: header", "file": "the file's own time"}.get(
@@ -63,11 +66,9 @@ def render_report(report: Report, path: Path) -> None:
 
 
 def ago(when: str | None, now: int) -> str:
-    if when is None:
-        return "—"
-    t = datetime.fromisoformat(when)
-    days = (now - int(t.timestamp())) // 86400
-    return f"{t:%Y-%m-%d} ({days}d ago)"
+    from kithkeep.services.cli.output import human_date
+
+    return human_date(when, now)
 
 
 def ledgers_at(conn: ReadConnection, policy: Policy, at: int) -> dict[str, Ledger]:
@@ -89,24 +90,32 @@ def print_answers(rows: list[Answer]) -> None:
     sys.stdout.write("[" + ",".join(a.json for a in rows) + "]\n")
 
 
-def render_people(rows: list[Person], title: str) -> None:
-    if not rows:
-        typer.echo("No one.")
-        return
-    from rich.console import Console
-    from rich.table import Table
+def render_people(rows: list[Person], title: str, fmt: Format = "table") -> None:
+    """People as a table (human dates) or as TSV lines with full values (ISO dates)."""
+    from kithkeep.services.cli.output import Listing, emit, every, human_date
 
     now = int(datetime.now(UTC).timestamp())
-    table = Table(title=title)
-    for col in ("name", "address", "last contact", "cadence", "overdue"):
-        table.add_column(col)
+    if fmt == "tsv":
+        listing = Listing(("name", "addresses", "last_contact", "cadence_days", "due_at",
+                           "overdue_days"))  # fmt: skip
+        for p in rows:
+            listing.add(
+                p.name or "",
+                ",".join(p.addresses),
+                p.last_contact or "",
+                str(p.cadence_days),
+                p.due_at or "",
+                "" if p.overdue_days is None else str(p.overdue_days),
+            )
+        emit(listing, fmt)
+        return
+    listing = Listing(("name", "address", "last contact", "cadence", "due"), title=title)
     for p in rows:
-        overdue = "" if p.overdue_days is None or p.overdue_days < 0 else f"{p.overdue_days}d"
-        table.add_row(
+        listing.add(
             p.name or "",
             ", ".join(p.addresses),
-            ago(p.last_contact, now),
-            f"{p.cadence_days}d ({p.cadence_source})",
-            overdue,
+            human_date(p.last_contact, now),
+            f"{every(p.cadence_days)} ({p.cadence_source})",
+            human_date(p.due_at, now) if p.due_at else "",
         )
-    Console().print(table)
+    emit(listing, fmt)

@@ -8,18 +8,22 @@ from logging.handlers import RotatingFileHandler
 from kithkeep.services.config.settings import Paths
 
 
-def configure_logging(paths: Paths, foreground: bool) -> None:
-    """A rotating file under $KITHKEEP_HOME/logs/, or stderr in the foreground."""
-    handler: logging.Handler
-    if foreground:
-        handler = logging.StreamHandler()
-    else:
+def configure_logging(paths: Paths, foreground: bool, *, also_stderr: bool = False) -> None:
+    """A rotating file under $KITHKEEP_HOME/logs/ (and stderr too, if asked), or stderr
+    alone in the foreground."""
+    handlers: list[logging.Handler] = []
+    if foreground or also_stderr:
+        handlers.append(logging.StreamHandler())
+    if not foreground:
         (paths.home / "logs").mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
-            paths.home / "logs" / "kithkeep.log", maxBytes=1_000_000, backupCount=5
+        handlers.append(
+            RotatingFileHandler(
+                paths.home / "logs" / "kithkeep.log", maxBytes=1_000_000, backupCount=5
+            )
         )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger("kithkeep")
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

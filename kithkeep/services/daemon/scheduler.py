@@ -28,6 +28,7 @@ from kithkeep.services.config.daemon_files import (
     AccountState,
     DaemonState,
     lock_path,
+    read_state,
     running_pid,
     state_path,
 )
@@ -100,9 +101,13 @@ class Daemon:
         self.clock = clock
         self.stopping = threading.Event()
         self.state = DaemonState(os.getpid(), clock().isoformat())
+        # What earlier runs added stays counted: "added" is the account's, not this run's.
+        before = read_state(settings.paths)
         for a in settings.accounts:
             if a.enabled:
-                self.state.accounts[a.name] = AccountState(a.name, a.type, a.interval_seconds)
+                st = self.state.accounts[a.name] = AccountState(a.name, a.type, a.interval_seconds)
+                if before is not None and (old := before.accounts.get(a.name)) is not None:
+                    st.added_total, st.last_success = old.added_total, old.last_success
         self._rt: Runtime | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._state_lock = threading.Lock()

@@ -19,6 +19,7 @@ from kithkeep.services.config.settings import Account, Settings
 from kithkeep.services.runtime import Runtime, open_runtime
 from kithkeep.services.usecases import pull
 from kithkeep.services.usecases.pull import Progress, Report
+from kithkeep.services.usecases.status import note_source
 
 
 def _require_me(settings: Settings) -> None:
@@ -35,10 +36,24 @@ def import_path(settings: Settings, path: Path, progress: Progress | None = None
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     now = datetime.now(UTC)
+    policy = settings.policy()
     with open_runtime(settings) as rt:
         source = FileSource(path, now=now, local_tz=rt.local_tz())
-        report = pull.run(source, rt.store, progress=progress, on_saved=rt.projecting(now))
+        try:
+            report = pull.run(
+                source,
+                rt.store,
+                progress=progress,
+                on_saved=rt.projecting(now),
+                is_noise=lambda o: bool(judge(o, policy).noise),
+            )
+        except KithkeepError as e:
+            note_source(settings.paths, source.key, error=str(e))
+            raise
         rt.project(now)
+    reason = report.problems.most_common(1)[0][0] if report.problems else ""
+    example = f"{reason}, e.g. {report.examples[reason]}" if reason else ""
+    note_source(settings.paths, source.key, problems=sum(report.problems.values()), example=example)
     return report
 
 

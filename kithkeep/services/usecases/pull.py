@@ -38,14 +38,27 @@ class Report:
     fallbacks: Counter[str] = field(default_factory=Counter)
     noise: int = 0
     withdrawn: int = 0
+    #: Of `duplicates`, the copies of something this same run read already (the same
+    #: message in two folders, an archive's copies); the rest were stored before it.
+    copies: int = 0
+    #: Interactions this run read, as 64-bit prints (8 bytes each, not whole ids).
+    _seen: set[int] = field(default_factory=set, repr=False)
 
     @property
     def read(self) -> int:
         return self.added + self.duplicates
 
+    @property
+    def already_known(self) -> int:
+        return self.duplicates - self.copies
+
     def take(self, page: Page, added: int, duplicates: int) -> None:
         self.added += added
         self.duplicates += duplicates + page.duplicates
+        prints = [o.interaction_id.int >> 64 for o in page.observations]
+        unique = set(prints)
+        self.copies += page.duplicates + len(prints) - len(unique) + len(unique & self._seen)
+        self._seen |= unique
         self.skipped += page.skipped
         self.fallbacks.update(page.fallbacks)
         for p in page.problems:

@@ -4,7 +4,10 @@ and how the daemon's accounts are doing (read from its state file, not from the 
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
@@ -138,7 +141,10 @@ def daemon_status(paths: Paths) -> DaemonStatus:
         last_digest=state.last_digest,
         digest_error=state.digest_error,
         config_error=state.config_error if pid else None,
-        accounts=[a.as_json() for a in state.accounts.values()],
+        # A stopped daemon runs nothing next.
+        accounts=[
+            {**a.as_json(), **({} if pid else {"next_run": None})} for a in state.accounts.values()
+        ],
     )
 
 
@@ -147,6 +153,7 @@ def _sources(paths: Paths) -> list[str]:
     from kithkeep.services.store.events import Store
 
     store = Store(paths.events)
+    notes = read_notes(paths)
     try:
         out = []
         for n in store.recorder.select_notifications(
@@ -154,16 +161,52 @@ def _sources(paths: Paths) -> list[str]:
         ):
             p: object = store.app.repository.get(UUID(str(n.originator_id)))
             assert isinstance(p, SyncPosition)
-            if not p.source_key.startswith("file:"):
+            note = notes.pop(p.source_key, None)
+            if note and note.get("error"):
+                state = f"partial: {note['error']}"
+            elif not p.source_key.startswith("file:"):
                 state = "synced; the next sync goes on from there"
-            elif p.cursor is None:
-                state = "complete"
-            else:
+            elif p.cursor is not None:
                 state = "interrupted (resumes on the next run)"
+            elif note and note.get("problems"):
+                state = f"partial: {note['problems']} unreadable ({note.get('example', '')})"
+            else:
+                state = "complete"
             out.append(f"{p.source_key}: last saved {p.modified_on:%Y-%m-%d %H:%M} UTC, {state}")
+        for key, note in sorted(notes.items()):
+            if note.get("error"):  # failed before saving anything
+                out.append(f"{key}: nothing saved, partial: {note['error']}")
         return out
     finally:
         store.close()
+
+
+def notes_path(paths: Paths) -> Path:
+    return paths.home / "sources.json"
+
+
+def read_notes(paths: Paths) -> dict[str, dict[str, object]]:
+    """How each source's last import or sync ended, beyond its cursor: problems, an error."""
+    try:
+        data = json.loads(notes_path(paths).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def note_source(
+    paths: Paths, key: str, *, problems: int = 0, example: str = "", error: str = ""
+) -> None:
+    """Remember how a source's last run ended, for `status` (complete, or partial and why)."""
+    notes = read_notes(paths)
+    notes[key] = {"problems": problems, "example": example, "error": error}
+    path = notes_path(paths)
+    tmp = path.with_suffix(".tmp")
+    try:
+        tmp.write_text(json.dumps(notes))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a note for `status`, not the truth: the events are
 
 
 def _topic(cls: type) -> str:

@@ -42,8 +42,31 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[ReadConnect
             rt.project()
         policy = settings.policy()
     if not paths.views.exists():
-        raise StoreError(f"nothing imported yet in {paths.home}: try `kithkeep import PATH`")
+        raise NothingImportedError(
+            f"nothing imported yet in {paths.home}: try `kithkeep import PATH`"
+        )
     return connect(paths.views), policy
+
+
+class NothingImportedError(StoreError):
+    """The home holds no views yet: a new home, or its first import still running."""
+
+
+def open_views_or_empty(
+    paths: Paths, heavy: Callable[[], Settings]
+) -> tuple[ReadConnection, Policy, str | None]:
+    """`open_views`, or empty views and the reason when nothing is imported yet: a query
+    on a new home answers "no one", not an error (a status bar polls from the first second)."""
+    try:
+        conn, policy = open_views(paths, heavy)
+    except NothingImportedError as e:
+        from kithkeep.projections.schema import TABLES
+
+        empty = sqlite3.connect(":memory:")
+        for statement in TABLES:
+            empty.execute(statement)
+        return empty, light_policy(paths) or Policy.of([]), str(e)
+    return conn, policy, None
 
 
 def _open_shared_views(settings: Settings) -> tuple[ReadConnection, Policy]:

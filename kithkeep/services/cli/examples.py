@@ -1,0 +1,65 @@
+"""One example per command, shown at the end of its `--help` (kept beside each other
+here so that a new command's example is one line, and a test finds any missing)."""
+
+from __future__ import annotations
+
+import typer
+
+EXAMPLES: dict[str, str] = {
+    "init": "kithkeep init --me you@example.com --me you@work.example",
+    "import": "kithkeep import ~/Mail/archive",
+    "people": "kithkeep people --sort overdue --limit 20",
+    "due": "kithkeep due --limit 10",
+    "person": "kithkeep person ada@example.com",
+    "status": "kithkeep status --json",
+    "daemon": "kithkeep daemon --once",
+    "smtp-password": "kithkeep smtp-password --password-stdin < pw.txt",
+    "rebuild": "kithkeep rebuild",
+    "cadence": "kithkeep cadence ada@example.com 90d",
+    "ignore": "kithkeep ignore @newsletters.example",
+    "link": "kithkeep link ada@example.com ada@home.example",
+    "unlink": "kithkeep unlink ada@example.com ada@home.example",
+    "demo": "kithkeep demo --home ~/kithkeep-demo",
+    "sync": "kithkeep sync work --full",
+    "refer": 'kithkeep refer ada@example.com bob@example.com --note "pricing advice"',
+    "digest": "kithkeep digest --limit 5",
+    "project": "kithkeep project --log-file",
+    "who-knows": "kithkeep who-knows @client.example",
+    "config show": "kithkeep config show --json",
+    "directives": "kithkeep directives --json",
+    "account add folder": "kithkeep account add folder ~/Mail/drop --name drop",
+    "account add gmail": "kithkeep account add gmail --client-secrets ~/Downloads/client.json",
+    "account add google-calendar": (
+        "kithkeep account add google-calendar --client-secrets ~/Downloads/client.json"
+    ),
+    "account add imap": "kithkeep account add imap --host imap.fastmail.com --user me@example.com",
+    "account add caldav": (
+        "kithkeep account add caldav --url https://caldav.example.com/ --user me@example.com"
+    ),
+    "account add outlook": "kithkeep account add outlook --client-id 00000000-... --since-days 365",
+    "account list": "kithkeep account list --json",
+    "account remove": "kithkeep account remove work",
+    "referrals": "kithkeep referrals --status follow_up_due",
+    "referrals dismiss": "kithkeep referrals dismiss 3f2a",
+    "referrals close": "kithkeep referrals close 3f2a",
+    "referrals reopen": "kithkeep referrals reopen 3f2a",
+    "store migrate": "kithkeep store migrate",
+    "store copy": "kithkeep store copy --from ~/kithkeep --to postgresql://me@db/kithkeep",
+    "store password": "kithkeep store password --password-stdin < pw.txt",
+}
+
+
+def add_examples(app: typer.Typer, prefix: str = "") -> None:
+    """Give every command (and group with a callback) its example as the help's epilog."""
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+        if example := EXAMPLES.get(prefix + name):
+            info.epilog = f"Example: {example}"
+    for group in app.registered_groups:
+        path = prefix + (group.name or "")
+        sub = group.typer_instance
+        if sub is None:
+            continue
+        if (example := EXAMPLES.get(path)) and sub.registered_callback is not None:
+            sub.registered_callback.epilog = f"Example: {example}"
+        add_examples(sub, path + " ")
