@@ -186,6 +186,7 @@ def sign_in(
     tenant: str,
     interval: float,
     echo: Callable[[str], None],
+    since_days: int | None = None,
 ) -> Account:
     """Device-code sign-in, the account's own addresses from `/me`, then the config entry."""
     from kithkeep.connectors.graph import GraphClient
@@ -212,6 +213,7 @@ def sign_in(
             "client_id": client_id if client_id != ends.outlook_client_id else "",
             "tenant": tenant,
             "interval_minutes": interval,
+            **({"since_days": since_days} if since_days is not None else {}),
         },
     )
     set_secret(settings.paths, secret_name(account.name, "cache"), tokens.cache.serialize())
@@ -295,6 +297,7 @@ class OutlookRequest:
     tenant: str = "common"
     interval_minutes: float = 15
     echo: Callable[[str], None] = print
+    since_days: int | None = None
 
 
 class OutlookProvider(Provider[OutlookRequest]):
@@ -309,6 +312,7 @@ class OutlookProvider(Provider[OutlookRequest]):
             tenant=r.tenant,
             interval=r.interval_minutes,
             echo=r.echo,
+            since_days=r.since_days,
         )
         return [Added(account)]
 

@@ -14,6 +14,7 @@ import typer
 from kithkeep.domain.errors import InputError
 from kithkeep.services.cli.common import (
     JsonOpt,
+    StdinOpt,
     app,
     current_paths,
     current_settings,
@@ -35,15 +36,25 @@ account_app.add_typer(account_add_app, name="add")
 
 
 NameOpt = Annotated[
-    str | None, typer.Option("--name", help="What to call it (default: from its address).")
+    str | None,
+    typer.Option("--name", help="What to call it, e.g. work (default: from its address)."),
+]
+IntervalOpt = Annotated[
+    float,
+    typer.Option("--interval", min=0.1, max=24 * 60, help="Minutes between daemon syncs, e.g. 30."),
+]
+SinceDaysOpt = Annotated[
+    int, typer.Option("--since-days", min=1, help="A first sync reaches this many days back.")
 ]
 
 
 @account_add_app.command("folder")
 def account_add_folder(
-    path: Annotated[Path, typer.Argument(help="A folder (or file) to import again and again.")],
+    path: Annotated[
+        Path, typer.Argument(help="A folder (or file) to import again and again, e.g. ~/Mail/drop.")
+    ],
     name: NameOpt = None,
-    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+    interval: IntervalOpt = 15,
 ) -> None:
     """A local folder: Maildir, mbox, .eml or .ics files dropped in are picked up."""
     from kithkeep.services.accounts.folder import FolderProvider, FolderRequest
@@ -82,8 +93,8 @@ def account_add_gmail(
         bool,
         typer.Option("--body-cues", help="Read snippets for introduction cues (gmail.readonly)."),
     ] = False,
-    since_days: Annotated[int, typer.Option(help="A first sync reaches this far back.")] = 1095,
-    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+    since_days: SinceDaysOpt = 1095,
+    interval: IntervalOpt = 15,
 ) -> None:
     """A Gmail mailbox: headers only (gmail.metadata), kept current by Gmail's history."""
     _add_google(
@@ -103,9 +114,11 @@ def account_add_google_calendar(
     client_secrets: SecretsOpt,
     name: NameOpt = None,
     no_browser: NoBrowserOpt = False,
-    since_days: Annotated[int, typer.Option(help="A first sync reaches this far back.")] = 1095,
-    ahead_days: Annotated[int, typer.Option(help="And this far ahead.")] = 365,
-    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+    since_days: SinceDaysOpt = 1095,
+    ahead_days: Annotated[
+        int, typer.Option("--ahead-days", min=0, help="And this many days ahead, e.g. 365.")
+    ] = 365,
+    interval: IntervalOpt = 15,
 ) -> None:
     """A Google Calendar (the primary one), read-only."""
     _add_google(
@@ -150,11 +163,6 @@ def _add_google(
         typer.echo(f"Added {a.account.name} ({a.account.type}, {a.account.address}).")
 
 
-PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
-]
-
-
 AddressOpt = Annotated[
     str | None, typer.Option("--address", help="Your address here (default: the user).")
 ]
@@ -171,10 +179,14 @@ def account_add_imap(
     security: Annotated[
         str, typer.Option(help="tls | starttls | plain (plain: loopback tests only).")
     ] = "tls",
-    since_days: Annotated[int | None, typer.Option(help="First sync: days back.")] = None,
+    since_days: Annotated[
+        int | None,
+        typer.Option("--since-days", min=1, help="A first sync reaches this many days back."),
+    ] = None,
     name: NameOpt = None,
     address: AddressOpt = None,
-    password_stdin: PasswordStdin = False,
+    password_stdin: StdinOpt = False,
+    interval: IntervalOpt = 15,
 ) -> None:
     """Mail over IMAP (Fastmail, iCloud, Proton Bridge, Dovecot...): headers only."""
     from kithkeep.services.accounts.imap import ImapProvider, ImapRequest
@@ -189,17 +201,21 @@ def account_add_imap(
         name=name,
         address=address,
         since_days=since_days,
+        interval_minutes=interval,
     )
     _added_with_password(ImapProvider(), request)
 
 
 @account_add_app.command("caldav")
 def account_add_caldav(
-    url: Annotated[str, typer.Option(help="The CalDAV server's URL.")],
-    user: Annotated[str, typer.Option(help="The login.")],
+    url: Annotated[
+        str, typer.Option(help="The CalDAV server's URL, e.g. https://caldav.fastmail.com/.")
+    ],
+    user: Annotated[str, typer.Option(help="The login, e.g. me@example.com.")],
     name: NameOpt = None,
     address: AddressOpt = None,
-    password_stdin: PasswordStdin = False,
+    password_stdin: StdinOpt = False,
+    interval: IntervalOpt = 15,
 ) -> None:
     """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
     from kithkeep.services.accounts.caldav import CaldavProvider, CaldavRequest
@@ -210,6 +226,7 @@ def account_add_caldav(
         password=_read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
         name=name,
         address=address,
+        interval_minutes=interval,
     )
     _added_with_password(CaldavProvider(), request)
 
@@ -223,7 +240,8 @@ def account_add_outlook(
         str, typer.Option(help="common | organizations | consumers | a tenant id or domain.")
     ] = "common",
     name: NameOpt = None,
-    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+    interval: IntervalOpt = 15,
+    since_days: SinceDaysOpt = 1095,
 ) -> None:
     """Outlook / Microsoft 365 mail and calendar: device-code sign-in through msal."""
     from kithkeep.services.accounts.outlook import OutlookProvider, OutlookRequest
@@ -234,6 +252,7 @@ def account_add_outlook(
         tenant=tenant,
         interval_minutes=interval,
         echo=lambda text: typer.echo(text, err=True),
+        since_days=since_days,
     )
     (added,) = OutlookProvider().add(current_paths(), request)
     account = added.account
@@ -258,7 +277,9 @@ def account_list(json_: JsonOpt = False) -> None:
 
 
 @account_app.command("remove")
-def account_remove(name: str) -> None:
+def account_remove(
+    name: Annotated[str, typer.Argument(help="The account's name, e.g. work.")],
+) -> None:
     """Forget an account and its sign-in; what it brought in stays."""
     from kithkeep.services.usecases import accounts
 

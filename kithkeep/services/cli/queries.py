@@ -194,12 +194,13 @@ def status(json_: JsonOpt = False) -> None:
         print_json(info)
         return
     d = info.pop("daemon")
-    typer.echo(f"daemon: {'running, pid ' + str(d['pid']) if d['running'] else 'not running'}")
+    typer.echo(f"daemon: {'running, pid ' + str(d['pid']) if d['running'] else 'stopped'}")
     for a in d["accounts"]:
         health = "ok" if a["healthy"] else f"failing ({a['failures']}×): {a['last_error']}"
+        upcoming = f"next run {_moment(a['next_run'])}" if d["running"] else "not scheduled"
         typer.echo(
-            f"  {a['name']} ({a['type']}): {health}; last success {a['last_success'] or '—'}; "
-            f"next run {a['next_run'] or '—'}; added {a['added_total']}"
+            f"  {a['name']} ({a['type']}): {health}; last success {_moment(a['last_success'])}; "
+            f"{upcoming}; added {a['added_total']}"
         )
     for key, value in info.items():
         if isinstance(value, list):
@@ -207,4 +208,16 @@ def status(json_: JsonOpt = False) -> None:
             for item in value:
                 typer.echo(f"  {item}")
         else:
-            typer.echo(f"{key}: {value}")
+            shown = NOT_YET.get(key, "—") if value is None else value
+            typer.echo(f"{key}: {shown}")
+
+
+#: What `status` says of what a new home does not have yet.
+NOT_YET = {"config": "none yet (`kithkeep init --me YOU@EXAMPLE.COM`)", "event_store": "none yet"}
+
+
+def _moment(when: object) -> str:
+    """A stored ISO time, to the minute and in UTC, as a person reads it."""
+    if not isinstance(when, str):
+        return "—"
+    return f"{datetime.fromisoformat(when).astimezone(UTC):%Y-%m-%d %H:%M} UTC"

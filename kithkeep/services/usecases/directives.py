@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from kithkeep.domain.aggregates import Directives
+from kithkeep.domain.aggregates import DIRECTIVES_ID, REFERRALS_ID, Directives
 from kithkeep.domain.errors import ConfigError
 from kithkeep.domain.rules import normalize_address
 from kithkeep.services.config.settings import Settings
@@ -50,3 +52,58 @@ def link(settings: Settings, a: str, b: str, *, undo: bool) -> tuple[str, str]:
         raise ConfigError("link needs two different addresses")
     _directive(settings, lambda d: d.unlink(x, y) if undo else d.link(x, y))
     return x, y
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """One directive in force: what it is, since when, and the command that undoes it."""
+
+    kind: str
+    what: str
+    at: str
+    undo: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "what": self.what, "at": self.at, "undo": self.undo}
+
+
+def told(settings: Settings) -> list[Told]:
+    """Every directive still in force, oldest first, each with the time it was given."""
+    found: dict[tuple[str, str], Told] = {}
+    with open_runtime(settings) as rt:
+        for aggregate_id in (DIRECTIVES_ID, REFERRALS_ID):
+            for e in rt.store.app.events.get(aggregate_id):
+                event: Any = e  # the library's events carry their timestamp
+                _fold(found, type(e).__name__, vars(e), event.timestamp.isoformat(timespec="seconds"))
+    return sorted(found.values(), key=lambda t: (t.at, t.kind, t.what))
+
+
+def _fold(found: dict[tuple[str, str], Told], name: str, e: dict[str, Any], at: str) -> None:
+    """One event into the directives in force: a later word replaces or undoes an earlier."""
+    if name == "Linked":
+        pair = " ".join(sorted((e["a"], e["b"])))
+        found[("link", pair)] = Told("link", pair, at, f"kithkeep unlink {pair}")
+    elif name == "Unlinked":
+        found.pop(("link", " ".join(sorted((e["a"], e["b"])))), None)
+    elif name == "CadenceSet":
+        a, days = e["address"], e["days"]
+        if days is None:
+            found.pop(("cadence", a), None)
+        else:
+            what = f"{a} every {days} days" if days != 1 else f"{a} every day"
+            found[("cadence", a)] = Told("cadence", what, at, f"kithkeep cadence {a} auto")
+    elif name == "Ignored":
+        p = e["pattern"]
+        found[("ignore", p)] = Told("ignore", p, at, f"kithkeep ignore {p} --undo")
+    elif name == "Unignored":
+        found.pop(("ignore", e["pattern"]), None)
+    elif name in ("Dismissed", "Closed"):
+        rid, kind = e["referral_id"], name.lower()
+        found.pop(("dismissed", rid), None)
+        found.pop(("closed", rid), None)
+        found[(kind, rid)] = Told(
+            kind, f"introduction {rid}", at, f"kithkeep referrals reopen {rid}"
+        )
+    elif name == "Reopened":
+        found.pop(("dismissed", e["referral_id"]), None)
+        found.pop(("closed", e["referral_id"]), None)
