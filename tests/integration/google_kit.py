@@ -37,7 +37,7 @@ def configure(
     write_config(paths, [ME], force=True)
     with paths.config.open("a", encoding="utf-8") as f:
         f.write(
-            f'\n[gmail]\napi_endpoint = "{fake.url}"\nbatch_uri = "{fake.url}batch/gmail/v1"\n'
+            f'\n[gmail]\napi_endpoint = "{fake.url}"\n'
             + (f"quota_per_minute = {quota_per_minute}\n" if quota_per_minute else "")
             + f'\n[google_calendar]\napi_endpoint = "{fake.url}calendar/v3/"\n'
             + (f"quota_per_minute = {quota_per_minute}\n" if quota_per_minute else "")

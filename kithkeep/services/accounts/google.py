@@ -14,7 +14,8 @@ import queue
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -223,7 +224,9 @@ def add_google(
     if calendar:
         caller = _caller("google-calendar", name or "new", "", None)
         service = _service("calendar", "v3", creds, endpoints.calendar_api)
-        address = str(caller.one(service.calendars().get(calendarId="primary"))["id"]).lower()
+        with _answer("google-calendar", "calendars.get"):
+            address = str(caller.one(service.calendars().get(calendarId="primary"))["id"])
+        address = address.lower()
         base = name or address
         cal_name = f"{base}-calendar" if gmail else base
         extra = {"ahead_days": ahead_days} if ahead_days is not None else {}
@@ -243,6 +246,24 @@ def add_google(
     return out
 
 
+@contextmanager
+def _answer(provider: str, call: str) -> Iterator[None]:
+    """An unexpected answer while adding an account: one line naming provider, call, status."""
+    from googleapiclient.errors import HttpError
+
+    try:
+        yield
+    except HttpError as e:
+        status = getattr(e.resp, "status", "?")
+        raise ConnectorError(
+            f"{provider}: {call} answered HTTP {status} ({str(e.reason)[:200]})"
+        ) from None
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConnectorError(
+            f"{provider}: {call} answered something unexpected ({e!r:.100})"
+        ) from None
+
+
 def _same_type(paths: Paths, table: dict[str, Any]) -> bool:
     """Signing in again to an account of the same name and type replaces it (re-auth)."""
     for a in load(paths.home).accounts:
@@ -254,8 +275,10 @@ def _same_type(paths: Paths, table: dict[str, Any]) -> bool:
 def gmail_addresses(service: Resource, caller: Caller) -> tuple[str, list[str]]:
     """The mailbox's address and its send-as aliases (all of them count as self)."""
     users = service.users()
-    address = str(caller.one(users.getProfile(userId="me"), 1)["emailAddress"]).lower()
-    rows = caller.one(users.settings().sendAs().list(userId="me"), 1).get("sendAs", [])
+    with _answer("gmail", "users.getProfile"):
+        address = str(caller.one(users.getProfile(userId="me"), 1)["emailAddress"]).lower()
+    with _answer("gmail", "users.settings.sendAs.list"):
+        rows = caller.one(users.settings().sendAs().list(userId="me"), 1).get("sendAs", [])
     aliases = sorted(
         {str(r["sendAsEmail"]).lower() for r in rows if r.get("sendAsEmail")} - {address}
     )

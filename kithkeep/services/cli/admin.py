@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,14 +11,17 @@ import typer
 
 from kithkeep.domain.errors import ConfigError
 from kithkeep.services.cli.common import (
+    JsonOpt,
     StdinOpt,
     app,
     current_paths,
     current_settings,
     err,
     keep_secret,
+    print_json,
     state,
 )
+from kithkeep.services.cli.output import FormatOpt, Listing, emit, output_format
 from kithkeep.services.cli.render import progress_bar, render_report
 
 
@@ -122,3 +126,24 @@ def rebuild() -> None:
 
     caught = rebuild_views(current_settings())
     typer.echo(f"Rebuilt the views from {caught.events} events.")
+
+
+config_app = typer.Typer(help="The effective settings, and where each came from.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(json_: JsonOpt = False, format_: FormatOpt = None) -> None:
+    """Every setting as kithkeep uses it, and its source: default, file or environment."""
+    from kithkeep.services.config.effective import effective
+
+    paths = current_paths()
+    found = effective(paths.home)
+    fmt = output_format(format_, json_)
+    if fmt == "json":
+        print_json({e.name: e.as_json() for e in found})
+        return
+    listing = Listing(("setting", "value", "source"), title=f"Settings ({paths.config})")
+    for e in found:
+        listing.add(e.name, json.dumps(e.value, ensure_ascii=False), e.source)
+    emit(listing, fmt)

@@ -45,6 +45,8 @@ COMMAND_ORDER = (
     "account",
     "referrals",
     "store",
+    "config",
+    "directives",
 )
 
 

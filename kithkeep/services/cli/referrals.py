@@ -11,6 +11,7 @@ from kithkeep.domain.errors import ConfigError
 from kithkeep.services.cli.common import (
     AsOfOpt,
     JsonOpt,
+    LimitOpt,
     app,
     current_settings,
     day,
@@ -18,6 +19,7 @@ from kithkeep.services.cli.common import (
     print_json,
     query_conn,
 )
+from kithkeep.services.cli.output import FormatOpt, Listing, emit, output_format
 
 if TYPE_CHECKING:
     from kithkeep.projections.reading import ReadConnection
@@ -54,6 +56,8 @@ def referrals(
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
     explain: Annotated[bool, typer.Option("--explain", help="Why each was detected.")] = False,
+    limit: LimitOpt = None,
+    format_: FormatOpt = None,
 ) -> None:
     """Introductions and their follow-up state, most urgent first."""
     if ctx.invoked_subcommand is not None:
@@ -66,19 +70,15 @@ def referrals(
     _, found, names, _ = _referrals(moment)
     from kithkeep.services.usecases.digest import by_urgency
 
-    rows = by_urgency([r for r in found if status_ is None or r.status == status_])
-    if json_:
+    rows = by_urgency([r for r in found if status_ is None or r.status == status_])[:limit]
+    fmt = output_format(format_, json_)
+    if fmt == "json":
         print_json([r.as_json(names, explain) for r in rows])
         return
-    if not rows:
-        typer.echo("No introductions" + (f" with status {status_}." if status_ else "."))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="Introductions (mail between the two that you are not on is not seen)")
-    for col in ("id", "made", "who", "status", "next follow-up", "evidence"):
-        table.add_column(col)
+    listing = Listing(
+        ("id", "made", "who", "status", "next follow-up", "evidence"),
+        title="Introductions (mail between the two that you are not on is not seen)",
+    )
     for r in rows:
         who = " ↔ ".join(names.get(p) or p for p in r.parties)
         if r.kind == "received":
@@ -86,12 +86,11 @@ def referrals(
                 names.get(p) or p for p in r.parties[1:]
             )
         evidence = "" if r.evidence is None else f"{day(r.evidence.at)} {r.evidence.subject}"
-        table.add_row(r.id, day(r.made_at), who, r.status, day(r.next_follow_up_at), evidence)
-    console = Console()
-    console.print(table)
-    if explain:
+        listing.add(r.id, day(r.made_at), who, r.status, day(r.next_follow_up_at), evidence)
+    emit(listing, fmt, empty="No introductions" + (f" with status {status_}." if status_ else "."))
+    if explain and fmt == "table":
         for r in rows:
-            console.print(f"[bold]{r.id}[/] {r.subject or r.note}: " + "; ".join(r.reasons))
+            typer.echo(f"{r.id} {r.subject or r.note}: " + "; ".join(r.reasons))
 
 
 def _verdict(prefix: str, verdict: Verdict, done: str) -> None:
@@ -131,7 +130,7 @@ def refer(
     """Log an introduction you made outside mail (phone, in person)."""
     from kithkeep.services.usecases import referrals as ledger
 
-    moment = moment_of(at)
+    moment = moment_of(at, "--at")
     when = datetime.fromtimestamp(moment, UTC) if moment else datetime.now(UTC)
     rid = ledger.refer(current_settings(), a, b, when, note)
     typer.echo(f"Logged introduction {rid}")

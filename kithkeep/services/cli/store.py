@@ -32,7 +32,10 @@ def migrate() -> None:
 @store_app.command("copy")
 def copy(
     from_: Annotated[
-        str, typer.Option("--from", help="sqlite:///PATH/events.sqlite (or the home folder)")
+        str,
+        typer.Option(
+            "--from", help="sqlite:///PATH/events.sqlite or the home folder, e.g. ~/kithkeep."
+        ),
     ],
     to: Annotated[
         str | None,
@@ -75,23 +78,23 @@ def password(
 
 @app.command()
 def project(
-    foreground: Annotated[
-        bool, typer.Option("--foreground", help="Log to stderr instead of logs/kithkeep.log.")
-    ] = True,
+    log_file: Annotated[
+        bool, typer.Option("--log-file", help="Log to logs/kithkeep.log instead of stderr.")
+    ] = False,
 ) -> None:
     """Keep the views live on a PostgreSQL store (LISTEN/NOTIFY), until stopped."""
     from kithkeep.services.daemon.live import project_forever
     from kithkeep.services.daemon.logs import configure_logging
 
     s = current_settings()
-    configure_logging(s.paths, foreground)
+    configure_logging(s.paths, not log_file)
     project_forever(s)
 
 
 @app.command("who-knows")
 def who_knows(
-    who: Annotated[str, typer.Argument(help="ADDRESS or @DOMAIN")],
-    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 10,
+    who: Annotated[str, typer.Argument(help="ADDRESS or @DOMAIN, e.g. @client.example.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, e.g. 5.")] = 10,
     json_: JsonOpt = False,
 ) -> None:
     """Team members with the strongest recent contact with a person or company."""

@@ -65,6 +65,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {e}") from None
 
 
+def read_file(paths: Paths) -> dict[str, Any]:
+    """The config file as written ({} if there is none); a broken one is one clear line."""
+    return _read_toml(paths.config)
+
+
 def store_url(paths: Paths) -> str:
     """The PostgreSQL store's URL, read without pydantic; '' for the SQLite store."""
     env = os.environ.get(ENV_PREFIX + "STORE__URL")
@@ -237,6 +242,9 @@ def load(home: Path) -> Settings:
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"]) or "config"
+        var = env_name(*(str(x) for x in first["loc"][:2]))
+        if first["loc"] and var in os.environ:  # the environment's value, not the file's
+            raise ConfigError(f"{var}={os.environ[var]!r}: {first['msg']}") from None
         raise ConfigError(f"{paths.config}: {where}: {first['msg']}") from None
     return Settings(
         paths=paths,
@@ -260,9 +268,10 @@ def load(home: Path) -> Settings:
         team=tuple((name, tuple(a)) for name, a in sorted(model.team.members.items())),
         endpoints=Endpoints(
             model.gmail.api_endpoint,
-            model.gmail.batch_uri,
+            model.gmail.batch_uri or batch_uri_for(model.gmail.api_endpoint, "gmail/v1"),
             model.google_calendar.api_endpoint,
-            model.google_calendar.batch_uri,
+            model.google_calendar.batch_uri
+            or batch_uri_for(model.google_calendar.api_endpoint, "calendar/v3"),
             model.outlook.authority_host,
             model.outlook.graph_endpoint,
             model.outlook.client_id,
@@ -270,6 +279,22 @@ def load(home: Path) -> Settings:
             model.google_calendar.quota_per_minute,
         ),
     )
+
+
+def env_name(*key: str) -> str:
+    """The environment variable of a setting: `KITHKEEP_MAX_AUDIENCE`, `KITHKEEP_DAEMON__NOTIFY`."""
+    return ENV_PREFIX + "__".join(k.upper() for k in key)
+
+
+def batch_uri_for(api_endpoint: str, api: str) -> str:
+    """Where a Google API's batches go when its calls go to `api_endpoint`: the same root,
+    `batch/<api>` ('' for Google's own). Calendar's endpoint includes its `calendar/v3/`."""
+    if not api_endpoint:
+        return ""
+    root = api_endpoint if api_endpoint.endswith("/") else api_endpoint + "/"
+    if root.endswith(api + "/"):
+        root = root[: -len(api + "/")]
+    return f"{root}batch/{api}"
 
 
 def _self_addresses(me: list[str], accounts: list[str]) -> tuple[str, ...]:

@@ -50,9 +50,8 @@ class Digest:
         lines += ["", f"## People due for a word from you ({len(self.people_due)})"]
         for p in self.people_due[:limit]:
             last = (p.last_contact or "")[:10]
-            lines.append(
-                f"- {p.name or p.key} <{p.key}>: last contact {last}, {p.overdue_days}d overdue"
-            )
+            who = f"{p.name} <{p.key}>" if p.name else p.key
+            lines.append(f"- {who}: last contact {last}, {p.overdue_days} d overdue")
         if len(self.people_due) > limit:
             lines.append(f"- … and {len(self.people_due) - limit} more (kithkeep due)")
         return "\n".join(lines) + "\n"

@@ -74,7 +74,9 @@ def told(settings: Settings) -> list[Told]:
         for aggregate_id in (DIRECTIVES_ID, REFERRALS_ID):
             for e in rt.store.app.events.get(aggregate_id):
                 event: Any = e  # the library's events carry their timestamp
-                _fold(found, type(e).__name__, vars(e), event.timestamp.isoformat(timespec="seconds"))
+                _fold(
+                    found, type(e).__name__, vars(e), event.timestamp.isoformat(timespec="seconds")
+                )
     return sorted(found.values(), key=lambda t: (t.at, t.kind, t.what))
 
 
