@@ -58,25 +58,70 @@ def import_(
 
 @app.command()
 def demo() -> None:
-    """Build a sample network (no account needed) and show who is due."""
+    """Build a sample network (no account needed) and show who is due; the sample is
+    removed afterwards unless --home names where to keep it."""
+    import shutil
+
     from kithkeep.services.cli.queries import due
     from kithkeep.services.usecases.demo import demo as build_demo
 
-    home = state.home
-    result = build_demo(home, progress=progress_bar())
-    state.home = result.home
+    keep = state.home is not None
+    result = build_demo(state.home, progress=progress_bar())
+    state.home, state.no_pager = result.home, True
     typer.echo(
         f"Sample network: {result.people} people, {result.messages} messages, "
         f"{result.meetings} meetings, imported into {result.home}"
     )
-    due(as_of=None, json_=False)
+    try:
+        due(as_of=None, json_=False, limit=None, format_="table")
+    finally:
+        if not keep:
+            shutil.rmtree(result.home, ignore_errors=True)
+    me = typed_command()
+    if keep:
+        typer.echo(
+            "\nTry next:\n"
+            f"  export KITHKEEP_HOME={result.home}\n"
+            f"  {me} people --sort overdue\n"
+            f"  {me} person {result.example}\n"
+            f"  {me} due --json\n"
+        )
+    else:
+        typer.echo(
+            "\nThe sample is gone again. To keep one and look around:\n"
+            f"  {me} demo --home ~/kithkeep-demo\n"
+        )
     typer.echo(
-        "\nTry next:\n"
-        f"  export KITHKEEP_HOME={result.home}\n"
-        "  kithkeep people --sort overdue\n"
-        f"  kithkeep person {result.example}\n"
-        "  kithkeep due --json\n"
+        "Your own mail (a home of its own; see README, 'Your own mail in five minutes'):\n"
+        f"  {me} init --me you@example.com\n"
+        f"  {me} import ~/Mail/archive      # Maildir, mbox, .eml folder, .ics, Takeout .zip\n"
+        f"  {me} due"
     )
+
+
+def typed_command() -> str:
+    """How the user can type this command in a new shell: `kithkeep` if that is on PATH
+    and is this one, else the path that works from here (`.venv/bin/kithkeep`)."""
+    import os
+    import shutil
+    import sys
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "__main__.py":
+        return f"{_shown(Path(sys.executable))} -m kithkeep"
+    found = shutil.which(argv0.name)
+    if found and argv0.exists() and os.path.samefile(found, argv0):
+        return argv0.name
+    return _shown(argv0)
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working folder when inside it, else absolute."""
+    full = path.absolute()
+    try:
+        return str(full.relative_to(Path.cwd()))
+    except ValueError:
+        return str(full)
 
 
 @app.command()

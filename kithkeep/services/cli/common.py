@@ -42,11 +42,11 @@ COMMAND_ORDER = (
     "digest",
     "project",
     "who-knows",
+    "directives",
     "account",
+    "config",
     "referrals",
     "store",
-    "config",
-    "directives",
 )
 
 
