@@ -47,7 +47,9 @@ def test_the_digest_is_mailed_with_the_kept_password(tmp_path: Path) -> None:
     with FakeSmtp("robin", SECRET) as smtp:
         config(home, {"mail": mail})
         smtp_config(home, smtp.port)
-        p = run_cli(home, "smtp-password", "--password-stdin", check=False, input_text=SECRET + "\n")
+        p = run_cli(
+            home, "smtp-password", "--password-stdin", check=False, input_text=SECRET + "\n"
+        )
         assert p.code == 0 and SECRET not in p.out + p.err
         secrets = home / "secrets.json"
         assert stat.S_IMODE(os.stat(secrets).st_mode) == 0o600
