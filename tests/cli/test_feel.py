@@ -226,7 +226,7 @@ def in_terminal(args: list[str], env: dict[str, str]) -> str:
         [sys.executable, "-m", "kithkeep", *args],
         stdin=follower,
         stdout=follower,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         env={**full, **env},
     )
     os.close(follower)

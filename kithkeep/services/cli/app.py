@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import sys
 
+from typing import Any
+
 import typer
+from typer.core import TyperCommand
 from typer.models import CommandInfo
 
 from kithkeep.domain.errors import KithkeepError
@@ -30,6 +33,32 @@ def _in_order(info: CommandInfo) -> int:
 
 app.registered_commands.sort(key=_in_order)  # as `--help` has always listed them
 add_examples(app)
+
+
+class PlainUsage(TyperCommand):
+    """Usage lines as the tools people know write them: `person WHO`, not `{who}`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [_plain(p) for p in super().collect_usage_pieces(ctx)]
+
+
+def _plain(piece: str) -> str:
+    if piece.startswith("{") and piece.endswith("}"):
+        return piece[1:-1].upper()
+    if piece.startswith("[") and piece.rstrip(".").endswith("]"):
+        return piece.upper()  # [accounts]... → [ACCOUNTS]...
+    return piece
+
+
+def _plain_usage(group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        info.cls = PlainUsage
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _plain_usage(sub.typer_instance)
+
+
+_plain_usage(app)
 
 
 def main() -> None:

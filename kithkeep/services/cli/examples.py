@@ -27,6 +27,10 @@ EXAMPLES: dict[str, str] = {
     "who-knows": "kithkeep who-knows @client.example",
     "config show": "kithkeep config show --json",
     "directives": "kithkeep directives --json",
+    "account": "kithkeep account list",
+    "account add": "kithkeep account add imap --host imap.fastmail.com --user me@example.com",
+    "config": "kithkeep config show",
+    "store": "kithkeep store copy --from ~/kithkeep --to postgresql://me@db/kithkeep",
     "account add folder": "kithkeep account add folder ~/Mail/drop --name drop",
     "account add gmail": "kithkeep account add gmail --client-secrets ~/Downloads/client.json",
     "account add google-calendar": (
@@ -60,6 +64,8 @@ def add_examples(app: typer.Typer, prefix: str = "") -> None:
         sub = group.typer_instance
         if sub is None:
             continue
-        if (example := EXAMPLES.get(path)) and sub.registered_callback is not None:
-            sub.registered_callback.epilog = f"Example: {example}"
+        if example := EXAMPLES.get(path):
+            group.epilog = f"Example: {example}"
+            if sub.registered_callback is not None:
+                sub.registered_callback.epilog = group.epilog
         add_examples(sub, path + " ")

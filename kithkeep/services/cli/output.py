@@ -9,6 +9,7 @@ when `--no-pager` is given or the answer fits the screen.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ FormatOpt = Annotated[
     str | None,
     typer.Option(
         "--format",
-        help="table | tsv | json (default: a table on a terminal, tab-separated lines in a pipe).",
+        help="table | tsv | json (default: a table on a terminal, TSV lines in a pipe).",
     ),
 ]
 
@@ -102,7 +103,8 @@ def print_paged(renderable: object, lines: int) -> None:
 
     from kithkeep.services.cli.common import state
 
-    out = Console(highlight=False)
+    # NO_COLOR: no escape codes at all (Rich alone would still write bold and italics).
+    out = Console(highlight=False, color_system=None if os.environ.get("NO_COLOR") else "auto")
     height = shutil.get_terminal_size().lines
     if not state.no_pager and sys.stdout.isatty() and sys.stdin.isatty() and lines > height:
         with out.pager(styles=False):  # a pager shows escape codes unless told `-R`
