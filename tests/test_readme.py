@@ -80,10 +80,11 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result | None]
         "~/Mail/drop": str(drop),
     }
     out: dict[str, Result | None] = {}
-    for line in five_minute_commands():
-        if line.startswith("export "):
-            assert line.split("=", 1)[1] == "~/kithkeep"  # the home below stands for it
+    for written in five_minute_commands():
+        if written.startswith("export "):
+            assert written.split("=", 1)[1] == "~/kithkeep"  # the home below stands for it
             continue
+        line = written
         for before, after in swap.items():
             line = line.replace(before, after)
         args = shlex.split(line)[1:]

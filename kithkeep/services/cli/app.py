@@ -10,7 +10,6 @@ traceback.
 from __future__ import annotations
 
 import sys
-
 from typing import Any
 
 import typer
