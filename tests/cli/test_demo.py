@@ -96,12 +96,14 @@ def test_the_sample_has_every_follow_up_state_whatever_the_day(
     assert (statuses[marks["dismiss"]], statuses[marks["close"]]) == ("dismissed", "closed")
 
 
-def test_demo_without_home_uses_a_fresh_temporary_folder(tmp_path: Path) -> None:
+def test_demo_without_home_uses_a_temporary_folder_and_removes_it(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "unused", "demo")
-    line = next(x for x in result.out.splitlines() if "KITHKEEP_HOME=" in x)
-    demo_home = Path(line.split("=", 1)[1])
-    assert demo_home.exists() and demo_home != tmp_path / "unused"
-    assert (demo_home / "events.sqlite").exists()
+    line = next(x for x in result.out.splitlines() if x.startswith("Sample network:"))
+    demo_home = Path(line.rsplit(" imported into ", 1)[1])
+    assert demo_home != tmp_path / "unused" and not (tmp_path / "unused").exists()
+    assert "Due for a word from you" in result.out
+    assert not demo_home.exists(), "a demo without --home leaves nothing behind"
+    assert " demo --home " in result.out  # how to keep one
 
 
 def test_person_by_name_shows_a_sparkline_and_refuses_ambiguity(tmp_path: Path) -> None:
