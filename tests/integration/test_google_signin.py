@@ -18,7 +18,7 @@ import pytest
 
 from kithkeep.services.config.settings import load
 from tests.conftest import run_cli
-from tests.fakes.google import FakeGoogle
+from tests.fakes.google import FakeGoogle, Fault
 from tests.integration.google_kit import ALIAS, ME, NOW, configure, mailbox
 
 
@@ -181,3 +181,21 @@ def test_no_secret_in_logs_events_or_errors(tmp_path: Path, fake: FakeGoogle) ->
     for where, text in places.items():
         for secret in secrets:
             assert secret not in text, f"a secret is in {where}"
+
+
+def test_an_unexpected_answer_while_adding_is_one_line(tmp_path: Path, fake: FakeGoogle) -> None:
+    """Google Calendar's `calendars.get` answering 404: provider, call and status, no trace."""
+    home = tmp_path / "home"
+    configure(home, fake, gmail=None, calendar=None)
+    secrets_file = tmp_path / "client_secret.json"
+    secrets_file.write_text(json.dumps(fake.client_secrets()))
+    fake.faults.append(Fault("calendar.calendars.get", "404", times=5))
+    proc, url = start_add(home, "google-calendar", "--client-secrets", str(secrets_file))
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        assert b"signed in" in answer.read()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("error: google-calendar: calendars.get answered HTTP 404")
+    assert run_cli(home, "account", "list", "--json").json() == []
