@@ -62,3 +62,37 @@ def test_one_failing_account_does_not_stop_the_others(tmp_path: Path) -> None:
 
     unknown = run_cli(home, "sync", "nope", check=False)
     assert unknown.code == 1 and "no account named 'nope'" in unknown.err
+
+
+def test_every_account_add_takes_interval_and_since_days(tmp_path: Path) -> None:
+    import typer.main
+
+    from kithkeep.services.cli.app import app
+
+    add = typer.main.get_command(app).get_command(None, "account").get_command(None, "add")  # type: ignore[attr-defined]
+    kinds = add.list_commands(None)
+    assert set(kinds) >= {"folder", "gmail", "google-calendar", "outlook", "imap", "caldav"}
+    for kind in kinds:
+        options = {o for p in add.get_command(None, kind).params for o in p.opts}
+        assert {"--interval", "--since-days"} <= options, kind
+        assert "--stdin" not in options
+
+
+def test_a_folder_account_reads_only_its_window_when_given(tmp_path: Path) -> None:
+    home = _home(tmp_path)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for n, date in enumerate(("Tue, 1 May 2001 10:00:00 -0500", None)):
+        from datetime import UTC, datetime
+        from email.utils import format_datetime
+
+        when = date or format_datetime(datetime.now(UTC))
+        (drop / f"{n}.eml").write_text(
+            f"From: p{n}@x.example\nTo: me@example.com\nSubject: s\nDate: {when}\n"
+            f"Message-ID: <w{n}@x>\n\n.\n"
+        )
+    run_cli(home, "account", "add", "folder", str(drop), "--name", "recent", "--since-days", "30")
+    assert "since_days = 30" in (home / "config.toml").read_text()
+    assert run_cli(home, "sync").out.startswith("recent: 1 new")
+    people = {a for p in json.loads(run_cli(home, "people", "--json").out) for a in p["addresses"]}
+    assert people == {"p1@x.example"}

@@ -193,7 +193,7 @@ def test_an_unexpected_answer_while_adding_is_one_line(tmp_path: Path, fake: Fak
     proc, url = start_add(home, "google-calendar", "--client-secrets", str(secrets_file))
     with urllib.request.urlopen(url, timeout=30) as answer:
         assert b"signed in" in answer.read()
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err

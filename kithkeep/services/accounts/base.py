@@ -9,12 +9,13 @@ methods, so loading this package costs a query command nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import ClassVar, Generic, Never, TypeVar
 
-from kithkeep.connectors.base import Source
+from kithkeep.connectors.base import Page, Source
 from kithkeep.connectors.remote_index import RemoteIndex
 from kithkeep.domain.errors import ConfigError
 from kithkeep.services.config.editing import remove_account
@@ -106,3 +107,30 @@ def registered(kind: str) -> Provider[Never]:
     if found is None:
         raise ConfigError(f"account type {kind!r} is not supported by this version")
     return found()
+
+
+@dataclass(frozen=True, slots=True)
+class Windowed:
+    """A source read only from `since` on: an account's `--since-days` for sources that
+    have no window of their own (a folder, a CalDAV calendar). What is older is left out
+    (counted as skipped), under the same key, so positions and copies are unchanged."""
+
+    inner: Source
+    since: datetime
+
+    @property
+    def key(self) -> str:
+        return self.inner.key
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        for page in self.inner.pages(cursor):
+            kept = [o for o in page.observations if o.occurred_at >= self.since]
+            left = len(page.observations) - len(kept)
+            yield replace(page, observations=kept, skipped=page.skipped + left) if left else page
+
+
+def windowed(source: Source, account: Account, context: SyncContext) -> Source:
+    """The source as the account asks: within its `since_days` when the config names them."""
+    if not account.window_given:
+        return source
+    return Windowed(source, context.now - timedelta(days=account.since_days))

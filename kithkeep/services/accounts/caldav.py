@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.accounts.base import Added, Provider, SyncContext
+from kithkeep.services.accounts.base import Added, Provider, SyncContext, windowed
 from kithkeep.services.accounts.passwords import (
     PasswordRequest,
     add_with_password,
@@ -22,6 +22,8 @@ class CaldavRequest(PasswordRequest):
     """`account add caldav`: the server's URL and the login."""
 
     url: str
+    #: Only meetings this recent (None: the whole calendar).
+    since_days: int | None = None
 
 
 class CaldavProvider(Provider[CaldavRequest]):
@@ -37,6 +39,8 @@ class CaldavProvider(Provider[CaldavRequest]):
             "user": r.user,
             "interval_minutes": r.interval_minutes,
         }
+        if r.since_days is not None:
+            table["since_days"] = r.since_days
 
         def log_in() -> None:
             discover(CaldavConfig(r.url, r.user, r.password))
@@ -49,10 +53,11 @@ class CaldavProvider(Provider[CaldavRequest]):
         if not account.url or not account.user:
             raise ConfigError(f"account {account.name}: a caldav account needs url and user")
         state = context.state_path(account)
-        return CaldavSource(
+        source = CaldavSource(
             CaldavConfig(account.url, account.user, stored_password(context.paths, account)),
             context.index(account),
             state.with_suffix(".caldav.json"),
             context.now,
             context.local_tz,
         )
+        return windowed(source, account, context)

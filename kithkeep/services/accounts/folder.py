@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kithkeep.connectors.base import Source
 from kithkeep.domain.errors import InputError
-from kithkeep.services.accounts.base import Added, Provider, SyncContext
+from kithkeep.services.accounts.base import Added, Provider, SyncContext, windowed
 from kithkeep.services.config.editing import TomlValue, add_account
 from kithkeep.services.config.settings import Account, Paths
 
@@ -19,6 +19,8 @@ class FolderRequest:
     path: Path
     name: str | None = None
     interval_minutes: float = 15
+    #: Only what is this recent (None: everything in the folder).
+    since_days: int | None = None
 
 
 class FolderProvider(Provider[FolderRequest]):
@@ -35,6 +37,8 @@ class FolderProvider(Provider[FolderRequest]):
             "path": path,
             "interval_minutes": request.interval_minutes,
         }
+        if request.since_days is not None:
+            table["since_days"] = request.since_days
         return [Added(add_account(paths, table))]
 
     def source(self, account: Account, context: SyncContext) -> Source:
@@ -42,4 +46,5 @@ class FolderProvider(Provider[FolderRequest]):
 
         if not account.path.exists():
             raise InputError(f"{account.path}: no such file or folder")
-        return FileSource(account.path, now=context.now, local_tz=context.local_tz)
+        source = FileSource(account.path, now=context.now, local_tz=context.local_tz)
+        return windowed(source, account, context)

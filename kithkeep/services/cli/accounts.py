@@ -46,6 +46,12 @@ IntervalOpt = Annotated[
 SinceDaysOpt = Annotated[
     int, typer.Option("--since-days", min=1, help="A first sync reaches this many days back.")
 ]
+WindowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--since-days", min=1, help="Only what is this many days old or newer (default: all)."
+    ),
+]
 
 
 @account_add_app.command("folder")
@@ -55,11 +61,12 @@ def account_add_folder(
     ],
     name: NameOpt = None,
     interval: IntervalOpt = 15,
+    since_days: WindowOpt = None,
 ) -> None:
     """A local folder: Maildir, mbox, .eml or .ics files dropped in are picked up."""
     from kithkeep.services.accounts.folder import FolderProvider, FolderRequest
 
-    request = FolderRequest(path, name=name, interval_minutes=interval)
+    request = FolderRequest(path, name=name, interval_minutes=interval, since_days=since_days)
     (added,) = FolderProvider().add(current_paths(), request)
     account = added.account
     typer.echo(f"Added {account.name} ({account.type}); `kithkeep sync {account.name}` pulls it.")
@@ -216,6 +223,7 @@ def account_add_caldav(
     address: AddressOpt = None,
     password_stdin: StdinOpt = False,
     interval: IntervalOpt = 15,
+    since_days: WindowOpt = None,
 ) -> None:
     """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
     from kithkeep.services.accounts.caldav import CaldavProvider, CaldavRequest
@@ -227,6 +235,7 @@ def account_add_caldav(
         name=name,
         address=address,
         interval_minutes=interval,
+        since_days=since_days,
     )
     _added_with_password(CaldavProvider(), request)
 

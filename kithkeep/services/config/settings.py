@@ -152,6 +152,9 @@ class Account:
     client_id: str = ""
     tenant: str = "common"
     body_cues: bool = False
+    #: `since_days` is written in the config: sources without a window of their own
+    #: (folder, caldav) then leave out what is older; otherwise they read everything.
+    window_given: bool = False
 
     @property
     def self_addresses(self) -> tuple[str, ...]:
@@ -329,6 +332,7 @@ def _account(paths: Paths, a: Any) -> Account:
         client_id=a.client_id,
         tenant=a.tenant,
         body_cues=a.body_cues,
+        window_given="since_days" in a.model_fields_set,
     )
 
 
