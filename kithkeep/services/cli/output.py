@@ -15,11 +15,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from kithkeep.domain.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Format = Literal["table", "tsv", "json"]
 
@@ -97,14 +100,19 @@ def emit(listing: Listing, fmt: Format, *, empty: str = "No one.") -> None:
     print_paged(table, len(listing.rows) + 4)
 
 
-def print_paged(renderable: object, lines: int) -> None:
-    """Print to stdout; through the pager when on a terminal, taller than it, and allowed."""
+def screen() -> Console:
+    """The console answers are printed on; under NO_COLOR, no escape codes at all (Rich
+    alone would still write bold and italics)."""
     from rich.console import Console
 
+    return Console(highlight=False, color_system=None if os.environ.get("NO_COLOR") else "auto")
+
+
+def print_paged(renderable: object, lines: int) -> None:
+    """Print to stdout; through the pager when on a terminal, taller than it, and allowed."""
     from kithkeep.services.cli.common import state
 
-    # NO_COLOR: no escape codes at all (Rich alone would still write bold and italics).
-    out = Console(highlight=False, color_system=None if os.environ.get("NO_COLOR") else "auto")
+    out = screen()
     height = shutil.get_terminal_size().lines
     if not state.no_pager and sys.stdout.isatty() and sys.stdin.isatty() and lines > height:
         with out.pager(styles=False):  # a pager shows escape codes unless told `-R`

@@ -135,13 +135,12 @@ def person(
         ]
         print_json(data)
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from kithkeep.services.cli.output import every
+    from kithkeep.services.cli.output import every, screen
 
-    console = Console(highlight=False)
+    console = screen()
     console.print(Text(p.name, style="bold") + "  " if p.name else Text(), ", ".join(p.addresses))
     console.print(
         f"last contact {ago(p.last_contact, at)} · {p.interactions} contacts · "
@@ -156,7 +155,7 @@ def person(
     )
     table = Table()
     for col in ("when", "", "subject", "note"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # wrapped, never cut
     for e in entries:
         arrow = {"outbound": "→", "inbound": "←"}.get(e.direction, "")
         kind = "meeting" if e.kind == "meeting" else arrow
