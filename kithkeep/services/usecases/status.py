@@ -60,11 +60,16 @@ def status(paths: Paths) -> Status:
         info["events"] = 0
         return info
     ev = connect(paths.events)
-    counts = dict(ev.execute("SELECT topic, count(*) FROM stored_events GROUP BY topic").fetchall())
+    try:
+        topics = ev.execute("SELECT topic, count(*) FROM stored_events GROUP BY topic")
+        counts = dict(topics.fetchall())
+        (latest,) = ev.execute("SELECT max(rowid) FROM stored_events").fetchone()
+    except sqlite3.OperationalError:  # the store is being created this very moment
+        counts, latest = {}, 0
+    finally:
+        ev.close()
     info["events"] = sum(counts.values())
     info["interactions"] = sum(n for t, n in counts.items() if "Interaction.Observed" in t)
-    (latest,) = ev.execute("SELECT max(rowid) FROM stored_events").fetchone()
-    ev.close()
     position = 0
     if paths.views.exists():
         v = connect(paths.views)
