@@ -10,7 +10,7 @@ traceback.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from typer.core import TyperCommand
@@ -20,6 +20,9 @@ from kithkeep.domain.errors import KithkeepError
 from kithkeep.services.cli import accounts, admin, directives, queries, referrals, store
 from kithkeep.services.cli.common import COMMAND_ORDER, app, err, hoist_global_options, state
 from kithkeep.services.cli.examples import add_examples
+
+if TYPE_CHECKING:
+    from typer._click import Context as ClickContext  # Typer's own copy of click
 
 #: The command groups, registered on `app` as their modules are imported.
 GROUPS = (admin, queries, directives, referrals, accounts, store)
@@ -37,7 +40,7 @@ add_examples(app)
 class PlainUsage(TyperCommand):
     """Usage lines as the tools people know write them: `person WHO`, not `{who}`."""
 
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+    def collect_usage_pieces(self, ctx: ClickContext) -> list[str]:
         return [_plain(p) for p in super().collect_usage_pieces(ctx)]
 
 
