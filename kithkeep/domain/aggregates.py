@@ -1,7 +1,8 @@
 """The aggregates: what the event store keeps. Events are past-tense classes nested in them.
 
 `Interaction` is one email or meeting, recorded once under an id derived from its
-natural key; `SyncPosition` is a source's cursor; `Directives` holds the user's
+natural key; `Contact` is one address-book card (an identity, never an interaction);
+`SyncPosition` is a source's cursor; `Directives` holds the user's
 directives (link, unlink, cadence, ignore); `Referrals` the user's word on referrals.
 """
 
@@ -14,6 +15,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
+from kithkeep.domain.card import Card, card_id
 from kithkeep.domain.interaction import (
     NAMESPACE,
     Kind,
@@ -198,6 +200,118 @@ def observation_from_state(state: dict[str, Any]) -> Observation:
         "",
     )
     return tuple.__new__(Observation, fields)
+
+
+def _card_fields(card: Card) -> dict[str, Any]:
+    return {
+        "name": card.name,
+        "addresses": list(card.addresses),
+        "organization": card.organization,
+        "title": card.title,
+        "birthday": card.birthday,
+        "anniversary": card.anniversary,
+        "source": card.source,
+    }
+
+
+class Contact(Aggregate):
+    """One address-book card, identified by its key in its address book.
+
+    An identity (a name, addresses, an organization, a birthday), never an interaction:
+    nothing here counts as being in touch.
+    """
+
+    class Seen(Aggregate.Created):
+        key: str
+        name: str
+        addresses: list[str]
+        organization: str
+        title: str
+        birthday: str
+        anniversary: str
+        source: str
+
+    @event(Seen)
+    def __init__(
+        self,
+        key: str,
+        name: str,
+        addresses: list[str],
+        organization: str,
+        title: str,
+        birthday: str,
+        anniversary: str,
+        source: str,
+    ) -> None:
+        self.key = key
+        self.withdrawn = False
+        self._set(name, addresses, organization, title, birthday, anniversary, source)
+
+    def _set(
+        self,
+        name: str,
+        addresses: list[str],
+        organization: str,
+        title: str,
+        birthday: str,
+        anniversary: str,
+        source: str,
+    ) -> None:
+        self.name = name
+        self.addresses = addresses
+        self.organization = organization
+        self.title = title
+        self.birthday = birthday
+        self.anniversary = anniversary
+        self.source = source
+
+    @classmethod
+    def create_id(cls, key: str, **_: Any) -> UUID:
+        return card_id(key)
+
+    @classmethod
+    def seen(cls, card: Card) -> Contact:
+        return cls(key=card.key, **_card_fields(card))
+
+    class Revised(Aggregate.Event):
+        name: str
+        addresses: list[str]
+        organization: str
+        title: str
+        birthday: str
+        anniversary: str
+        source: str
+
+    @event(Revised)
+    def revise(
+        self,
+        name: str,
+        addresses: list[str],
+        organization: str,
+        title: str,
+        birthday: str,
+        anniversary: str,
+        source: str,
+    ) -> None:
+        """The card changed, or was seen again after it was withdrawn."""
+        self.withdrawn = False
+        self._set(name, addresses, organization, title, birthday, anniversary, source)
+
+    class Withdrawn(Aggregate.Event):
+        pass
+
+    @event(Withdrawn)
+    def withdraw(self) -> None:
+        """Its address book no longer has it."""
+        self.withdrawn = True
+
+    def take(self, card: Card) -> bool:
+        """Record what `card` says if it says something new; True if it did."""
+        new = _card_fields(card)
+        if not self.withdrawn and all(getattr(self, k) == v for k, v in new.items()):
+            return False
+        self.revise(**new)
+        return True
 
 
 class SyncPosition(Aggregate):

@@ -38,10 +38,14 @@ class Report:
     fallbacks: Counter[str] = field(default_factory=Counter)
     noise: int = 0
     withdrawn: int = 0
+    #: Contact cards read, new or changed, and withdrawn.
+    cards_read: int = 0
+    cards: int = 0
+    cards_withdrawn: int = 0
 
     @property
     def read(self) -> int:
-        return self.added + self.duplicates
+        return self.added + self.duplicates + self.cards_read
 
     def take(self, page: Page, added: int, duplicates: int) -> None:
         self.added += added
@@ -84,9 +88,14 @@ def run(
                 page.withdrawn,
                 revise=page.revise,
                 keep_cursor=page.checkpoint,
+                cards=page.cards,
+                cards_withdrawn=page.cards_withdrawn,
             )
             report.take(page, saved.added, saved.duplicates)
             report.withdrawn += saved.withdrawn
+            report.cards_read += len(page.cards)
+            report.cards += saved.cards
+            report.cards_withdrawn += saved.cards_withdrawn
             if is_noise is not None:
                 report.noise += sum(1 for o in page.observations if is_noise(o))
             if on_saved is not None:
