@@ -51,6 +51,14 @@ class AddressBook:
 
         return CardInfo(*(first(n) for n in CardInfo.__dataclass_fields__))
 
+    def widened(self, members: Iterable[str]) -> set[str]:
+        """These addresses and every other address on their cards."""
+        out = set(members)
+        for a in list(out):
+            for hex_id in self.by_address.get(a, ()):
+                out.update(self.addresses.get(hex_id, ()))
+        return out
+
 
 def address_book(c: ReadConnection) -> AddressBook:
     """Every card in the views, with the links its addresses make."""

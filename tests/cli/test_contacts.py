@@ -63,3 +63,45 @@ def test_a_second_import_adds_nothing(cli: Run, home: Path) -> None:
     assert count_events(home) == stored
     other = cli("import", str(CORPUS))  # the same cards, and more, from the folder
     assert "8 contact cards read: 4 new or changed" in other.out
+
+
+def test_upcoming_with_a_fixed_clock(cli: Run) -> None:
+    cli("init", "--me", ME)
+    cli("import", str(CORPUS))
+    week = cli("upcoming", "--as-of", "2027-02-22", "--days", "6", "--json").json()
+    # 29 February, in a common year: on the 28th, once each.
+    assert [(o["name"], o["kind"], o["on"]) for o in week] == [
+        ("Dee Ramos", "birthday", "2027-02-28"),
+        ("Grandma Lindqvist", "birthday", "2027-02-28"),
+    ]
+    text = cli("upcoming", "--as-of", "2027-02-22", "--days", "6").out
+    assert "Dee Ramos's birthday is on Sunday — no contact yet" in text
+    year = cli("upcoming", "--as-of", "2027-02-22", "--days", "366", "--json").json()
+    assert len(year) == 7  # every birthday and anniversary in the corpus, once
+    digest = cli("digest", "--as-of", "2027-02-22").out
+    assert digest.count("'s birthday is on Sunday") == 2
+
+
+def test_people_at_a_company(cli: Run, tmp_path: Path) -> None:
+    write_mbox(
+        tmp_path / "mail.mbox",
+        [
+            ("dee.ramos@mail.example", ME),
+            ("eve@initech.example", ME),
+            ("Pat <pat@initech.example>", ME),  # no card: by the domain only
+            ("bo@globex.example", ME),
+        ],
+    )
+    cli("init", "--me", ME)
+    cli("import", str(tmp_path / "mail.mbox"))
+    cli("import", str(CORPUS))
+    by_org = cli("people", "--company", "initech", "--json").json()
+    assert sorted(p["name"] for p in by_org) == ["Dee Ramos", "Eve Noyear"]
+    by_domain = cli("company", "initech.example", "--json").json()
+    assert [p["name"] for p in by_domain] == ["Dee Ramos", "Eve Noyear", "Pat"]
+    assert by_domain[0]["title"] == "CTO"
+    text = cli("company", "Globex").out
+    assert text.startswith("Bo Okafor") and "Globex" in text
+    assert "No one at Umbrella." in cli("company", "Umbrella").out
+    person = cli("person", "dee.ramos@mail.example").out
+    assert "CTO, Initech · birthday --02-29 · card from vcard" in person

@@ -42,6 +42,8 @@ COMMAND_ORDER = (
     "digest",
     "project",
     "who-knows",
+    "upcoming",
+    "company",
     "account",
     "referrals",
     "store",
