@@ -214,6 +214,27 @@ def account_add_caldav(
     _added_with_password(CaldavProvider(), request)
 
 
+@account_add_app.command("carddav")
+def account_add_carddav(
+    url: Annotated[str, typer.Option(help="The CardDAV server's URL.")],
+    user: Annotated[str, typer.Option(help="The login.")],
+    name: NameOpt = None,
+    address: AddressOpt = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Address books over CardDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
+    from kithkeep.services.accounts.carddav import CarddavProvider, CarddavRequest
+
+    request = CarddavRequest(
+        url=url,
+        user=user,
+        password=_read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
+        name=name,
+        address=address,
+    )
+    _added_with_password(CarddavProvider(), request)
+
+
 @account_add_app.command("outlook")
 def account_add_outlook(
     client_id: Annotated[
@@ -298,6 +319,11 @@ def sync(
             f"{r.account.name}: {rep.added} new, {rep.withdrawn} withdrawn, "
             f"{rep.duplicates} already known, {rep.skipped} skipped"
             + (f", {problems} unreadable" if problems else "")
+            + (
+                f"; contact cards: {rep.cards} new or changed, {rep.cards_withdrawn} withdrawn"
+                if rep.cards_read or rep.cards_withdrawn
+                else ""
+            )
         )
     if failed:
         raise typer.Exit(1)

@@ -22,7 +22,7 @@ from kithkeep.domain.rules import (
     normalize_address,
 )
 
-AccountType = Literal["folder", "gmail", "google-calendar", "outlook", "imap", "caldav"]
+AccountType = Literal["folder", "gmail", "google-calendar", "outlook", "imap", "caldav", "carddav"]
 
 
 class AccountModel(BaseModel):
@@ -39,7 +39,7 @@ class AccountModel(BaseModel):
     #: The account's own address, and aliases (send-as, proxy addresses): all are "self".
     address: str = ""
     addresses: list[str] = Field(default_factory=list)
-    #: imap / caldav: where and who.
+    #: imap / caldav / carddav: where and who.
     host: str = ""
     port: Annotated[int, Field(ge=0, le=65535)] = 0
     user: str = ""
@@ -63,8 +63,8 @@ class AccountModel(BaseModel):
             raise ValueError("a folder account needs a path")
         if self.type == "imap" and not (self.host and self.user):
             raise ValueError("an imap account needs host and user")
-        if self.type == "caldav" and not self.url:
-            raise ValueError("a caldav account needs a url")
+        if self.type in ("caldav", "carddav") and not self.url:
+            raise ValueError(f"a {self.type} account needs a url")
         return self
 
 
