@@ -17,6 +17,7 @@ from vobject.base import VObjectError
 
 from kithkeep.connectors.base import Problem
 from kithkeep.domain.card import Card, month_day
+from kithkeep.domain.card import tidy as _clean
 from kithkeep.domain.rules import normalize_address
 
 _BEGIN = re.compile(rb"^BEGIN:VCARD\s*$", re.IGNORECASE | re.MULTILINE)
@@ -121,12 +122,6 @@ def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value if isinstance(value, str) else str(value)
-
-
-def _clean(value: str) -> str:
-    """One line of text, without control characters, of a sane length."""
-    kept = "".join(ch if ch.isprintable() else " " for ch in value)
-    return " ".join(kept.split())[:200]
 
 
 def _one(by_name: dict[str, list[Any]], name: str) -> str:

@@ -41,6 +41,13 @@ def card_id(key: str) -> UUID:
     return uuid5(NAMESPACE, "card:" + key)
 
 
+def tidy(value: str) -> str:
+    """One line of text from an address book, without control characters, of a sane
+    length (a card is written by whoever shared it)."""
+    kept = "".join(ch if ch.isprintable() else " " for ch in value)
+    return " ".join(kept.split())[:200]
+
+
 def month_day(value: str) -> tuple[int, int] | None:
     """The month and day of a `YYYY-MM-DD` or `--MM-DD` date, if it is one."""
     text = value.strip()

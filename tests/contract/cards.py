@@ -101,6 +101,10 @@ class CardWorld(ABC):
     def requests(self) -> int:
         """Requests the source has answered so far."""
 
+    def secrets(self) -> list[str]:
+        """Secrets the source handed out beyond those the home keeps (access tokens)."""
+        return []
+
     def seed(self, n: int = N) -> None:
         for i in range(n):
             self.put(card(i))
@@ -289,7 +293,8 @@ class CardContract:
         world.seed()
         home = self.home(tmp_path, world)
         result = run_cli(home.path, "--debug", "sync")
-        secrets = secrets_of(home.path)
+        assert "5 new or changed" in result.out
+        secrets = secrets_of(home.path) + world.secrets()
         assert secrets  # the grep has teeth
         files = [
             p

@@ -62,6 +62,14 @@ SecretsOpt = Annotated[
 ]
 
 
+WithContactsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--with-contacts", help="Add Google Contacts too (contacts.readonly, one consent)."
+    ),
+]
+
+
 NoBrowserOpt = Annotated[
     bool,
     typer.Option(
@@ -77,6 +85,7 @@ def account_add_gmail(
     with_calendar: Annotated[
         bool, typer.Option("--with-calendar", help="Add the Google Calendar too (one consent).")
     ] = False,
+    with_contacts: WithContactsOpt = False,
     no_browser: NoBrowserOpt = False,
     body_cues: Annotated[
         bool,
@@ -94,8 +103,20 @@ def account_add_gmail(
         since_days,
         interval,
         with_calendar=with_calendar,
+        with_contacts=with_contacts,
         body_cues=body_cues,
     )
+
+
+@account_add_app.command("google-contacts")
+def account_add_google_contacts(
+    client_secrets: SecretsOpt,
+    name: NameOpt = None,
+    no_browser: NoBrowserOpt = False,
+    interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 60,
+) -> None:
+    """Google Contacts (the People API), read-only: names, addresses, companies, birthdays."""
+    _add_google("google-contacts", client_secrets, name, no_browser, 1095, interval)
 
 
 @account_add_app.command("google-calendar")
@@ -128,6 +149,7 @@ def _add_google(
     interval: float,
     *,
     with_calendar: bool = False,
+    with_contacts: bool = False,
     body_cues: bool = False,
     ahead_days: int | None = None,
 ) -> None:
@@ -139,6 +161,7 @@ def _add_google(
         client_secrets,
         name=name,
         with_calendar=with_calendar,
+        with_contacts=with_contacts,
         no_browser=no_browser,
         body_cues=body_cues,
         since_days=since_days,

@@ -22,7 +22,9 @@ from kithkeep.domain.rules import (
     normalize_address,
 )
 
-AccountType = Literal["folder", "gmail", "google-calendar", "outlook", "imap", "caldav", "carddav"]
+AccountType = Literal[
+    "folder", "gmail", "google-calendar", "google-contacts", "outlook", "imap", "caldav", "carddav"
+]
 
 
 class AccountModel(BaseModel):
@@ -159,6 +161,7 @@ class SettingsModel(BaseSettings):
     digest: DigestModel = DigestModel()
     gmail: GoogleModel = GoogleModel()
     google_calendar: GoogleModel = GoogleModel()
+    google_contacts: GoogleModel = GoogleModel()
     outlook: OutlookModel = OutlookModel()
     store: StoreModel = StoreModel()
     team: TeamModel = TeamModel()

@@ -166,6 +166,7 @@ class Endpoints:
     outlook_client_id: str = ""
     gmail_quota_per_minute: int = 0
     calendar_quota_per_minute: int = 0
+    contacts_api: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,7 @@ def load(home: Path) -> Settings:
             model.outlook.client_id,
             model.gmail.quota_per_minute,
             model.google_calendar.quota_per_minute,
+            contacts_api=model.google_contacts.api_endpoint,
         ),
     )
 
