@@ -268,6 +268,9 @@ def account_add_outlook(
     ] = "common",
     name: NameOpt = None,
     interval: Annotated[float, typer.Option(help="Minutes between daemon syncs.")] = 15,
+    with_contacts: Annotated[
+        bool, typer.Option("--with-contacts", help="Its contacts too (asks for Contacts.Read).")
+    ] = False,
 ) -> None:
     """Outlook / Microsoft 365 mail and calendar: device-code sign-in through msal."""
     from kithkeep.services.accounts.outlook import OutlookProvider, OutlookRequest
@@ -278,6 +281,7 @@ def account_add_outlook(
         tenant=tenant,
         interval_minutes=interval,
         echo=lambda text: typer.echo(text, err=True),
+        contacts=with_contacts,
     )
     (added,) = OutlookProvider().add(current_paths(), request)
     account = added.account

@@ -58,6 +58,8 @@ class AccountModel(BaseModel):
     #: gmail: read the first lines (Gmail's snippet) for introduction cues; needs the
     #: gmail.readonly scope instead of gmail.metadata. Never stored.
     body_cues: bool = False
+    #: outlook: its contacts too (`account add outlook --with-contacts`: Contacts.Read).
+    contacts: bool = False
 
     @model_validator(mode="after")
     def _needs(self) -> AccountModel:

@@ -147,6 +147,7 @@ class Account:
     client_id: str = ""
     tenant: str = "common"
     body_cues: bool = False
+    contacts: bool = False
 
     @property
     def self_addresses(self) -> tuple[str, ...]:
@@ -306,6 +307,7 @@ def _account(paths: Paths, a: Any) -> Account:
         client_id=a.client_id,
         tenant=a.tenant,
         body_cues=a.body_cues,
+        contacts=a.contacts,
     )
 
 
