@@ -59,6 +59,25 @@ class AddressBook:
                 out.update(self.addresses.get(hex_id, ()))
         return out
 
+    def organizations(self, target: str) -> list[str]:
+        """What cards say an address (or every address at `@domain`) works for."""
+        if target.startswith("@"):
+            domain = target[1:]
+            addresses = [
+                a
+                for a in self.by_address
+                if a.rpartition("@")[2] == domain or a.rpartition("@")[2].endswith("." + domain)
+            ]
+        else:
+            addresses = [target]
+        found = {
+            self.cards[i].organization
+            for a in addresses
+            for i in self.by_address.get(a, ())
+            if self.cards[i].organization
+        }
+        return sorted(found, key=str.casefold)
+
 
 def address_book(c: ReadConnection) -> AddressBook:
     """Every card in the views, with the links its addresses make."""

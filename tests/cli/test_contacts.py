@@ -105,3 +105,24 @@ def test_people_at_a_company(cli: Run, tmp_path: Path) -> None:
     assert "No one at Umbrella." in cli("company", "Umbrella").out
     person = cli("person", "dee.ramos@mail.example").out
     assert "CTO, Initech · birthday --02-29 · card from vcard" in person
+
+
+def test_who_knows_shows_the_organization(cli: Run, home: Path, tmp_path: Path) -> None:
+    cli("init", "--me", "alice@firm.example")
+    with (home / "config.toml").open("a") as f:
+        f.write(
+            '\n[team]\nmembers = { alice = ["alice@firm.example"], bob = ["bob@firm.example"] }\n'
+        )
+    write_mbox(
+        tmp_path / "team.mbox",
+        [
+            ("alice@firm.example", "dee@initech.example"),
+            ("bob@firm.example", "eve@initech.example"),
+        ],
+    )
+    cli("import", str(tmp_path / "team.mbox"))
+    cli("import", str(CORPUS / "google-v4.vcf"))
+    rows = cli("who-knows", "@initech.example", "--json").json()
+    assert sorted(r["member"] for r in rows) == ["alice", "bob"]
+    assert rows[0]["organizations"] == ["Initech"]
+    assert cli("who-knows", "dee@initech.example").out.startswith("dee@initech.example: Initech\n")
