@@ -22,11 +22,11 @@ from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree as ET
 
 from kithkeep.connectors.base import Page, Problem
+from kithkeep.connectors.caldav import CaldavConfig
 from kithkeep.connectors.vcard import parse_card
 from kithkeep.domain.card import Card
 from kithkeep.domain.errors import ConnectorError
 
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 DAV = "{DAV:}"
 CARD = "{urn:ietf:params:xml:ns:carddav}"
 _XMLNS = 'xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"'
@@ -38,21 +38,9 @@ NO_SYNC = "-"
 REDISCOVER_SECONDS = 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
-class CarddavConfig:
-    url: str
-    user: str
-    password: str = field(repr=False)
-    timeout: int = 60
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ConnectorError(f"not a CardDAV URL: {self.url!r}")
-        if parts.scheme == "http" and parts.hostname not in LOOPBACK:
-            raise ConnectorError(
-                f"CardDAV without TLS is only allowed to a loopback host, not {parts.hostname}"
-            )
+def carddav_config(url: str, user: str, password: str) -> CaldavConfig:
+    """Where the server is and who logs in (checked as CalDAV's are)."""
+    return CaldavConfig(url, user, password, kind="CardDAV")
 
 
 class TokenExpiredError(ConnectorError):
@@ -75,7 +63,7 @@ class Member:
 class Dav:
     """The few WebDAV requests CardDAV needs, on one HTTP session; errors as one line."""
 
-    def __init__(self, config: CarddavConfig) -> None:
+    def __init__(self, config: CaldavConfig) -> None:
         import requests
 
         self.config = config
@@ -270,7 +258,7 @@ class CarddavCursor:
 
 @dataclass
 class CarddavSource:
-    config: CarddavConfig
+    config: CaldavConfig
     now: datetime
     #: Made on first use (a test may hand one in, to count its requests).
     dav: Dav | None = None

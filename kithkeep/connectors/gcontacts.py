@@ -20,8 +20,7 @@ from googleapiclient.errors import HttpError
 from kithkeep.connectors.base import Page
 from kithkeep.connectors.google_api import Caller, ServiceSource, http_error_line, status_of
 from kithkeep.connectors.remote_index import RemoteIndex
-from kithkeep.domain.card import Card, month_day, tidy
-from kithkeep.domain.rules import normalize_address
+from kithkeep.domain.card import Card, addresses_in, month_day, tidy
 
 PERSON_FIELDS = "names,emailAddresses,organizations,birthdays,events,metadata"
 #: Contacts a page (the API's most).
@@ -95,11 +94,7 @@ def card_of(person: dict[str, Any]) -> Card | None:
     name = person.get("resourceName")
     if not isinstance(name, str) or not name:
         return None
-    addresses: list[str] = []
-    for row in person.get("emailAddresses") or []:
-        a = normalize_address(str(row.get("value", ""))) if isinstance(row, dict) else ""
-        if a and a not in addresses:
-            addresses.append(a)
+    addresses = addresses_in(person.get("emailAddresses"), "value")
     names = _primary(person.get("names"))
     display = tidy(str(names.get("displayName") or ""))
     if not display:
@@ -123,7 +118,7 @@ def card_of(person: dict[str, Any]) -> Card | None:
     return Card(
         key=card_key(name),
         name=display,
-        addresses=tuple(addresses),
+        addresses=addresses,
         organization=tidy(str(org.get("name") or "")),
         title=tidy(str(org.get("title") or "")),
         birthday=birthday,

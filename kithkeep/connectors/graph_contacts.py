@@ -20,9 +20,8 @@ import requests
 
 from kithkeep.connectors.base import Page, Source
 from kithkeep.connectors.graph import GraphClient
-from kithkeep.domain.card import Card, month_day, tidy
+from kithkeep.domain.card import Card, addresses_in, month_day, tidy
 from kithkeep.domain.errors import CursorExpiredError
-from kithkeep.domain.rules import normalize_address
 
 _SELECT = "displayName,givenName,surname,emailAddresses,companyName,jobTitle,birthday"
 
@@ -36,11 +35,7 @@ def card_of(item: dict[str, Any]) -> Card | None:
     ident = item.get("id")
     if not isinstance(ident, str) or not ident:
         return None
-    addresses: list[str] = []
-    for row in item.get("emailAddresses") or []:
-        a = normalize_address(str(row.get("address") or "")) if isinstance(row, dict) else ""
-        if a and a not in addresses:
-            addresses.append(a)
+    addresses = addresses_in(item.get("emailAddresses"), "address")
     name = tidy(str(item.get("displayName") or ""))
     if not name:
         name = tidy(f"{item.get('givenName') or ''} {item.get('surname') or ''}")
@@ -48,7 +43,7 @@ def card_of(item: dict[str, Any]) -> Card | None:
     return Card(
         key=card_key(ident),
         name=name,
-        addresses=tuple(addresses),
+        addresses=addresses,
         organization=tidy(str(item.get("companyName") or "")),
         title=tidy(str(item.get("jobTitle") or "")),
         birthday=birthday if month_day(birthday) is not None else "",

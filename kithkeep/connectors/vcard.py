@@ -16,9 +16,8 @@ import vobject
 from vobject.base import VObjectError
 
 from kithkeep.connectors.base import Problem
-from kithkeep.domain.card import Card, month_day
+from kithkeep.domain.card import Card, addresses_of, month_day
 from kithkeep.domain.card import tidy as _clean
-from kithkeep.domain.rules import normalize_address
 
 _BEGIN = re.compile(rb"^BEGIN:VCARD\s*$", re.IGNORECASE | re.MULTILINE)
 _END = re.compile(rb"^END:VCARD[ \t]*\r?\n?", re.IGNORECASE | re.MULTILINE)
@@ -83,11 +82,7 @@ def _card(component: Any, source: str, key_prefix: str, key: str) -> Card:
     by_name: dict[str, list[Any]] = {}
     for line in lines:
         by_name.setdefault(line.name.upper(), []).append(line)
-    addresses: list[str] = []
-    for line in by_name.get("EMAIL", []):
-        a = normalize_address(_text(line.value))
-        if a and a not in addresses:
-            addresses.append(a)
+    addresses = addresses_of(_text(line.value) for line in by_name.get("EMAIL", []))
     name = _one(by_name, "FN") or _structured_name(by_name)
     organization = ""
     for line in by_name.get("ORG", []):
@@ -109,7 +104,7 @@ def _card(component: Any, source: str, key_prefix: str, key: str) -> Card:
     return Card(
         key=key,
         name=name,
-        addresses=tuple(addresses),
+        addresses=addresses,
         organization=organization,
         title=_one(by_name, "TITLE"),
         birthday=birthday,

@@ -203,6 +203,7 @@ def observation_from_state(state: dict[str, Any]) -> Observation:
 
 
 def _card_fields(card: Card) -> dict[str, Any]:
+    """What a card says, as its events keep it (everything but its key)."""
     return {
         "name": card.name,
         "addresses": list(card.addresses),
@@ -218,52 +219,19 @@ class Contact(Aggregate):
     """One address-book card, identified by its key in its address book.
 
     An identity (a name, addresses, an organization, a birthday), never an interaction:
-    nothing here counts as being in touch.
+    nothing here counts as being in touch. `card` holds the fields of `domain.card.Card`
+    but its key.
     """
 
     class Seen(Aggregate.Created):
         key: str
-        name: str
-        addresses: list[str]
-        organization: str
-        title: str
-        birthday: str
-        anniversary: str
-        source: str
+        card: dict[str, Any]
 
     @event(Seen)
-    def __init__(
-        self,
-        key: str,
-        name: str,
-        addresses: list[str],
-        organization: str,
-        title: str,
-        birthday: str,
-        anniversary: str,
-        source: str,
-    ) -> None:
+    def __init__(self, key: str, card: dict[str, Any]) -> None:
         self.key = key
+        self.card = card
         self.withdrawn = False
-        self._set(name, addresses, organization, title, birthday, anniversary, source)
-
-    def _set(
-        self,
-        name: str,
-        addresses: list[str],
-        organization: str,
-        title: str,
-        birthday: str,
-        anniversary: str,
-        source: str,
-    ) -> None:
-        self.name = name
-        self.addresses = addresses
-        self.organization = organization
-        self.title = title
-        self.birthday = birthday
-        self.anniversary = anniversary
-        self.source = source
 
     @classmethod
     def create_id(cls, key: str, **_: Any) -> UUID:
@@ -271,31 +239,16 @@ class Contact(Aggregate):
 
     @classmethod
     def seen(cls, card: Card) -> Contact:
-        return cls(key=card.key, **_card_fields(card))
+        return cls(key=card.key, card=_card_fields(card))
 
     class Revised(Aggregate.Event):
-        name: str
-        addresses: list[str]
-        organization: str
-        title: str
-        birthday: str
-        anniversary: str
-        source: str
+        card: dict[str, Any]
 
     @event(Revised)
-    def revise(
-        self,
-        name: str,
-        addresses: list[str],
-        organization: str,
-        title: str,
-        birthday: str,
-        anniversary: str,
-        source: str,
-    ) -> None:
+    def revise(self, card: dict[str, Any]) -> None:
         """The card changed, or was seen again after it was withdrawn."""
+        self.card = card
         self.withdrawn = False
-        self._set(name, addresses, organization, title, birthday, anniversary, source)
 
     class Withdrawn(Aggregate.Event):
         pass
@@ -308,9 +261,9 @@ class Contact(Aggregate):
     def take(self, card: Card) -> bool:
         """Record what `card` says if it says something new; True if it did."""
         new = _card_fields(card)
-        if not self.withdrawn and all(getattr(self, k) == v for k, v in new.items()):
+        if not self.withdrawn and self.card == new:
             return False
-        self.revise(**new)
+        self.revise(new)
         return True
 
 

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import NamedTuple
 from uuid import UUID, uuid5
 
 from kithkeep.domain.interaction import NAMESPACE
+from kithkeep.domain.rules import normalize_address
 
 
 class Card(NamedTuple):
@@ -39,6 +41,18 @@ class Card(NamedTuple):
 
 def card_id(key: str) -> UUID:
     return uuid5(NAMESPACE, "card:" + key)
+
+
+def addresses_of(values: Iterable[str]) -> tuple[str, ...]:
+    """A card's addresses, normalised, in its order, each once; what is no address left out."""
+    found = (normalize_address(v) for v in values)
+    return tuple(dict.fromkeys(a for a in found if a))
+
+
+def addresses_in(rows: object, field: str) -> tuple[str, ...]:
+    """The addresses of a provider's list of address objects (JSON), under `field`."""
+    found = rows if isinstance(rows, list) else []
+    return addresses_of(str(r.get(field) or "") for r in found if isinstance(r, dict))
 
 
 def tidy(value: str) -> str:

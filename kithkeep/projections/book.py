@@ -11,26 +11,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from kithkeep.domain.card import Card
 from kithkeep.projections.reading import ReadConnection
 
+#: The fields of a card one person's several cards are merged by (the first card's word).
+_MERGED = ("name", "organization", "title", "birthday", "anniversary", "source")
+#: A person's card in --json (after their other fields).
+CARD_FIELDS = ("organization", "title", "birthday", "anniversary", "card_source")
 
-@dataclass(frozen=True, slots=True)
-class CardInfo:
-    """What a person's card says (the first card's word, field by field)."""
 
-    name: str = ""
-    organization: str = ""
-    title: str = ""
-    birthday: str = ""
-    anniversary: str = ""
-    source: str = ""
+def card_json(card: Card | None) -> dict[str, str | None]:
+    """The card's fields as --json gives them: null where unknown or without a card."""
+    if card is None:
+        return dict.fromkeys(CARD_FIELDS)
+    values = (card.organization, card.title, card.birthday, card.anniversary, card.source)
+    return {k: v or None for k, v in zip(CARD_FIELDS, values, strict=True)}
 
 
 @dataclass
 class AddressBook:
     """Every card, as the read side wants them."""
 
-    cards: dict[str, CardInfo] = field(default_factory=dict)
+    #: By (hex) id; their addresses are in `addresses`.
+    cards: dict[str, Card] = field(default_factory=dict)
     #: Each address's cards (ids), and each card's addresses in their order.
     by_address: dict[str, list[str]] = field(default_factory=dict)
     addresses: dict[str, list[str]] = field(default_factory=dict)
@@ -39,17 +42,16 @@ class AddressBook:
     #: The addresses of self's own cards that are not self's already: suggested as self.
     own: set[str] = field(default_factory=set)
 
-    def info(self, members: Iterable[str]) -> CardInfo | None:
-        """The card of a person with these addresses (several cards: field by field)."""
+    def info(self, members: Iterable[str]) -> Card | None:
+        """The card of a person with these addresses (several cards: field by field, the
+        first card's word; its key is the first card's id)."""
         ids = sorted({i for a in members for i in self.by_address.get(a, ())})
         if not ids:
             return None
         found = [self.cards[i] for i in ids]
-
-        def first(name: str) -> str:
-            return next((v for v in (getattr(f, name) for f in found) if v), "")
-
-        return CardInfo(*(first(n) for n in CardInfo.__dataclass_fields__))
+        merged = {n: next((v for v in (getattr(f, n) for f in found) if v), "") for n in _MERGED}
+        addresses = tuple(dict.fromkeys(a for i in ids for a in self.addresses.get(i, ())))
+        return Card(ids[0], addresses=addresses, **merged)
 
     def widened(self, members: Iterable[str]) -> set[str]:
         """These addresses and every other address on their cards."""
@@ -86,7 +88,7 @@ def address_book(c: ReadConnection) -> AddressBook:
     for hex_id, name, org, title, birthday, anniversary, source, mine in c.execute(
         "SELECT id, name, organization, title, birthday, anniversary, source, mine FROM cards"
     ):
-        book.cards[hex_id] = CardInfo(name, org, title, birthday, anniversary, source)
+        book.cards[hex_id] = Card(hex_id, name, (), org, title, birthday, anniversary, source)
         if mine:
             own.add(hex_id)
     if not book.cards:

@@ -20,10 +20,13 @@ def card_row(event: Contact.Event, policy: Policy) -> CardRow | None:
         return hex_id, None
     if not isinstance(e, Contact.Seen | Contact.Revised):
         return None
-    addresses = tuple(e.addresses)
+    card = e.card
+    addresses = tuple(card["addresses"])
     mine = int(any(policy.is_self(a) for a in addresses))
-    fields = (e.name, e.organization, e.title, e.birthday, e.anniversary, e.source)
-    return hex_id, (*fields, mine, addresses)
+    name, org, title, birthday, anniversary, source = (
+        str(card[f]) for f in ("name", "organization", "title", "birthday", "anniversary", "source")
+    )
+    return hex_id, (name, org, title, birthday, anniversary, source, mine, addresses)
 
 
 def apply_card(c: Cursor, row: CardRow) -> None:

@@ -15,9 +15,10 @@ from pathlib import Path
 from time import gmtime, strftime
 from typing import Any, NamedTuple, TypeVar
 
+from kithkeep.domain.card import Card
 from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
-from kithkeep.projections.book import AddressBook, CardInfo, address_book, carded
+from kithkeep.projections.book import CARD_FIELDS, AddressBook, address_book, card_json, carded
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import ISO
 
@@ -34,11 +35,7 @@ PERSON_FIELDS = (
     "cadence_source",
     "due_at",
     "overdue_days",
-    "organization",
-    "title",
-    "birthday",
-    "anniversary",
-    "card_source",
+    *CARD_FIELDS,
 )
 
 
@@ -62,7 +59,7 @@ class Person(NamedTuple):
     due_at: str | None
     overdue_days: int | None
     #: What the person's contact card says, if they have one.
-    card: CardInfo | None = None
+    card: Card | None = None
 
     def answer(self) -> Answer:
         text = dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
@@ -86,14 +83,6 @@ class Person(NamedTuple):
             "overdue_days": self.overdue_days,
             **card_json(self.card),
         }
-
-
-def card_json(card: CardInfo | None) -> dict[str, str | None]:
-    """The card's fields as --json gives them: null where unknown or without a card."""
-    if card is None:
-        return dict.fromkeys(PERSON_FIELDS[-5:])
-    values = (card.organization, card.title, card.birthday, card.anniversary, card.source)
-    return {k: v or None for k, v in zip(PERSON_FIELDS[-5:], values, strict=True)}
 
 
 class Answer(NamedTuple):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -79,19 +81,30 @@ class CardWorld(ABC):
     account: str = "book"
     #: How many address books the account holds (an idle sync asks each once).
     books: int = 1
-    held: dict[int, CardSpec]
+
+    def __init__(self) -> None:
+        #: The cards the source holds now, by number.
+        self.held: dict[int, CardSpec] = {}
 
     @abstractmethod
     def configure(self, home: Path) -> None:
         """A new kithkeep home whose one account reads this world, signed in."""
 
-    @abstractmethod
     def put(self, spec: CardSpec) -> None:
         """Card `spec.i`, added or changed."""
+        self._put(spec)
+        self.held[spec.i] = spec
 
-    @abstractmethod
     def delete(self, i: int) -> None:
         """Card `i` deleted at the source."""
+        self._delete(i)
+        del self.held[i]
+
+    @abstractmethod
+    def _put(self, spec: CardSpec) -> None: ...
+
+    @abstractmethod
+    def _delete(self, i: int) -> None: ...
 
     @abstractmethod
     def expire_cursor(self, home: Path) -> None:
@@ -161,12 +174,21 @@ def mailbox(path: Path, senders: list[str]) -> Path:
     return path
 
 
-def book(home: Path) -> set[tuple[Any, ...]]:
-    """What the views hold of the cards: each card's fields and its addresses."""
+@contextmanager
+def views(home: Path) -> Iterator[Any]:
+    """The home's views, caught up."""
     with open_runtime(load(home)) as rt:
         rt.project(NOW)
     conn = read_views(load(home))
     try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def book(home: Path) -> set[tuple[Any, ...]]:
+    """What the views hold of the cards: each card's fields and its addresses."""
+    with views(home) as conn:
         addresses: dict[str, list[str]] = {}
         for card_id, address in conn.execute(
             "SELECT card, address FROM card_addresses ORDER BY card, position"
@@ -178,18 +200,11 @@ def book(home: Path) -> set[tuple[Any, ...]]:
                 "SELECT id, name, organization, title, birthday, anniversary FROM cards"
             )
         }
-    finally:
-        conn.close()
 
 
 def people(home: Path) -> dict[tuple[str, ...], queries.Person]:
-    with open_runtime(load(home)) as rt:
-        rt.project(NOW)
-    conn = read_views(load(home))
-    try:
+    with views(home) as conn:
         found = queries.people(conn, now=int(NOW.timestamp()), default_cadence=180)
-    finally:
-        conn.close()
     return {p.addresses: p for p in found}
 
 

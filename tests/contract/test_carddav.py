@@ -28,6 +28,7 @@ class RadicaleBooks(CardWorld):
     books = 2
 
     def __init__(self, server: Any, counter: list[int]) -> None:
+        super().__init__()
         self.server = server
         self.counter = counter
         self.http = requests.Session()
@@ -37,7 +38,6 @@ class RadicaleBooks(CardWorld):
         for name in ("friends", "work"):
             self.http.delete(self.base + name + "/")  # what an earlier test left goes
             self.http.request("MKCOL", self.base + name + "/", data=_MKCOL).raise_for_status()
-        self.held: dict[int, CardSpec] = {}
 
     def _url(self, i: int) -> str:
         return f"{self.base}{('friends', 'work')[i % 2]}/card-{i}.vcf"
@@ -50,15 +50,13 @@ class RadicaleBooks(CardWorld):
         )
         set_secret(Paths(home), secret_name(self.account, "password"), self.server.password)
 
-    def put(self, spec: CardSpec) -> None:
+    def _put(self, spec: CardSpec) -> None:
         self.http.put(
             self._url(spec.i), data=spec.vcard(), headers={"Content-Type": "text/vcard"}
         ).raise_for_status()
-        self.held[spec.i] = spec
 
-    def delete(self, i: int) -> None:
+    def _delete(self, i: int) -> None:
         self.http.delete(self._url(i)).raise_for_status()
-        del self.held[i]
 
     def expire_cursor(self, home: Path) -> None:
         # Radicale forgets every sync token it gave (its cache of them is gone).

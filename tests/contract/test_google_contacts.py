@@ -41,8 +41,8 @@ class GoogleContacts(CardWorld):
     account = "contacts"
 
     def __init__(self, fake: FakeGooglePeople) -> None:
+        super().__init__()
         self.fake = fake
-        self.held: dict[int, CardSpec] = {}
 
     def configure(self, home: Path) -> None:
         paths = Paths(home)
@@ -58,13 +58,11 @@ class GoogleContacts(CardWorld):
         set_secret(paths, secret_name(self.account, "client"), json.dumps(client))
         append_account(home, {"name": self.account, "type": "google-contacts", "address": ME})
 
-    def put(self, spec: CardSpec) -> None:
+    def _put(self, spec: CardSpec) -> None:
         self.fake.put_contact(person(spec))
-        self.held[spec.i] = spec
 
-    def delete(self, i: int) -> None:
+    def _delete(self, i: int) -> None:
         self.fake.delete_contact(f"people/c{i}")
-        del self.held[i]
 
     def expire_cursor(self, home: Path) -> None:
         self.fake.expire_people_tokens()

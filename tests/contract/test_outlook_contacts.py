@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from kithkeep.services.config.settings import Paths, load, write_config
 from tests.contract.cards import CardContract, CardSpec, CardWorld
-from tests.contract.contract import ME
+from tests.contract.test_outlook import signed_in
 from tests.fakes.graph import FakeMicrosoft
 
 
@@ -31,36 +30,17 @@ class OutlookContacts(CardWorld):
     account = "work"
 
     def __init__(self, fake: FakeMicrosoft) -> None:
+        super().__init__()
         self.fake = fake
-        self.held: dict[int, CardSpec] = {}
 
     def configure(self, home: Path) -> None:
-        from kithkeep.services.accounts.outlook import sign_in
+        signed_in(home, self.fake, self.account, contacts=True)
 
-        paths = Paths(home)
-        write_config(paths, [ME], force=True)
-        with paths.config.open("a", encoding="utf-8") as f:
-            f.write(
-                f'\n[outlook]\nauthority_host = "{self.fake.authority_host}"\n'
-                f'graph_endpoint = "{self.fake.graph}"\nclient_id = "test-client"\n'
-            )
-        sign_in(  # the device-code flow, which the fake consents to at once
-            load(home),
-            name=self.account,
-            client_id="",
-            tenant="organizations",
-            interval=15,
-            echo=lambda _text: None,
-            contacts=True,
-        )
-
-    def put(self, spec: CardSpec) -> None:
+    def _put(self, spec: CardSpec) -> None:
         self.fake.box.put_contact(contact(spec))
-        self.held[spec.i] = spec
 
-    def delete(self, i: int) -> None:
+    def _delete(self, i: int) -> None:
         self.fake.box.remove_contact(f"contact{i}")
-        del self.held[i]
 
     def expire_cursor(self, home: Path) -> None:
         self.fake.expire_deltas()  # every delta link given so far answers 410

@@ -26,6 +26,7 @@ from kithkeep.services.cli.render import progress_bar
 
 if TYPE_CHECKING:
     from kithkeep.services.accounts.base import Provider
+    from kithkeep.services.accounts.caldav import CaldavRequest
     from kithkeep.services.accounts.passwords import PasswordRequest
 
 account_app = typer.Typer(help="Connected accounts: add, list, remove.", no_args_is_help=True)
@@ -225,16 +226,23 @@ def account_add_caldav(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
-    from kithkeep.services.accounts.caldav import CaldavProvider, CaldavRequest
+    from kithkeep.services.accounts.caldav import CaldavProvider
 
-    request = CaldavRequest(
+    _added_with_password(CaldavProvider(), _dav_request(url, user, name, address, password_stdin))
+
+
+def _dav_request(
+    url: str, user: str, name: str | None, address: str | None, password_stdin: bool
+) -> CaldavRequest:
+    from kithkeep.services.accounts.caldav import CaldavRequest
+
+    return CaldavRequest(
         url=url,
         user=user,
         password=_read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
         name=name,
         address=address,
     )
-    _added_with_password(CaldavProvider(), request)
 
 
 @account_add_app.command("carddav")
@@ -246,16 +254,9 @@ def account_add_carddav(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Address books over CardDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
-    from kithkeep.services.accounts.carddav import CarddavProvider, CarddavRequest
+    from kithkeep.services.accounts.carddav import CarddavProvider
 
-    request = CarddavRequest(
-        url=url,
-        user=user,
-        password=_read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
-        name=name,
-        address=address,
-    )
-    _added_with_password(CarddavProvider(), request)
+    _added_with_password(CarddavProvider(), _dav_request(url, user, name, address, password_stdin))
 
 
 @account_add_app.command("outlook")
