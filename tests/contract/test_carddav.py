@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +111,79 @@ class TestCarddavAgainstRadicale(CardContract):
         assert "contact cards: 5 new or changed, 0 withdrawn" in out
         world.delete(2)
         assert "contact cards: 0 new or changed, 1 withdrawn" in run_cli(home, "sync").out
+
+
+class _NoSyncCollection(BaseHTTPRequestHandler):
+    """Forwards every request to Radicale but refuses sync-collection, as servers
+    without RFC 6578 do (403 with DAV:supported-report)."""
+
+    protocol_version = "HTTP/1.1"
+    server: Any
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _forward(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.command == "REPORT" and b"sync-collection" in body:
+            answer = b'<?xml version="1.0"?><D:error xmlns:D="DAV:"><D:supported-report/></D:error>'
+            self._send(403, answer, "application/xml")
+            return
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+        headers["User-Agent"] = "proxy"  # not counted as the client's request
+        r = requests.request(
+            self.command, self.server.upstream + self.path, data=body, headers=headers, timeout=30
+        )
+        self._send(r.status_code, r.content, r.headers.get("Content-Type", "text/plain"))
+
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_MKCOL = do_OPTIONS = _forward
+
+
+class _Proxied:
+    """Radicale, as a server without sync-collection shows it."""
+
+    def __init__(self, server: Any) -> None:
+        self.inner = server
+        self.user, self.password, self.root = server.user, server.password, server.root
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), _NoSyncCollection)
+        self.http.daemon_threads = True
+        self.http.upstream = server.url.rstrip("/")  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+class RadicaleBooksWithoutSync(RadicaleBooks):
+    def expire_cursor(self, home: Path) -> None:
+        """No token to expire: every sync compares the books' etags with those held."""
+
+
+class TestCarddavWithoutSyncCollection(CardContract):
+    """The same contract where the server has no sync-collection: etags are compared."""
+
+    @pytest.fixture
+    def world(self, radicale_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[CardWorld]:
+        counter = [0]
+        send = requests.adapters.HTTPAdapter.send
+
+        def counted(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            if request.headers.get("User-Agent") == "kithkeep":
+                counter[0] += 1
+            return send(adapter, request, *args, **kwargs)
+
+        monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", counted)
+        proxy = _Proxied(radicale_server)
+        world = RadicaleBooksWithoutSync(proxy, counter)
+        yield world
+        world.http.close()
+        proxy.stop()
