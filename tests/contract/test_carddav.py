@@ -71,18 +71,24 @@ class RadicaleBooks(CardWorld):
         return self.counter[0]
 
 
+@pytest.fixture
+def counter(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many requests kithkeep's CardDAV client sent (counted as they leave)."""
+    sent = [0]
+    send = requests.adapters.HTTPAdapter.send
+
+    def counted(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("User-Agent") == "kithkeep":
+            sent[0] += 1
+        return send(adapter, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", counted)
+    return sent
+
+
 class TestCarddavAgainstRadicale(CardContract):
     @pytest.fixture
-    def world(self, radicale_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[CardWorld]:
-        counter = [0]
-        send = requests.adapters.HTTPAdapter.send
-
-        def counted(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-            if request.headers.get("User-Agent") == "kithkeep":
-                counter[0] += 1
-            return send(adapter, request, *args, **kwargs)
-
-        monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", counted)
+    def world(self, radicale_server: Any, counter: list[int]) -> Iterator[CardWorld]:
         world = RadicaleBooks(radicale_server, counter)
         yield world
         world.http.close()
@@ -172,16 +178,7 @@ class TestCarddavWithoutSyncCollection(CardContract):
     """The same contract where the server has no sync-collection: etags are compared."""
 
     @pytest.fixture
-    def world(self, radicale_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[CardWorld]:
-        counter = [0]
-        send = requests.adapters.HTTPAdapter.send
-
-        def counted(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-            if request.headers.get("User-Agent") == "kithkeep":
-                counter[0] += 1
-            return send(adapter, request, *args, **kwargs)
-
-        monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", counted)
+    def world(self, radicale_server: Any, counter: list[int]) -> Iterator[CardWorld]:
         proxy = _Proxied(radicale_server)
         world = RadicaleBooksWithoutSync(proxy, counter)
         yield world
