@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kithkeep.domain.card import Card
 from kithkeep.domain.interaction import Observation
 
 PAGE_SIZE = 500
@@ -43,6 +44,11 @@ class Page:
     #: The cursor is kept even if the page brings nothing new: it ends a listing, and a
     #: sync resumed before it would list again instead of asking what changed since.
     checkpoint: bool = False
+    #: Contact cards (an address book's): identities, never interactions. One seen again
+    #: unchanged is a no-op; one that changed is revised.
+    cards: Sequence[Card] = ()
+    #: Keys of cards the address book no longer has: withdrawn in the page's transaction.
+    cards_withdrawn: Sequence[str] = ()
 
 
 class Source(Protocol):

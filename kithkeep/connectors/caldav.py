@@ -37,19 +37,22 @@ LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 @dataclass(frozen=True, slots=True)
 class CaldavConfig:
+    """Where a WebDAV server is and who logs in (CalDAV's, and CardDAV's with `kind`)."""
+
     url: str
     user: str
     password: str = field(repr=False)
     timeout: int = 60
     connect_attempts: int = 3
+    kind: str = "CalDAV"
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ConnectorError(f"not a CalDAV URL: {self.url!r}")
+            raise ConnectorError(f"not a {self.kind} URL: {self.url!r}")
         if parts.scheme == "http" and parts.hostname not in LOOPBACK:
             raise ConnectorError(
-                f"CalDAV without TLS is only allowed to a loopback host, not {parts.hostname}"
+                f"{self.kind} without TLS is only allowed to a loopback host, not {parts.hostname}"
             )
 
 

@@ -1,4 +1,4 @@
-"""Mail and calendar files on disk: Maildir, mbox, .eml folders, .ics, Google Takeout .zip.
+"""Files on disk: Maildir, mbox, .eml folders, .ics, .vcf contact cards, Google Takeout .zip.
 
 One `FileSource` walks a path in a fixed (sorted) order and auto-detects each file.
 Its cursor names the next file (and the byte offset inside an mbox) so that an
@@ -18,9 +18,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from kithkeep.connectors import ics
+from kithkeep.connectors import ics, vcard
 from kithkeep.connectors.base import PAGE_SIZE, Page, Problem
 from kithkeep.connectors.mail import Skip, parse_message
+from kithkeep.domain.card import Card
 from kithkeep.domain.errors import InputError
 from kithkeep.domain.interaction import Observation
 
@@ -32,7 +33,6 @@ _SKIP_SUFFIXES = (
     ".txt",
     ".md",
     ".rst",
-    ".vcf",
     ".pdf",
     ".png",
     ".jpg",
@@ -47,6 +47,9 @@ _HEAD_BYTES = 1024 * 1024
 #: Identities remembered to drop copies early (about 100 bytes each).
 _SEEN_LIMIT = 250_000
 DONE = -1
+
+#: What reading a file gives, one at a time.
+Item = Observation | Card | Problem | Skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +86,15 @@ class _Batch:
     fallbacks: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
     duplicates: int = 0
+    cards: list[Card] = field(default_factory=list)
 
-    def add(self, item: Observation | Problem | Skip) -> None:
+    def add(self, item: Item) -> None:
         if isinstance(item, Observation):
             self.observations.append(item)
             if item.date_source != "header":
                 self.fallbacks[item.date_source] += 1
+        elif isinstance(item, Card):
+            self.cards.append(item)
         elif isinstance(item, Problem):
             self.problems.append(item)
         elif item.reason == "duplicate":
@@ -97,7 +103,13 @@ class _Batch:
             self.skipped += 1
 
     def size(self) -> int:
-        return len(self.observations) + len(self.problems) + self.skipped + self.duplicates
+        return (
+            len(self.observations)
+            + len(self.problems)
+            + self.skipped
+            + self.duplicates
+            + len(self.cards)
+        )
 
     def page(self, cursor: str | None, done: int, total: int) -> Page:
         return Page(
@@ -109,6 +121,7 @@ class _Batch:
             done,
             total,
             self.duplicates,
+            cards=self.cards,
         )
 
 
@@ -199,13 +212,15 @@ class FileSource:
         found.sort(key=lambda f: f.rel)
         return found
 
-    def _read(
-        self, f: _File, offset: int, seen: set[int]
-    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+    def _read(self, f: _File, offset: int, seen: set[int]) -> Iterator[tuple[Item, int]]:
         where = f.path
         lower = where.lower()
         file_time = datetime.fromtimestamp(f.mtime, UTC)
         try:
+            if lower.endswith((".vcf", ".vcard")):
+                with open(where, "rb") as fh:
+                    yield from self._cards(fh.read(), where, offset)
+                return
             if lower.endswith((".ics", ".ical", ".ifb")):
                 with open(where, "rb") as fh:
                     yield from self._calendar(fh.read(), where, offset)
@@ -223,6 +238,9 @@ class FileSource:
         except OSError as e:
             yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE
             return
+        if data[:11].upper() == b"BEGIN:VCARD":
+            yield from self._cards(data, where, offset)
+            return
         if data[:5].startswith(b"BEGIN"):
             yield from self._calendar(data, where, offset)
             return
@@ -237,9 +255,13 @@ class FileSource:
             DONE,
         )
 
-    def _calendar(
-        self, data: bytes, where: str, skip: int
-    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+    def _cards(self, data: bytes, where: str, skip: int) -> Iterator[tuple[Item, int]]:
+        """A file's contact cards; the offset counts cards already read."""
+        for index, item in enumerate(vcard.parse_cards(data, origin=where), start=1):
+            if index > skip:
+                yield item, index
+
+    def _calendar(self, data: bytes, where: str, skip: int) -> Iterator[tuple[Item, int]]:
         """A calendar's items in a fixed order; the offset counts items already read."""
         observations, problems = ics.parse_calendar(
             data, origin=where, now=self.now, local_tz=self.local_tz
@@ -250,7 +272,7 @@ class FileSource:
 
     def _mbox(
         self, f: BinaryIO, where: str, offset: int, file_time: datetime, seen: set[int]
-    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+    ) -> Iterator[tuple[Item, int]]:
         for start, end, separator, header in _mbox_messages(f, offset):
             when = _from_line_time(separator) or file_time
             yield (
@@ -260,10 +282,8 @@ class FileSource:
                 end,
             )
 
-    def _takeout(
-        self, path: Path, skip: int, seen: set[int]
-    ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
-        """A Google Takeout archive: its mbox(es) and calendars, streamed member by member."""
+    def _takeout(self, path: Path, skip: int, seen: set[int]) -> Iterator[tuple[Item, int]]:
+        """A Google Takeout archive: its mbox(es), calendars and contacts, member by member."""
         try:
             z = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as e:
@@ -273,15 +293,16 @@ class FileSource:
         with z:
             for info in sorted(z.infolist(), key=lambda i: i.filename):
                 name = info.filename.lower()
-                if info.is_dir() or not name.endswith((".mbox", ".ics")):
+                if info.is_dir() or not name.endswith((".mbox", ".ics", ".vcf")):
                     continue
                 where = f"{path}!{info.filename}"
                 try:
                     with z.open(info) as member:
+                        items: Iterable[tuple[Item, int]]
                         if name.endswith(".ics"):
-                            items: Iterable[tuple[Observation | Problem | Skip, int]] = (
-                                self._calendar(member.read(), where, 0)
-                            )
+                            items = self._calendar(member.read(), where, 0)
+                        elif name.endswith(".vcf"):
+                            items = self._cards(member.read(), where, 0)
                         else:
                             file_time = datetime(*info.date_time, tzinfo=UTC)
                             items = self._mbox(member, where, 0, file_time, seen)  # type: ignore[arg-type]

@@ -1,7 +1,8 @@
 """The aggregates: what the event store keeps. Events are past-tense classes nested in them.
 
 `Interaction` is one email or meeting, recorded once under an id derived from its
-natural key; `SyncPosition` is a source's cursor; `Directives` holds the user's
+natural key; `Contact` is one address-book card (an identity, never an interaction);
+`SyncPosition` is a source's cursor; `Directives` holds the user's
 directives (link, unlink, cadence, ignore); `Referrals` the user's word on referrals.
 """
 
@@ -14,6 +15,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
+from kithkeep.domain.card import Card, card_id
 from kithkeep.domain.interaction import (
     NAMESPACE,
     Kind,
@@ -198,6 +200,71 @@ def observation_from_state(state: dict[str, Any]) -> Observation:
         "",
     )
     return tuple.__new__(Observation, fields)
+
+
+def _card_fields(card: Card) -> dict[str, Any]:
+    """What a card says, as its events keep it (everything but its key)."""
+    return {
+        "name": card.name,
+        "addresses": list(card.addresses),
+        "organization": card.organization,
+        "title": card.title,
+        "birthday": card.birthday,
+        "anniversary": card.anniversary,
+        "source": card.source,
+    }
+
+
+class Contact(Aggregate):
+    """One address-book card, identified by its key in its address book.
+
+    An identity (a name, addresses, an organization, a birthday), never an interaction:
+    nothing here counts as being in touch. `card` holds the fields of `domain.card.Card`
+    but its key.
+    """
+
+    class Seen(Aggregate.Created):
+        key: str
+        card: dict[str, Any]
+
+    @event(Seen)
+    def __init__(self, key: str, card: dict[str, Any]) -> None:
+        self.key = key
+        self.card = card
+        self.withdrawn = False
+
+    @classmethod
+    def create_id(cls, key: str, **_: Any) -> UUID:
+        return card_id(key)
+
+    @classmethod
+    def seen(cls, card: Card) -> Contact:
+        return cls(key=card.key, card=_card_fields(card))
+
+    class Revised(Aggregate.Event):
+        card: dict[str, Any]
+
+    @event(Revised)
+    def revise(self, card: dict[str, Any]) -> None:
+        """The card changed, or was seen again after it was withdrawn."""
+        self.card = card
+        self.withdrawn = False
+
+    class Withdrawn(Aggregate.Event):
+        pass
+
+    @event(Withdrawn)
+    def withdraw(self) -> None:
+        """Its address book no longer has it."""
+        self.withdrawn = True
+
+    def take(self, card: Card) -> bool:
+        """Record what `card` says if it says something new; True if it did."""
+        new = _card_fields(card)
+        if not self.withdrawn and self.card == new:
+            return False
+        self.revise(new)
+        return True
 
 
 class SyncPosition(Aggregate):

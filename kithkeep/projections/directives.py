@@ -26,9 +26,12 @@ def apply_directive(c: Cursor, event: Directives.Event | Referrals.Event) -> Non
     if name == "Linked":
         a, b = sorted((e.a, e.b))
         c.execute("INSERT OR IGNORE INTO directives (kind, a, b) VALUES ('link', ?, ?)", (a, b))
+        c.execute("DELETE FROM directives WHERE kind = 'unlink' AND a = ? AND b = ?", (a, b))
     elif name == "Unlinked":
         a, b = sorted((e.a, e.b))
         c.execute("DELETE FROM directives WHERE kind = 'link' AND a = ? AND b = ?", (a, b))
+        # Kept: a contact card holding both does not join them again.
+        c.execute("INSERT OR IGNORE INTO directives (kind, a, b) VALUES ('unlink', ?, ?)", (a, b))
     elif name == "CadenceSet":
         c.execute("DELETE FROM directives WHERE kind = 'cadence' AND a = ?", (e.address,))
         if e.days is not None:

@@ -18,9 +18,10 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from kithkeep.domain.aggregates import Directives, Interaction, Referrals
+from kithkeep.domain.aggregates import Contact, Directives, Interaction, Referrals
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS, Policy, learned_by_address
+from kithkeep.projections.cards import apply_card, card_row
 from kithkeep.projections.directives import apply_directive
 from kithkeep.projections.people_sql import (
     INSERTS,
@@ -151,6 +152,8 @@ class PeopleProjection:
                 rows = PageRows(bulk)
             elif isinstance(e, Directives.Event | Referrals.Event):
                 rows.directives.append(e)
+            elif isinstance(e, Contact.Event) and (row := card_row(e, policy)) is not None:
+                rows.cards.append(row)
         plan.append(rows)
         for step in plan:
             if isinstance(step, PageRows):
@@ -207,6 +210,8 @@ class PeopleProjection:
         self._upsert_stats(c, rows.stats)
         for e in rows.directives:
             apply_directive(c, e)
+        for row in rows.cards:
+            apply_card(c, row)
 
     @staticmethod
     def _withdraw(c: Any, interaction_hex: str, now: int) -> None:

@@ -15,8 +15,10 @@ from pathlib import Path
 from time import gmtime, strftime
 from typing import Any, NamedTuple, TypeVar
 
+from kithkeep.domain.card import Card
 from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
+from kithkeep.projections.book import CARD_FIELDS, AddressBook, address_book, card_json, carded
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import ISO
 
@@ -33,6 +35,7 @@ PERSON_FIELDS = (
     "cadence_source",
     "due_at",
     "overdue_days",
+    *CARD_FIELDS,
 )
 
 
@@ -55,6 +58,8 @@ class Person(NamedTuple):
     cadence_source: str
     due_at: str | None
     overdue_days: int | None
+    #: What the person's contact card says, if they have one.
+    card: Card | None = None
 
     def answer(self) -> Answer:
         text = dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
@@ -76,6 +81,7 @@ class Person(NamedTuple):
             "cadence_source": self.cadence_source,
             "due_at": self.due_at,
             "overdue_days": self.overdue_days,
+            **card_json(self.card),
         }
 
 
@@ -113,12 +119,14 @@ def directory(c: ReadConnection) -> Directory:
     return d
 
 
-def _rows_now(c: ReadConnection, now: int, d: Directory) -> tuple[dict[str, Totals], set[str]]:
-    """Running totals of linked addresses and of those with contacts come due since the
-    projector last ran (everyone else is answered by `_simple_now`)."""
+def _rows_now(
+    c: ReadConnection, now: int, d: Directory, book: AddressBook
+) -> tuple[dict[str, Totals], set[str]]:
+    """Running totals of linked or carded addresses and of those with contacts come due
+    since the projector last ran (everyone else is answered by `_simple_now`)."""
     matured = c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,)).fetchall()
     stale = {a for a, _, _ in matured}
-    wanted = sorted(stale | {a for pair in d.links for a in pair})
+    wanted = sorted(stale | {a for pair in d.links for a in pair} | set(book.by_address))
     rows: dict[str, Totals] = {}
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
@@ -195,6 +203,7 @@ def _simple_now(
     only_due: bool,
     as_json: bool,
     texts: list[str] | None = None,
+    book: AddressBook | None = None,
 ) -> list[Person] | list[Answer]:
     """People with one address and current running totals, answered by SQLite at once.
 
@@ -216,6 +225,8 @@ def _simple_now(
             "s.address NOT IN (SELECT a FROM directives WHERE kind = 'link' "
             "UNION SELECT b FROM directives WHERE kind = 'link')"
         )
+    if book is not None and book.cards:
+        where.append("s.address NOT IN (SELECT address FROM card_addresses)")
     if d.ignored:
         where.append(
             "NOT EXISTS (SELECT 1 FROM directives i WHERE i.kind = 'ignore' AND "
@@ -238,7 +249,9 @@ def _simple_now(
                     'last_outbound', s.last_out_iso, 'last_inbound', s.last_in_iso,
                     'last_meeting', s.last_meeting_iso, 'interactions', s.n,
                     'cadence_days', {days}, 'cadence_source', {source},
-                    'due_at', {due_iso}, 'overdue_days', {overdue}) AS js
+                    'due_at', {due_iso}, 'overdue_days', {overdue}, 'organization', NULL,
+                    'title', NULL, 'birthday', NULL, 'anniversary', NULL,
+                    'card_source', NULL) AS js
             {source_from}"""
         if texts is not None:
             ordered = f"SELECT js FROM ({query}) AS q ORDER BY overdue DESC, address"
@@ -262,7 +275,11 @@ def due_json(c: ReadConnection, *, now: int, default_cadence: int) -> list[str] 
     """`due --json` straight from SQLite, most overdue first; None if someone must be merged
     by hand first (linked addresses, or contacts come due since the projector ran)."""
     d = directory(c)
-    if d.links or c.execute("SELECT 1 FROM future WHERE at <= ? LIMIT 1", (now,)).fetchone():
+    if (
+        d.links
+        or carded(c)
+        or c.execute("SELECT 1 FROM future WHERE at <= ? LIMIT 1", (now,)).fetchone()
+    ):
         return None
     texts: list[str] = []
     _simple_now(c, d, now, default_cadence, only_due=True, as_json=True, texts=texts)
@@ -306,18 +323,21 @@ def _people(
 ) -> list[Person | Answer]:
     at = now if as_of is None else as_of
     d = directory(c)
+    book = address_book(c)
+    d.links.extend(book.links)
     if as_of is None:
-        rows, stale = _rows_now(c, now, d)
+        rows, stale = _rows_now(c, now, d, book)
     else:
         rows, stale = _rows_as_of(c, as_of), set()
-    if d.ignored:
-        rows = {a: r for a, r in rows.items() if not d.is_ignored(a)}
+    if d.ignored or book.own:
+        # Self's own card: its addresses are self's, never a person.
+        rows = {a: r for a, r in rows.items() if not d.is_ignored(a) and a not in book.own}
     chosen: list[tuple[str, list[str], Totals, int, str, int | None, int | None]] = []
     out: list[Person | Answer] = []
     if as_of is None:
         # Most people have one address and current running totals: SQLite answers for
         # them in one statement; only linked or just-matured addresses are merged below.
-        out.extend(_simple_now(c, d, now, default_cadence, only_due, as_json))
+        out.extend(_simple_now(c, d, now, default_cadence, only_due, as_json, book=book))
     groups: dict[str, list[str]] = defaultdict(list)
     for a, key in d.groups(rows).items():
         if a in rows:
@@ -352,10 +372,11 @@ def _people(
             counts = Counter()
             for a in members:
                 counts.update(names.get(a, Counter()))
+        card = book.info(members)
         out.append(
             Person(
                 key,
-                best_name(counts),
+                (card and card.name) or best_name(counts),
                 tuple(sorted(members)),
                 iso(total.first),
                 iso(total.last),
@@ -367,6 +388,7 @@ def _people(
                 source,
                 iso(due_at),
                 overdue,
+                card,
             )
         )
     return out

@@ -15,6 +15,7 @@ from kithkeep.domain.interaction import Kind, Observation
 from kithkeep.domain.introductions import candidate
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import OUTBOUND, Policy, judge
+from kithkeep.projections.cards import CardRow
 
 
 @dataclass
@@ -31,6 +32,7 @@ class PageRows:
     intros: list[tuple[Any, ...]] = field(default_factory=list)
     team: list[tuple[Any, ...]] = field(default_factory=list)
     directives: list[Directives.Event | Referrals.Event] = field(default_factory=list)
+    cards: list[CardRow] = field(default_factory=list)
 
 
 #: A page's rows, in runs, and the (hex) ids of the interactions withdrawn between them.

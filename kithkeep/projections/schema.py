@@ -5,7 +5,7 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address.
 """
 
-VIEWS_VERSION = "7"
+VIEWS_VERSION = "8"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
@@ -115,6 +115,23 @@ TABLES = (
         value INTEGER,
         PRIMARY KEY (kind, a, b)
     )""",
+    # Contact cards (identities, never contacts); `mine` is 1 on a card of self's.
+    """CREATE TABLE IF NOT EXISTS cards (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        organization TEXT NOT NULL,
+        title TEXT NOT NULL,
+        birthday TEXT NOT NULL,
+        anniversary TEXT NOT NULL,
+        source TEXT NOT NULL,
+        mine INTEGER NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS card_addresses (
+        address TEXT NOT NULL,
+        card TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (address, card)
+    )""",
 )
 
 VIEW_TABLES = (
@@ -127,4 +144,6 @@ VIEW_TABLES = (
     "intros",
     "referral_marks",
     "team_contacts",
+    "cards",
+    "card_addresses",
 )

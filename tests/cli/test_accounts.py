@@ -65,6 +65,7 @@ def test_one_failing_account_does_not_stop_the_others(tmp_path: Path) -> None:
 
 
 def test_every_account_add_takes_interval_and_since_days(tmp_path: Path) -> None:
+    """Every mail or calendar kind takes both; an address book (no dates) takes --interval."""
     import typer.main
 
     from kithkeep.services.cli.app import app
@@ -74,7 +75,8 @@ def test_every_account_add_takes_interval_and_since_days(tmp_path: Path) -> None
     assert set(kinds) >= {"folder", "gmail", "google-calendar", "outlook", "imap", "caldav"}
     for kind in kinds:
         options = {o for p in add.get_command(None, kind).params for o in p.opts}
-        assert {"--interval", "--since-days"} <= options, kind
+        wanted = {"--interval"} if kind in ("carddav", "google-contacts") else {"--since-days"}
+        assert wanted | {"--interval"} <= options, kind
         assert "--stdin" not in options
 
 

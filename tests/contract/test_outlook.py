@@ -17,6 +17,28 @@ from tests.fakes.graph import FakeMicrosoft, graph_events, graph_message
 FOLDERS = ("inbox", "sentitems")
 
 
+def signed_in(home: Path, fake: FakeMicrosoft, account: str, *, contacts: bool = False) -> None:
+    """A new home with one Outlook account, signed in to the fake (with its contacts)."""
+    from kithkeep.services.accounts.outlook import sign_in
+
+    paths = Paths(home)
+    write_config(paths, [ME], force=True)
+    with paths.config.open("a", encoding="utf-8") as f:
+        f.write(
+            f'\n[outlook]\nauthority_host = "{fake.authority_host}"\n'
+            f'graph_endpoint = "{fake.graph}"\nclient_id = "test-client"\n'
+        )
+    sign_in(  # the device-code flow, which the fake consents to at once
+        load(home),
+        name=account,
+        client_id="",
+        tenant="organizations",
+        interval=15,
+        echo=lambda _text: None,
+        contacts=contacts,
+    )
+
+
 class Outlook(World):
     """One mailbox: items go round the inbox, the sent items and the calendar; a copy
     of a message is the same message in the other folder."""
@@ -41,23 +63,7 @@ class Outlook(World):
             source.client.close()
 
     def configure(self, home: Path) -> None:
-        from kithkeep.services.accounts.outlook import sign_in
-
-        paths = Paths(home)
-        write_config(paths, [ME], force=True)
-        with paths.config.open("a", encoding="utf-8") as f:
-            f.write(
-                f'\n[outlook]\nauthority_host = "{self.fake.authority_host}"\n'
-                f'graph_endpoint = "{self.fake.graph}"\nclient_id = "test-client"\n'
-            )
-        sign_in(  # the device-code flow, which the fake consents to at once
-            load(home),
-            name=self.account,
-            client_id="",
-            tenant="organizations",
-            interval=15,
-            echo=lambda _text: None,
-        )
+        signed_in(home, self.fake, self.account)
 
     def add(self, i: int) -> None:
         where = (*FOLDERS, "")[i % 3]

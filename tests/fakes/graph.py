@@ -2,7 +2,7 @@
 
 It serves what msal asks for (OpenID configuration, device code, token endpoint with
 device-code and refresh-token grants) and what the Graph connector reads (`/me`, mail
-folder message delta, calendarView delta, series masters), with paging, delta links,
+folder message delta, calendarView delta, series masters, contacts delta), with paging, delta links,
 `@removed`, `$select`, `Prefer: odata.maxpagesize`. A test turns on its misbehaviour:
 410 for old delta links, 429 with `Retry-After` (and records a request that came too
 early as a violation), 401 for revoked access tokens, connections cut mid-page, a
@@ -52,6 +52,7 @@ class Mailbox:
         default_factory=lambda: {"inbox": Delta(), "sentitems": Delta()}
     )
     calendar: Delta = field(default_factory=Delta)
+    contacts: Delta = field(default_factory=Delta)
     masters: dict[str, str] = field(default_factory=dict)  # series master id -> iCalUId
     seq: int = 0
 
@@ -81,6 +82,14 @@ class Mailbox:
     def remove_event(self, ident: str) -> None:
         del self.calendar.items[ident]
         self._touch(self.calendar, ident)
+
+    def put_contact(self, contact: dict[str, Any]) -> None:
+        self.contacts.items[contact["id"]] = contact
+        self._touch(self.contacts, contact["id"])
+
+    def remove_contact(self, ident: str) -> None:
+        del self.contacts.items[ident]
+        self._touch(self.contacts, ident)
 
 
 @dataclass
@@ -235,6 +244,8 @@ class FakeMicrosoft:
             return self.delta(folder, self.box.folders[folder], query, size, select, path)
         if parts == ["me", "calendarView", "delta"]:
             return self.delta("calendar", self.box.calendar, query, size, select, path)
+        if parts == ["me", "contacts", "delta"]:
+            return self.delta("contacts", self.box.contacts, query, size, select, path)
         if parts[:2] == ["me", "events"] and len(parts) == 3:
             uid = self.box.masters.get(parts[2])
             if uid is None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Never
 
 from kithkeep.connectors.base import Source
-from kithkeep.services.accounts import caldav, folder, google, imap, outlook
+from kithkeep.services.accounts import caldav, carddav, folder, google, imap, outlook
 from kithkeep.services.accounts.base import Provider, SyncContext, registered
 from kithkeep.services.config.settings import Account
 
 #: The provider modules, each registered by its classes.
-PROVIDERS = (folder, google, outlook, imap, caldav)
+PROVIDERS = (folder, google, outlook, imap, caldav, carddav)
 
 
 def provider_for(kind: str) -> Provider[Never]:

@@ -19,11 +19,22 @@ from kithkeep.services.config.settings import Account, Paths
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaldavRequest(PasswordRequest):
-    """`account add caldav`: the server's URL and the login."""
+    """`account add caldav` (or `carddav`): the server's URL and the login."""
 
     url: str
     #: Only meetings this recent (None: the whole calendar).
     since_days: int | None = None
+
+    def table(self) -> dict[str, TomlValue]:
+        """What the account's `[[accounts]]` table holds besides its name and addresses."""
+        table: dict[str, TomlValue] = {
+            "url": self.url,
+            "user": self.user,
+            "interval_minutes": self.interval_minutes,
+        }
+        if self.since_days is not None:
+            table["since_days"] = self.since_days
+        return table
 
 
 class CaldavProvider(Provider[CaldavRequest]):
@@ -34,18 +45,11 @@ class CaldavProvider(Provider[CaldavRequest]):
         from kithkeep.connectors.caldav import CaldavConfig, discover
 
         r = request
-        table: dict[str, TomlValue] = {
-            "url": r.url,
-            "user": r.user,
-            "interval_minutes": r.interval_minutes,
-        }
-        if r.since_days is not None:
-            table["since_days"] = r.since_days
 
         def log_in() -> None:
             discover(CaldavConfig(r.url, r.user, r.password))
 
-        return [add_with_password(paths, "caldav", r, log_in, table)]
+        return [add_with_password(paths, "caldav", r, log_in, r.table())]
 
     def source(self, account: Account, context: SyncContext) -> Source:
         from kithkeep.connectors.caldav import CaldavConfig, CaldavSource

@@ -41,6 +41,8 @@ GMAIL_READONLY = _GOOGLE + "gmail.readonly"
 #: Reading the send-as aliases (kithkeep never changes a setting).
 GMAIL_SETTINGS = _GOOGLE + "gmail.settings.basic"
 CALENDAR_READONLY = _GOOGLE + "calendar.readonly"
+#: Contacts: names, addresses, organizations, birthdays (never changed).
+CONTACTS_READONLY = _GOOGLE + "contacts.readonly"
 #: Google's published per-user quotas, per minute: Gmail units, Calendar requests.
 GMAIL_QUOTA = 15_000
 CALENDAR_QUOTA = 600
@@ -180,6 +182,7 @@ def add_google(
     *,
     name: str | None,
     with_calendar: bool = False,
+    with_contacts: bool = False,
     no_browser: bool = False,
     body_cues: bool = False,
     since_days: int | None = None,
@@ -188,7 +191,8 @@ def add_google(
     say: Callable[[str], None] = print,
     stdin: IO[str] | None = None,
 ) -> list[Account]:
-    """Sign in once and add a gmail and/or google-calendar account (one consent for both)."""
+    """Sign in once and add a gmail, google-calendar and/or google-contacts account (one
+    consent for all)."""
     if not paths.config.exists():
         raise ConfigError(
             f"no config at {paths.config}: run `kithkeep init --me YOU@EXAMPLE.COM` first"
@@ -196,7 +200,9 @@ def add_google(
     endpoints = load(paths.home).endpoints
     gmail = kind == "gmail"
     calendar = kind == "google-calendar" or with_calendar
+    contacts = kind == "google-contacts" or with_contacts
     scopes = (gmail_scopes(body_cues) if gmail else []) + ([CALENDAR_READONLY] if calendar else [])
+    scopes += [CONTACTS_READONLY] if contacts else []
     refresh, client = sign_in(client_secrets, scopes, no_browser=no_browser, say=say, stdin=stdin)
     creds = _credentials(refresh, client)
     table: dict[str, Any] = {"interval_minutes": interval_minutes}
@@ -236,6 +242,13 @@ def add_google(
                 {"name": cal_name, "type": "google-calendar", "address": address, **table, **extra},
             )
         )
+    if contacts:
+        base = name or next((t["address"] for _, t in added), "") or "google-contacts"
+        contacts_name = f"{base}-contacts" if added else base
+        table_c = {"name": contacts_name, "type": "google-contacts", **table}
+        if added:
+            table_c["address"] = next(t["address"] for _, t in added)
+        added.append((contacts_name, table_c))
     out = []
     for account_name, account_table in added:
         # One consent, one refresh token: each account keeps its own copy, so removing
@@ -400,6 +413,20 @@ def calendar_source(account: Account, context: SyncContext) -> Source:
     )
 
 
+def contacts_source(account: Account, context: SyncContext) -> Source:
+    from kithkeep.connectors.gcontacts import ContactsSource
+
+    endpoints: Endpoints = context.settings.endpoints
+    creds = _stored_credentials(context.paths, account)
+    return ContactsSource(
+        account.name,
+        lambda: _service("people", "v1", creds, endpoints.contacts_api),
+        caller=_caller("google-contacts", account.name, "", None),
+        index=context.index(account),
+        now=context.now,
+    )
+
+
 # -- the provider ----------------------------------------------------------------------
 
 
@@ -411,6 +438,7 @@ class GoogleRequest:
     client_secrets: Path
     name: str | None = None
     with_calendar: bool = False
+    with_contacts: bool = False
     no_browser: bool = False
     body_cues: bool = False
     since_days: int | None = None
@@ -421,7 +449,7 @@ class GoogleRequest:
 
 
 class GoogleProvider(Provider[GoogleRequest]):
-    kinds = ("gmail", "google-calendar")
+    kinds = ("gmail", "google-calendar", "google-contacts")
 
     def add(self, paths: Paths, request: GoogleRequest) -> list[Added]:
         r = request
@@ -431,6 +459,7 @@ class GoogleProvider(Provider[GoogleRequest]):
             r.client_secrets,
             name=r.name,
             with_calendar=r.with_calendar,
+            with_contacts=r.with_contacts,
             no_browser=r.no_browser,
             body_cues=r.body_cues,
             since_days=r.since_days,
@@ -444,4 +473,6 @@ class GoogleProvider(Provider[GoogleRequest]):
     def source(self, account: Account, context: SyncContext) -> Source:
         if account.type == "gmail":
             return gmail_source(account, context)
+        if account.type == "google-contacts":
+            return contacts_source(account, context)
         return calendar_source(account, context)

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 #: Read-only: the profile (own addresses), mail metadata, calendars. msal adds
 #: openid, profile and offline_access (for the refresh token) by itself.
 SCOPES = ("User.Read", "Mail.Read", "Calendars.Read")
+#: With contacts (`--with-contacts`): their names, addresses, companies, birthdays.
+CONTACTS_SCOPES = (*SCOPES, "Contacts.Read")
 PUBLIC_CLOUD = "login.microsoftonline.com"
 #: How often a sync asks `/me` again for the account's own addresses (aliases change).
 RECHECK_SELF = timedelta(days=1)
@@ -43,11 +45,18 @@ class Tokens:
     """Access tokens for one account from its msal cache; the cache saved when it changed."""
 
     def __init__(
-        self, paths: Paths, account: str | None, client_id: str, tenant: str, host: str
+        self,
+        paths: Paths,
+        account: str | None,
+        client_id: str,
+        tenant: str,
+        host: str,
+        scopes: tuple[str, ...] = SCOPES,
     ) -> None:
         import msal
 
         self._paths, self._account = paths, account
+        self._scopes = list(scopes)
         self._client_id = client_id
         self._authority = f"https://{host}/{tenant or 'common'}"
         self._discovery = host == PUBLIC_CLOUD  # elsewhere msal would ask the public cloud
@@ -94,7 +103,7 @@ class Tokens:
             )
         result = self._acquire(
             lambda: self.app.acquire_token_silent_with_error(
-                list(SCOPES), account=accounts[0], force_refresh=refresh
+                self._scopes, account=accounts[0], force_refresh=refresh
             )
         )
         if not result or "access_token" not in result:
@@ -128,7 +137,7 @@ class Tokens:
             self.cache.has_state_changed = False
 
     def device_sign_in(self, echo: Callable[[str], None]) -> None:
-        flow = self._acquire(lambda: self.app.initiate_device_flow(scopes=list(SCOPES)))
+        flow = self._acquire(lambda: self.app.initiate_device_flow(scopes=self._scopes))
         if "user_code" not in flow:
             raise ConnectorError(f"outlook: sign-in could not start ({flow.get('error')})")
         echo(str(flow.get("message") or ""))
@@ -187,6 +196,7 @@ def sign_in(
     interval: float,
     echo: Callable[[str], None],
     since_days: int | None = None,
+    contacts: bool = False,
 ) -> Account:
     """Device-code sign-in, the account's own addresses from `/me`, then the config entry."""
     from kithkeep.connectors.graph import GraphClient
@@ -196,7 +206,8 @@ def sign_in(
         raise ConfigError(f"--tenant {tenant!r}: a tenant id, a domain, common or organizations")
     ends = settings.endpoints
     # The cache is filed under the account's name once it has one.
-    tokens = Tokens(settings.paths, None, client_id, tenant, ends.outlook_authority_host)
+    scopes = CONTACTS_SCOPES if contacts else SCOPES
+    tokens = Tokens(settings.paths, None, client_id, tenant, ends.outlook_authority_host, scopes)
     tokens.device_sign_in(echo)
     client = GraphClient(tokens, session=tokens.http)
     try:
@@ -214,6 +225,7 @@ def sign_in(
             "tenant": tenant,
             "interval_minutes": interval,
             **({"since_days": since_days} if since_days is not None else {}),
+            "contacts": contacts or None,
         },
     )
     set_secret(settings.paths, secret_name(account.name, "cache"), tokens.cache.serialize())
@@ -261,6 +273,7 @@ def outlook_source(account: Account, context: SyncContext) -> Source:
         _client_id(settings, account.client_id),
         account.tenant,
         ends.outlook_authority_host,
+        CONTACTS_SCOPES if account.contacts else SCOPES,
     )
     client = GraphClient(tokens, session=tokens.http)
     account = recheck_self(account, context, client)
@@ -270,7 +283,7 @@ def outlook_source(account: Account, context: SyncContext) -> Source:
         tokens(False)
         return not tokens.scopes or "mail.read" in tokens.scopes
 
-    return GraphSource(
+    source = GraphSource(
         key=f"outlook:{account.name}",
         client=client,
         full_select=full_select,
@@ -283,6 +296,12 @@ def outlook_source(account: Account, context: SyncContext) -> Source:
         ahead_days=account.ahead_days,
         origin=f"outlook:{account.name}",
     )
+    if not account.contacts:
+        return source
+    from kithkeep.connectors.graph_contacts import GraphContactsSource, WithContacts
+
+    book = GraphContactsSource(GraphClient(tokens, session=tokens.http), source.graph)
+    return WithContacts(source, book)
 
 
 # -- the provider ----------------------------------------------------------------------
@@ -298,6 +317,7 @@ class OutlookRequest:
     interval_minutes: float = 15
     echo: Callable[[str], None] = print
     since_days: int | None = None
+    contacts: bool = False
 
 
 class OutlookProvider(Provider[OutlookRequest]):
@@ -313,6 +333,7 @@ class OutlookProvider(Provider[OutlookRequest]):
             interval=r.interval_minutes,
             echo=r.echo,
             since_days=r.since_days,
+            contacts=r.contacts,
         )
         return [Added(account)]
 

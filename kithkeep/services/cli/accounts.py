@@ -27,6 +27,7 @@ from kithkeep.services.cli.render import progress_bar
 
 if TYPE_CHECKING:
     from kithkeep.services.accounts.base import Provider
+    from kithkeep.services.accounts.caldav import CaldavRequest
     from kithkeep.services.accounts.passwords import PasswordRequest
 
 account_app = typer.Typer(help="Connected accounts: add, list, remove.", no_args_is_help=True)
@@ -80,6 +81,14 @@ SecretsOpt = Annotated[
 ]
 
 
+WithContactsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--with-contacts", help="Add Google Contacts too (contacts.readonly, one consent)."
+    ),
+]
+
+
 NoBrowserOpt = Annotated[
     bool,
     typer.Option(
@@ -95,6 +104,7 @@ def account_add_gmail(
     with_calendar: Annotated[
         bool, typer.Option("--with-calendar", help="Add the Google Calendar too (one consent).")
     ] = False,
+    with_contacts: WithContactsOpt = False,
     no_browser: NoBrowserOpt = False,
     body_cues: Annotated[
         bool,
@@ -112,8 +122,20 @@ def account_add_gmail(
         since_days,
         interval,
         with_calendar=with_calendar,
+        with_contacts=with_contacts,
         body_cues=body_cues,
     )
+
+
+@account_add_app.command("google-contacts")
+def account_add_google_contacts(
+    client_secrets: SecretsOpt,
+    name: NameOpt = None,
+    no_browser: NoBrowserOpt = False,
+    interval: IntervalOpt = 60,
+) -> None:
+    """Google Contacts (the People API), read-only: names, addresses, companies, birthdays."""
+    _add_google("google-contacts", client_secrets, name, no_browser, 1095, interval)
 
 
 @account_add_app.command("google-calendar")
@@ -148,6 +170,7 @@ def _add_google(
     interval: float,
     *,
     with_calendar: bool = False,
+    with_contacts: bool = False,
     body_cues: bool = False,
     ahead_days: int | None = None,
 ) -> None:
@@ -159,6 +182,7 @@ def _add_google(
         client_secrets,
         name=name,
         with_calendar=with_calendar,
+        with_contacts=with_contacts,
         no_browser=no_browser,
         body_cues=body_cues,
         since_days=since_days,
@@ -226,9 +250,26 @@ def account_add_caldav(
     since_days: WindowOpt = None,
 ) -> None:
     """Calendars over CalDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
-    from kithkeep.services.accounts.caldav import CaldavProvider, CaldavRequest
+    from kithkeep.services.accounts.caldav import CaldavProvider
 
-    request = CaldavRequest(
+    _added_with_password(
+        CaldavProvider(),
+        _dav_request(url, user, name, address, password_stdin, interval, since_days),
+    )
+
+
+def _dav_request(
+    url: str,
+    user: str,
+    name: str | None,
+    address: str | None,
+    password_stdin: bool,
+    interval: float = 15,
+    since_days: int | None = None,
+) -> CaldavRequest:
+    from kithkeep.services.accounts.caldav import CaldavRequest
+
+    return CaldavRequest(
         url=url,
         user=user,
         password=_read_password(from_stdin=password_stdin, prompt=f"Password for {user}"),
@@ -237,7 +278,23 @@ def account_add_caldav(
         interval_minutes=interval,
         since_days=since_days,
     )
-    _added_with_password(CaldavProvider(), request)
+
+
+@account_add_app.command("carddav")
+def account_add_carddav(
+    url: Annotated[str, typer.Option(help="The CardDAV server's URL.")],
+    user: Annotated[str, typer.Option(help="The login.")],
+    name: NameOpt = None,
+    address: AddressOpt = None,
+    password_stdin: StdinOpt = False,
+    interval: IntervalOpt = 15,
+) -> None:
+    """Address books over CardDAV (iCloud, Fastmail, Nextcloud, Radicale...)."""
+    from kithkeep.services.accounts.carddav import CarddavProvider
+
+    _added_with_password(
+        CarddavProvider(), _dav_request(url, user, name, address, password_stdin, interval)
+    )
 
 
 @account_add_app.command("outlook")
@@ -251,6 +308,9 @@ def account_add_outlook(
     name: NameOpt = None,
     interval: IntervalOpt = 15,
     since_days: SinceDaysOpt = 1095,
+    with_contacts: Annotated[
+        bool, typer.Option("--with-contacts", help="Its contacts too (asks for Contacts.Read).")
+    ] = False,
 ) -> None:
     """Outlook / Microsoft 365 mail and calendar: device-code sign-in through msal."""
     from kithkeep.services.accounts.outlook import OutlookProvider, OutlookRequest
@@ -262,6 +322,7 @@ def account_add_outlook(
         interval_minutes=interval,
         echo=lambda text: typer.echo(text, err=True),
         since_days=since_days,
+        contacts=with_contacts,
     )
     (added,) = OutlookProvider().add(current_paths(), request)
     account = added.account
@@ -328,6 +389,11 @@ def sync(
             f"{r.account.name}: {rep.added} new, {rep.withdrawn} withdrawn, "
             f"{rep.duplicates} already known, {rep.skipped} skipped"
             + (f", {problems} unreadable" if problems else "")
+            + (
+                f"; contact cards: {rep.cards} new or changed, {rep.cards_withdrawn} withdrawn"
+                if rep.cards_read or rep.cards_withdrawn
+                else ""
+            )
         )
     if failed:
         raise typer.Exit(1)

@@ -43,9 +43,11 @@ def init(
 
 @app.command("import")
 def import_(
-    path: Annotated[Path, typer.Argument(help="Maildir, mbox, .eml folder, .ics or Takeout .zip")],
+    path: Annotated[
+        Path, typer.Argument(help="Maildir, mbox, .eml folder, .ics, .vcf or Takeout .zip")
+    ],
 ) -> None:
-    """Import a mailbox or calendar export (auto-detected); safe to run again."""
+    """Import a mailbox, calendar or address book export (auto-detected); safe to run again."""
     from kithkeep.services.usecases.ingest import import_path
 
     settings = current_settings()

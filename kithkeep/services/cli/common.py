@@ -43,6 +43,8 @@ COMMAND_ORDER = (
     "project",
     "who-knows",
     "directives",
+    "upcoming",
+    "company",
     "account",
     "config",
     "referrals",

@@ -25,6 +25,8 @@ EXAMPLES: dict[str, str] = {
     "digest": "kithkeep digest --limit 5",
     "project": "kithkeep project --log-file",
     "who-knows": "kithkeep who-knows @client.example",
+    "upcoming": "kithkeep upcoming --days 30",
+    "company": "kithkeep company acme.example",
     "config show": "kithkeep config show --json",
     "directives": "kithkeep directives --json",
     "account": "kithkeep account list",
@@ -39,6 +41,12 @@ EXAMPLES: dict[str, str] = {
     "account add imap": "kithkeep account add imap --host imap.fastmail.com --user me@example.com",
     "account add caldav": (
         "kithkeep account add caldav --url https://caldav.example.com/ --user me@example.com"
+    ),
+    "account add carddav": (
+        "kithkeep account add carddav --url https://dav.example.com/ --user me@example.com"
+    ),
+    "account add google-contacts": (
+        "kithkeep account add google-contacts --client-secrets ~/Downloads/client.json"
     ),
     "account add outlook": "kithkeep account add outlook --client-id 00000000-... --since-days 365",
     "account list": "kithkeep account list --json",

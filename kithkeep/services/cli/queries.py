@@ -1,4 +1,4 @@
-"""Questions: `people`, `due`, `person`, `digest`, `status`."""
+"""Questions: `people`, `due`, `person`, `digest`, `status`, `upcoming`."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def people(
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
     format_: FormatOpt = None,
+    company: Annotated[
+        str | None,
+        typer.Option(
+            "--company", help="Only people at this organization (or domain), e.g. --company acme."
+        ),
+    ] = None,
 ) -> None:
     """Everyone you have been in touch with: last contact, cadence, when due."""
     if sort not in ("last", "name", "overdue"):
@@ -49,8 +55,19 @@ def people(
     conn, policy = query_conn()
     cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
+    if company is not None:
+        from kithkeep.projections.book import address_book
+        from kithkeep.projections.companies import at_company, only
+
+        everyone = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
+        chosen = at_company(everyone, company, address_book(conn))
+        if fmt != "json":
+            render_people(queries.sort_people(chosen, sort)[:limit], title=f"At {company}", fmt=fmt)
+            return
     if fmt == "json":
         found = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
+        if company is not None:
+            found = only(found, chosen)
         rows = queries.sort_people(found, sort)[:limit]
         ledger = ledgers_at(conn, policy, moment or now)
         print_answers([with_ledger(a, ledger) for a in rows])
@@ -142,6 +159,13 @@ def person(
 
     console = screen()
     console.print(Text(p.name, style="bold") + "  " if p.name else Text(), ", ".join(p.addresses))
+    if p.card is not None:
+        facts = [
+            ", ".join(x for x in (p.card.title, p.card.organization) if x),
+            f"birthday {p.card.birthday}" if p.card.birthday else "",
+            f"card from {p.card.source}" if p.card.source else "",
+        ]
+        console.print(" · ".join(f for f in facts if f), markup=False, highlight=False)
     console.print(
         f"last contact {ago(p.last_contact, at)} · {p.interactions} contacts · "
         f"{every(p.cadence_days)} ({p.cadence_source}) · due {human_date(p.due_at, at)}"
@@ -220,3 +244,64 @@ def _moment(when: object) -> str:
     if not isinstance(when, str):
         return "—"
     return f"{datetime.fromisoformat(when).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+@app.command()
+def upcoming(
+    days: Annotated[int, typer.Option("--days", min=0, max=366, help="How far ahead.")] = 14,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Birthdays and anniversaries from your contact cards, soonest first."""
+    from kithkeep.projections.occasions import day_of, sentence
+    from kithkeep.services.usecases.digest import upcoming as find
+
+    moment = moment_of(as_of)
+    conn, policy = query_conn()
+    at = moment or int(datetime.now(UTC).timestamp())
+    found = find(conn, policy, at, moment, days)
+    if json_:
+        print_json([o.as_json() for o in found])
+        return
+    if not found:
+        typer.echo(f"No birthdays or anniversaries in the next {days} days.")
+        return
+    today = day_of(at)
+    for o in found:
+        typer.echo(f"{o.on:%a %Y-%m-%d}  {sentence(o, today)}")
+
+
+@app.command()
+def company(
+    name: Annotated[str, typer.Argument(help="An organization (or part of it), or a domain.")],
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """The people at one company, together: by their card's organization or their domain."""
+    from kithkeep.projections.book import address_book
+    from kithkeep.projections.companies import at_company, only
+
+    moment = moment_of(as_of)
+    conn, policy = query_conn()
+    now = int(datetime.now(UTC).timestamp())
+    cadence_days = policy.default_cadence_days
+    found = at_company(
+        queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment),
+        name,
+        address_book(conn),
+    )
+    chosen = queries.sort_people(found, "name")
+    if json_:
+        answers = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
+        print_answers(queries.sort_people(only(answers, chosen), "name"))
+        return
+    if not chosen:
+        typer.echo(f"No one at {name}.")
+        return
+    for p in chosen:
+        role = ", ".join(x for x in (p.card.title, p.card.organization) if x) if p.card else ""
+        typer.echo(
+            f"{p.name or p.key}  <{', '.join(p.addresses)}>"
+            + (f"  {role}" if role else "")
+            + f"  last contact {ago(p.last_contact, moment or now)}"
+        )

@@ -56,6 +56,11 @@ def render_report(report: Report, path: Path) -> None:
         f"{report.noise} noise (kept, never counted), {report.skipped} skipped as spam/trash, "
         f"{sum(report.problems.values())} problems."
     )
+    if report.cards_read:
+        typer.echo(
+            f"  {report.cards_read} contact cards read: {report.cards} new or changed"
+            + (f", {report.cards_withdrawn} withdrawn" if report.cards_withdrawn else "")
+        )
     for source, n in sorted(report.fallbacks.items()):
         label = {"received": "its Received: header", "file": "the file's own time"}.get(
             source, source

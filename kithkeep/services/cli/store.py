@@ -107,11 +107,14 @@ def who_knows(
     conn, _ = open_views(s.paths, heavy=lambda: s)
     try:
         found = team.who_knows(conn, who, int(datetime.now(UTC).timestamp()))[:limit]
+        organizations = team.organizations(conn, who)
     finally:
         conn.close()
     if json_:
-        print_json([w.as_json() for w in found])
+        print_json([{**w.as_json(), "organizations": organizations} for w in found])
         return
+    if organizations:
+        typer.echo(f"{team.target(who)}: {', '.join(organizations)}")
     if not found:
         typer.echo(f"No one in the team has been in touch with {team.target(who)}.")
         return

@@ -22,7 +22,9 @@ from kithkeep.domain.rules import (
     normalize_address,
 )
 
-AccountType = Literal["folder", "gmail", "google-calendar", "outlook", "imap", "caldav"]
+AccountType = Literal[
+    "folder", "gmail", "google-calendar", "google-contacts", "outlook", "imap", "caldav", "carddav"
+]
 
 
 class AccountModel(BaseModel):
@@ -39,7 +41,7 @@ class AccountModel(BaseModel):
     #: The account's own address, and aliases (send-as, proxy addresses): all are "self".
     address: str = ""
     addresses: list[str] = Field(default_factory=list)
-    #: imap / caldav: where and who.
+    #: imap / caldav / carddav: where and who.
     host: str = ""
     port: Annotated[int, Field(ge=0, le=65535)] = 0
     user: str = ""
@@ -56,6 +58,8 @@ class AccountModel(BaseModel):
     #: gmail: read the first lines (Gmail's snippet) for introduction cues; needs the
     #: gmail.readonly scope instead of gmail.metadata. Never stored.
     body_cues: bool = False
+    #: outlook: its contacts too (`account add outlook --with-contacts`: Contacts.Read).
+    contacts: bool = False
 
     @model_validator(mode="after")
     def _needs(self) -> AccountModel:
@@ -63,8 +67,8 @@ class AccountModel(BaseModel):
             raise ValueError("a folder account needs a path")
         if self.type == "imap" and not (self.host and self.user):
             raise ValueError("an imap account needs host and user")
-        if self.type == "caldav" and not self.url:
-            raise ValueError("a caldav account needs a url")
+        if self.type in ("caldav", "carddav") and not self.url:
+            raise ValueError(f"a {self.type} account needs a url")
         return self
 
 
@@ -159,6 +163,7 @@ class SettingsModel(BaseSettings):
     digest: DigestModel = DigestModel()
     gmail: GoogleModel = GoogleModel()
     google_calendar: GoogleModel = GoogleModel()
+    google_contacts: GoogleModel = GoogleModel()
     outlook: OutlookModel = OutlookModel()
     store: StoreModel = StoreModel()
     team: TeamModel = TeamModel()

@@ -155,6 +155,7 @@ class Account:
     #: `since_days` is written in the config: sources without a window of their own
     #: (folder, caldav) then leave out what is older; otherwise they read everything.
     window_given: bool = False
+    contacts: bool = False
 
     @property
     def self_addresses(self) -> tuple[str, ...]:
@@ -174,6 +175,7 @@ class Endpoints:
     outlook_client_id: str = ""
     gmail_quota_per_minute: int = 0
     calendar_quota_per_minute: int = 0
+    contacts_api: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +282,7 @@ def load(home: Path) -> Settings:
             model.outlook.client_id,
             model.gmail.quota_per_minute,
             model.google_calendar.quota_per_minute,
+            contacts_api=model.google_contacts.api_endpoint,
         ),
     )
 
@@ -333,6 +336,7 @@ def _account(paths: Paths, a: Any) -> Account:
         tenant=a.tenant,
         body_cues=a.body_cues,
         window_given="since_days" in a.model_fields_set,
+        contacts=a.contacts,
     )
 
 

@@ -31,12 +31,14 @@ from eventsourcing.utils import get_topic
 from kithkeep.domain.aggregates import (
     DIRECTIVES_ID,
     REFERRALS_ID,
+    Contact,
     Directives,
     Interaction,
     Referrals,
     SyncPosition,
     position_id,
 )
+from kithkeep.domain.card import Card, card_id
 from kithkeep.domain.errors import StoreError
 from kithkeep.domain.interaction import Observation, interaction_id
 from kithkeep.projections.projector import LogReader
@@ -86,6 +88,9 @@ class Saved:
     written: Written = ()
     withdrawn: int = 0
     restored: int = 0
+    #: Contact cards new or changed, and withdrawn.
+    cards: int = 0
+    cards_withdrawn: int = 0
 
 
 class Store:
@@ -150,6 +155,8 @@ class Store:
         *,
         revise: bool = False,
         keep_cursor: bool = False,
+        cards: Sequence[Card] = (),
+        cards_withdrawn: Sequence[str] = (),
     ) -> Saved:
         """Store a page's new observations, its withdrawals and the cursor after it, atomically.
 
@@ -158,6 +165,7 @@ class Store:
         A stored observation seen again after it was withdrawn is restored. With `revise`, a
         stored observation whose fields differ (an edited calendar event) is revised.
         With `keep_cursor`, the cursor is saved even when nothing else is (it ends a listing).
+        Contact `cards` are recorded if new or changed, `cards_withdrawn` (keys) withdrawn.
         """
         for _attempt in range(3):
             fresh, known = self._fresh(observations)
@@ -169,10 +177,12 @@ class Store:
             changed = self._withdraw(gone) + self._restore(known)
             if revise:
                 changed += self._revise(observations, known, changed)
+            carded = self._cards(cards, cards_withdrawn)
             position = self._position(source_key)
             if (
                 not fresh
                 and not changed
+                and not carded
                 and position is not None
                 and (position.cursor == cursor or not keep_cursor)
                 and (cursor is not None or position.cursor is None)
@@ -185,6 +195,8 @@ class Store:
             events: list[Any] = [Interaction.observed(o, now, i) for i, o in fresh]
             for aggregate in changed:
                 events.extend(aggregate.collect_events())
+            for card in carded:
+                events.extend(card.collect_events())
             if position is None:
                 position = SyncPosition(source_key=source_key, cursor=cursor)
             elif position.cursor != cursor:
@@ -205,14 +217,42 @@ class Store:
                 raise
             self._positions[source_key] = position
             withdrawals = sum(1 for a in changed if a.withdrawn)
+            cards_gone = sum(1 for a in carded if a.withdrawn)
             return Saved(
                 len(fresh),
                 len(observations) - len(fresh),
                 list(zip(ids, events, strict=True)) if ids else [],
                 withdrawals,
                 len(changed) - withdrawals,
+                len(carded) - cards_gone,
+                cards_gone,
             )
         raise StoreError("the event store kept refusing a page (another writer?)")
+
+    def _cards(self, cards: Sequence[Card], gone: Sequence[str]) -> list[Contact]:
+        """Cards new or saying something new, and stored ones withdrawn (gone wins)."""
+        latest = {c.key: c for c in cards}  # a card twice in a page: its last word
+        for key in gone:
+            latest.pop(key, None)
+        if not latest and not gone:
+            return []
+        ids = {card_id(k).hex: k for k in [*latest, *gone]}
+        stored = self._stored_ids(sorted(ids))
+        out: list[Contact] = []
+        for hex_id, key in sorted(ids.items()):
+            card = latest.get(key)
+            if hex_id not in stored:
+                if card is not None:
+                    out.append(Contact.seen(card))
+                continue
+            found: Any = self.app.repository.get(UUID(hex_id))
+            if card is None:
+                if not found.withdrawn:
+                    found.withdraw()
+                    out.append(found)
+            elif found.take(card):
+                out.append(found)
+        return out
 
     def _fresh(
         self, observations: Sequence[Observation]

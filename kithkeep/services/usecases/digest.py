@@ -1,17 +1,21 @@
-"""Today's short list: introductions to follow up, then people due. For the CLI and daemon."""
+"""Today's short list: introductions to follow up, people due, birthdays and anniversaries
+in the week ahead. For the CLI and daemon."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from kithkeep.domain.errors import ConnectorError
 from kithkeep.domain.rules import Policy
-from kithkeep.projections import queries
+from kithkeep.projections import occasions, queries
 from kithkeep.projections import referrals as ledger
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.services.config.settings import Settings
+
+#: The digest looks this many days ahead for birthdays and anniversaries (a week).
+WEEK_AHEAD = 6
 
 _URGENCY = {"follow_up_due": 0, "awaiting": 1, "acknowledged": 2, "followed_up": 3}
 
@@ -28,6 +32,7 @@ class Digest:
     follow_ups: list[ledger.Referral]
     people_due: list[queries.Person]
     names: dict[str, str]
+    occasions: list[occasions.Occasion] = field(default_factory=list)
 
     def as_json(self, limit: int) -> dict[str, Any]:
         return {
@@ -35,6 +40,7 @@ class Digest:
             "follow_ups_due": [r.as_json(self.names) for r in self.follow_ups],
             "people_due": [p.as_json() for p in self.people_due[:limit]],
             "people_due_total": len(self.people_due),
+            "occasions": [o.as_json() for o in self.occasions],
         }
 
     def text(self, limit: int) -> str:
@@ -54,6 +60,10 @@ class Digest:
             lines.append(f"- {who}: last contact {last}, {p.overdue_days} d overdue")
         if len(self.people_due) > limit:
             lines.append(f"- … and {len(self.people_due) - limit} more (kithkeep due)")
+        if self.occasions:
+            today = occasions.day_of(self.at)
+            lines += ["", f"## Birthdays and anniversaries this week ({len(self.occasions)})"]
+            lines += [f"- {occasions.sentence(o, today)}" for o in self.occasions]
         return "\n".join(lines) + "\n"
 
 
@@ -64,7 +74,19 @@ def build(conn: ReadConnection, policy: Policy, at: int, as_of: int | None) -> D
     people = queries.people(
         conn, now=at, default_cadence=policy.default_cadence_days, as_of=as_of, only_due=True
     )
-    return Digest(at, follow, queries.due(people), names)
+    week = occasions.upcoming(
+        conn, at=at, days=WEEK_AHEAD, default_cadence=policy.default_cadence_days, as_of=as_of
+    )
+    return Digest(at, follow, queries.due(people), names, week)
+
+
+def upcoming(
+    conn: ReadConnection, policy: Policy, at: int, as_of: int | None, days: int
+) -> list[occasions.Occasion]:
+    """Birthdays and anniversaries from the day of `at` to `days` days ahead."""
+    return occasions.upcoming(
+        conn, at=at, days=days, default_cadence=policy.default_cadence_days, as_of=as_of
+    )
 
 
 def _day(t: int | None) -> str:

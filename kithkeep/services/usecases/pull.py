@@ -43,10 +43,14 @@ class Report:
     copies: int = 0
     #: Interactions this run read, as 64-bit prints (8 bytes each, not whole ids).
     _seen: set[int] = field(default_factory=set, repr=False)
+    #: Contact cards read, new or changed, and withdrawn.
+    cards_read: int = 0
+    cards: int = 0
+    cards_withdrawn: int = 0
 
     @property
     def read(self) -> int:
-        return self.added + self.duplicates
+        return self.added + self.duplicates + self.cards_read
 
     @property
     def already_known(self) -> int:
@@ -97,9 +101,14 @@ def run(
                 page.withdrawn,
                 revise=page.revise,
                 keep_cursor=page.checkpoint,
+                cards=page.cards,
+                cards_withdrawn=page.cards_withdrawn,
             )
             report.take(page, saved.added, saved.duplicates)
             report.withdrawn += saved.withdrawn
+            report.cards_read += len(page.cards)
+            report.cards += saved.cards
+            report.cards_withdrawn += saved.cards_withdrawn
             if is_noise is not None:
                 report.noise += sum(1 for o in page.observations if is_noise(o))
             if on_saved is not None:

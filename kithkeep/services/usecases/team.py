@@ -49,6 +49,13 @@ def target(raw: str) -> str:
     return a
 
 
+def organizations(c: ReadConnection, who: str) -> list[str]:
+    """What contact cards say the person (or the people at `@domain`) work for."""
+    from kithkeep.projections.book import address_book
+
+    return address_book(c).organizations(target(who))
+
+
 def who_knows(
     c: ReadConnection, who: str, now: int, half_life_days: int = HALF_LIFE_DAYS
 ) -> list[Warmth]:
