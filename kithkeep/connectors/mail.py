@@ -16,7 +16,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
-from kithkeep.domain.introductions import BODY_CUE_CHARS, introduction_cues, may_have_cues
+from kithkeep.domain.introductions import introduction_cues, may_have_cues
+from kithkeep.domain.quoting import new_text
+from kithkeep.domain.referral_cues import may_refer, referral_cues
 from kithkeep.domain.rules import is_plausible_date, normalize_address
 
 _WANTED = frozenset(
@@ -174,21 +176,36 @@ def _message_id(value: str) -> str:
 
 _CHARSET = re.compile(r'charset\s*=\s*"?([\w.:-]+)', re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,500}>")
-_BODY_BYTES = BODY_CUE_CHARS * 4
+#: Raw bytes of a body read for cues: 4 KB of new text, with room for its encoding.
+BODY_BYTES = 12 * 1024
 
 
 def body_text(rest: bytes, content_type: str, encoding: str) -> str:
     """The start of a message's text, decoded well enough to find a few phrases in."""
-    raw = rest.lstrip(b"\r\n")[:_BODY_BYTES]
+    raw = rest.lstrip(b"\r\n")[:BODY_BYTES]
     kind = content_type.lower()
     if kind.startswith("multipart/"):
         return _first_text_part(raw, content_type)
     if kind and not kind.startswith("text/"):
         return ""
     plain = encoding.strip().lower() not in ("base64", "quoted-printable")
-    if plain and not may_have_cues(raw):
+    if plain and not _may_cue(raw):
         return ""  # nothing to decode: no cue word is anywhere in the first lines
     return _decode(raw, content_type, encoding, html="html" in kind)
+
+
+def _may_cue(raw: bytes) -> bool:
+    lowered = raw.lower()
+    return may_have_cues(lowered) or may_refer(lowered)
+
+
+def body_signals(subject: str, body: str) -> list[str]:
+    """The cues a body gives, read in the writer's new text only; the text is forgotten."""
+    new = new_text(body) if body else ""
+    signals = ["cue:" + c for c in introduction_cues(subject, new)]
+    if new:
+        signals.extend(r.signal() for r in referral_cues(new, subject))
+    return signals
 
 
 def _first_text_part(raw: bytes, content_type: str) -> str:
@@ -344,16 +361,16 @@ def _parse(
         if digest in seen:
             return Skip("duplicate")
         seen.add(digest)
-    if parties:
-        # The first lines of the body are read for introduction cues, then forgotten:
-        # only the names of the cues that fired are kept.
+    if parties or sender is not None:
+        # The body's new text is read for introduction and referral cues, then forgotten:
+        # only the names of the cues that fired, and the person a referral names, are kept.
         try:
             body = body_text(
                 data[len(block) :], one(b"content-type"), one(b"content-transfer-encoding")
             )
         except Exception:  # a body we cannot read costs its cues, never the message
             body = ""
-        sig.extend("cue:" + c for c in introduction_cues(subject, body))
+        sig.extend(body_signals(subject, body))
     return Observation(
         kind=Kind.EMAIL,
         natural_key=key,
