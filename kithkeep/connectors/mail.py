@@ -16,7 +16,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
-from kithkeep.domain.introductions import introduction_cues, may_have_cues
+from kithkeep.domain.introductions import introduction_cues, is_forward, may_have_cues
 from kithkeep.domain.quoting import new_text
 from kithkeep.domain.referral_cues import may_refer, referral_cues
 from kithkeep.domain.rules import is_plausible_date, normalize_address
@@ -199,12 +199,19 @@ def _may_cue(raw: bytes) -> bool:
     return may_have_cues(lowered) or may_refer(lowered)
 
 
+_FORWARDED_FROM = re.compile(r"^\s*from:[^\n@]{0,120}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.I | re.M)
+
+
 def body_signals(subject: str, body: str) -> list[str]:
     """The cues a body gives, read in the writer's new text only; the text is forgotten."""
     new = new_text(body) if body else ""
     signals = ["cue:" + c for c in introduction_cues(subject, new)]
     if new:
-        signals.extend(r.signal() for r in referral_cues(new, subject))
+        forwarded = ""
+        if is_forward(subject):
+            m = _FORWARDED_FROM.search(body, len(new), len(new) + 2000)
+            forwarded = m.group(1).lower() if m else ""
+        signals.extend(r.signal() for r in referral_cues(new, subject, forwarded))
     return signals
 
 

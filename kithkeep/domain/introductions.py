@@ -218,6 +218,11 @@ THANKED = "thanks"
 NAME_PREFIX = "name:"
 #: More people than this on a mail and a passed-on contact is an announcement.
 REFERRAL_AUDIENCE = 4
+#: A bulletin's "Ada can be reached at …" passes no one on to anyone in particular.
+_ROLE_ACCOUNT = re.compile(
+    r"^(?:news|newsletters?|info|events?|marketing|hello|team|jobs|careers|updates?|announce"
+    r"\w*|communications|press|office|all|staff)[@.+_-]"
+)
 _OUT_OF_OFFICE = re.compile(r"\b(?:out of (?:the )?office|autoreply|auto-reply|vacation)\b", re.I)
 
 
@@ -240,8 +245,8 @@ def candidate(o: Observation, policy: Policy, noise: Sequence[str]) -> Candidate
     if o.kind is not Kind.EMAIL or noise:
         return None
     found = _introduction(o, policy)
-    if found is None and any(s.startswith("ref:") for s in o.signals):
-        return one_sided(o, policy)
+    if (found is None or found.kind == OPT_IN) and any(s.startswith("ref:") for s in o.signals):
+        return one_sided(o, policy) or found
     return found
 
 
@@ -312,8 +317,8 @@ def one_sided(o: Observation, policy: Policy) -> Candidate | None:
     if by and len(others) <= REFERRAL_AUDIENCE:
         who = next((r.who for r in by if r.who), "")
         return Candidate(RECEIVED, _party(who) if who else "", (), cues, (sender,))
-    if third and len(others) <= REFERRAL_AUDIENCE:
-        named = tuple(dict.fromkeys(_party(r.who) for r in third if r.who))
+    named = tuple(dict.fromkeys(_party(r.who) for r in third if r.who))
+    if named and len(others) <= REFERRAL_AUDIENCE and not _ROLE_ACCOUNT.match(sender):
         return Candidate(RECEIVED, sender, (), cues, named)
     thanks = [r for r in refs if r.kind == THANKS]
     if thanks:

@@ -30,7 +30,8 @@ THANKS = "thanks"
 _W = r"(?:[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:['’-][A-Z]?[a-z]+)?)"
 NAME = rf"{_W}(?:\s(?:[A-Z]\.\s)?{_W}){{0,2}}"
 _PHONE = (
-    r"\(?\b\d{3}\)?[ .\-/]{0,2}\d{3}[ .\-]\d{4}\b|\bx\s?\d{4,5}\b|\bext(?:ension|\.)?\s?\d{3,5}\b"
+    r"\(?\b\d{3}\)?[ .\-/]{0,2}\d{3}[ .\-]\d{4}\b|\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){2,5}"
+    r"|\b\d{3}[.\-]\d{4}\b|\b\d-\d{4}\b|\bx\s?\d{4,5}\b|\bext(?:ension|\.)?\s?\d{3,5}\b"
 )
 _ADDRESS = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
 _PRONOUN = r"(?:him|her|them)"
@@ -42,9 +43,17 @@ STOPWORDS = frozenset(
     Just Your My His Her Our Their Mr Mrs Ms Dr Monday Tuesday Wednesday Thursday Friday
     Saturday Sunday Per Via January February March April May June July August September
     October November December Enron Best Regards Cheers Sorry Yes No Ok Okay As At In On
-    For To
+    For To Ask Try Talk Call Contact Tell Drop Reach Get Ping Email Write Send Following
+    Glad Hope Congrats Congratulations Short Longer Big Welcome Before After Very Great
+    Good Sure Happy Quick One Two First Second Forgot Sounds Looks Nice Love Ciao Dial
+    Code Fax Phone Tel Cell Mobile Direct Main Toll Free Help Desk Room Suite
     """.split()  # noqa: SIM905 (a list of words reads best as words)
 )
+
+
+# Sentence-openers that look like names: a name pattern must not start on one.
+_NOT_STOP = "(?!(?:" + "|".join(sorted(STOPWORDS, key=len, reverse=True)) + r")\b)"
+_I_WRITE = r"(?i:\bi(?:\sam|'m|’m)?\s(?:contact|writ|call|reach|e-?mail|get\sin))"
 
 
 class Cue(NamedTuple):
@@ -57,50 +66,75 @@ class Cue(NamedTuple):
 CUES: tuple[Cue, ...] = (
     # -- passing a third person on --
     Cue("phone-next-to-name", PASS,
-        rf"(?P<who>{NAME})(?:'s|’s)?\s*(?:\((?:{_PHONE})\)|,\s*(?:{_PHONE}),"
-        rf"|(?:\s(?:is|can\ be\ reached|may\ be\ reached))?\s(?:at|on)\s(?:{_PHONE})"
-        rf"|\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
-        rf"(?:number|no\.|#|dial(?:\sat\swork)?)\s(?:is\s)?(?:{_PHONE}))"),
+        # "Paul's number is 713-…", "Richard Tomaski (312-…)", "Ian McBride at McBride &
+        # Cole, 617-…": a name, then a phone number in the same clause.
+        rf"(?P<who>{NAME})(?:'s|’s)?(?:\s(?:can|may)\sbe\sreached)?[^.!?;\n]{{0,60}}?"
+        rf"(?:\(|,|:|–|--|-|\bat\b|\bon\b|\bis\b|\bdial\b)\s*\(?(?:{_PHONE})"),
     Cue("pronoun-number", PASS,
-        rf"(?i:\b(?:his|her)\s(?:(?:cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
-        rf"(?:number|no\.|#|line)\s(?:is\s)?)(?:{_PHONE}|{_ADDRESS})"),
+        rf"(?i:\b(?:his|her)\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
+        rf"(?:number|no\.|#|line|extension|ext\.|cell|mobile|e-?mail|address|handle)"
+        rf"(?:\sat\swork)?\s(?:is\s|:\s?)?)(?:{_PHONE}|{_ADDRESS})"),
     Cue("can-be-reached", PASS,
-        rf"(?:(?P<who>{NAME})|\b(?:[Hh]e|[Ss]he))\s(?:can|may|could)\sbe\s(?:reached|contacted)"
-        rf"\s(?:at|on|by|via)\b"),
+        rf"(?:(?P<who>{NAME})|\b(?:[Hh]e|[Ss]he|[Tt]hey))\s(?:can|may|could)\sbe\s(?:reached|contacted)"
+        rf"\s(?:at|on|by|via)\b"
+        rf"|\b(?:[Hh]e|[Ss]he)(?:'s|’s|\sis)\s(?:at|on)\s(?:{_PHONE}|{_ADDRESS})"),
     Cue("call-them", PASS,
-        rf"(?i:(?:^|[.!?;:]\s+|\bplease\s|\byou\s(?:should|could|can|might|may|need\sto"
-        rf"|want\sto|ought\sto|will\swant\sto)\s|\bgo\sahead\sand\s|\bfeel\sfree\sto\s"
-        rf"|\bjust\s|\bdo\s)(?:give\s{_PRONOUN}\sa\s(?:call|ring|shout|buzz)"
-        rf"|call\s{_PRONOUN}\b(?!\sback)|contact\s{_PRONOUN}\b|drop\s{_PRONOUN}\sa\s(?:line|note)"
-        rf"|reach\sout\sto\s{_PRONOUN}\b|get\sin\s(?:touch|contact)\swith\s{_PRONOUN}\b))"),
+        rf"(?i:(?:^|[.!?;:,]\s+|--\s|\bplease\s|\byou\s(?:should|could|can|might|may|need\sto"
+        rf"|want\sto|ought\sto|will\swant\sto|might\swant\sto|may\swant\sto)\s|\bgo\sahead\sand\s"
+        rf"|\bfeel\sfree\sto\s|\bjust\s|\bdo\s)(?:give\s(?P<pron>him|her|them)\sa\s(?:call|ring|shout"
+        rf"|buzz)|call\s(?P<pron2>him|her|them)\b(?!\sback)|contact\s(?P<pron3>him|her|them)\b"
+        rf"|drop\s(?P<pron4>him|her|them)\sa\s(?:line|note)"
+        rf"|(?:want\sto\s)?(?:talk|speak|chat)\s(?:to|with)\s(?P<pron5>him|her|them)\b"
+        rf"|reach\sout\sto\s(?P<pron6>him|her|them)\b"
+        rf"|get\sin\s(?:touch|contact)\swith\s(?P<pron7>him|her|them)\b))"),
     Cue("reach-out-to", PASS,
-        rf"(?i:\b(?:reach\sout\sto|get\sin\s(?:touch|contact)\swith|you\s(?:should|could|might"
-        rf"|may\swant\sto|need\sto|ought\sto|will\swant\sto)\s(?:talk|speak|chat)\s(?:to|with)"
-        rf"|feel\sfree\sto\s(?:contact|call)|touch\sbase\swith|please\s(?:contact|call))\s)"
-        rf"(?P<who>{NAME})"
-        rf"|(?i:\b(?:give|drop))\s(?P<who2>{NAME})\s(?i:a\s(?:call|ring|shout|line|note|buzz))"),
+        rf"(?i:(?:\b(?:reach\sout\sto|get\sin\s(?:touch|contact)\swith|you\s(?:should|could|might"
+        rf"|may\swant\sto|need\sto|ought\sto|will\swant\sto|might\swant\sto)\s(?:really\s)?"
+        rf"(?:talk|speak|chat)\s(?:to|with)|feel\sfree\sto\s(?:contact|call)|touch\sbase\swith"
+        rf"|please\s(?:contact|call)|ask\sfor)"
+        rf"|(?:^|[.!?:;,]\s+|--\s|\bthen\s)(?:call|contact|try|ping|e-?mail|ring|talk\sto"
+        rf"|speak\s(?:to|with)))\s){_NOT_STOP}(?P<who>{NAME})"
+        rf"|(?i:\b(?:give|drop))\s{_NOT_STOP}(?P<who2>{NAME})\s(?i:a\s(?:call|ring|shout|line"
+        rf"|note|buzz))"),
     Cue("gave-your-name", PASS,
-        rf"(?i:\bgave\s{_PRONOUN}\syour\s(?:name|number|e-?mail|address|contact|card|details))"
-        rf"|(?i:\bpassed\s(?:on|along)\syour\s(?:name|number|details|contact)\sto\s)(?P<who>{NAME})"),
+        rf"(?i:\bgave\s)(?:(?P<pron>him|her|them)|{_NOT_STOP}(?P<who>{NAME}))(?i:\syour\s(?:name"
+        rf"|number|e-?mail|address|contact|card|details|info))"
+        rf"|(?i:\bpassed\s(?:on\s|along\s)?your\s(?:name|number|details|contact\w*|info\w*)\s"
+        rf"(?:along\s|on\s)?to\s)(?:(?P<pron2>him|her|them)|(?P<who2>{NAME}))"),
     Cue("sent-you", PASS,
-        rf"(?i:\b(?:let|tell)\s{_PRONOUN}\s(?:know\s)?(?:that\s)?(?:i|we)\s(?:sent\syou|put\syou\sup"
-        rf"\sto\sit|referred\syou|suggested\sit)|\bmention\smy\sname\b|\buse\smy\sname\b)"),
+        rf"(?i:\b(?:let|tell)\s(?P<pron>him|her|them)\s(?:know\s)?(?:that\s)?(?:i|we|[a-z]+"
+        rf"(?:\s[a-z]+){{0,3}})\s(?:sent\syou|put\syou\sup\sto\sit|referred\syou|suggested\sit"
+        rf"|recommended\s(?:you|him|her))|\bmention\smy\sname\b|\buse\smy\sname\b"
+        rf"|\bsay\s(?:that\s)?(?:i|sam)\s(?:sent|referred)\syou)"),
+    Cue("expecting-you", PASS,
+        rf"(?i:\b(?:he|she|they)(?:'s|’s|\sis|'re|\sare|'ll\sbe|\swill\sbe|\sknows)\s"
+        rf"(?:expecting|waiting\sfor|keen\sto\shear\sfrom|you\smay\scall)\s?(?:you|your|to\shear)?"
+        rf"|\bi(?:'ve|\shave)?\s(?:already\s)?(?:told|warned|let)\s(?P<pron>him|her|them)\s"
+        rf"(?:know\s)?(?:about\syou|you(?:'d|'re|\swould|\swill|'ll|\sare|\smay|\smight)|to\sexpect)"
+        rf"|\bi(?:'ll|\swill)\s(?:give|send)\s(?P<pron2>him|her|them)\sa\sheads[\s-]up"
+        rf"|\bi\sgave\s(?P<pron3>him|her|them)\sa\sheads[\s-]up)"),
     Cue("hook-up", PASS,
         rf"(?i:\bhook\syou\sup\swith|\blet\sme\s(?:connect|introduce)\syou\s(?:with|to)"
-        rf"|\blet\sme\sput\syou\sin\s(?:touch|contact)\swith|\b(?:i'?ll|i\swill|i\scan|i\scould)"
-        rf"\s(?:put\syou\sin\s(?:touch|contact)|connect\syou|hook\syou\sup)\swith)"
-        rf"\s(?:(?P<who>{NAME})|our|my|a|one|some|the)"),
+        rf"|\blet\sme\sput\syou\sin\s(?:touch|contact)\swith|\b(?:i'?ll|i\swill|i\scan|i\scould"
+        rf"|i'd\slike\sto|i\swould\slike\sto)\s(?:put\syou\sin\s(?:touch|contact)|connect\syou"
+        rf"|hook\syou\sup)\swith)"
+        rf"\s(?:(?P<pron>him|her|them)\b|{_NOT_STOP}(?P<who>{NAME})|(?i:our|my|a|one|some|the))"),
     Cue("need-to-talk-to", PASS,
         r"(?i:\b(?:guys?|people|folks|persons?|someone|person)\syou\s(?:need|ought|should|want)"
         r"(?:\sto)?\s(?:talk|speak)\s(?:to|with)\b)"),
-    Cue("good-resource", PASS,
-        rf"(?P<who>{NAME})\s(?:(?:is|would\sbe|might\sbe|could\sbe|will\sbe)\s"
-        rf"(?:a\s|an\s|the\s)?(?:very\s|really\s|great\s|good\s|valuable\s|useful\s|helpful\s)+"
-        rf"(?:resource|contact|person\sto\s(?:talk|speak)\sto)|(?:is|would\sbe)\sthe\s(?:guy|person"
-        rf"|one|woman|man)\sto\s(?:talk|speak)\s(?:to|with))"),
+    Cue("right-person", PASS,
+        rf"(?:{_NOT_STOP}(?P<who>{NAME})|\b(?P<pron>[Hh]e|[Ss]he))(?:'d|’d|'s|’s)?"
+        rf"(?:\s(?:is|would|might|could|will|'d))?(?:\s(?:be|really|also|definitely))*\s"
+        rf"(?i:(?:the|a|an)\s(?:very\s|really\s|great\s|good\s|valuable\s|useful\s|helpful\s"
+        rf"|natural\s|best\s|right\s|ideal\s|perfect\s)*(?:resource|contact|fit|mentor|one\b"
+        rf"|(?:person|guy|woman|man|one)\sto\s(?:talk|speak|ask|call|see)))"
+        rf"|(?i:\bthe\s(?:person|guy|woman|man|one|people)\s(?:i\smentioned|i\stold\syou\sabout"
+        rf"|you\swant|to\s(?:talk|speak)\s(?:to|with)|to\s(?:call|ask))\s(?:is|was)\s)"
+        rf"{_NOT_STOP}(?P<who2>{NAME})"),
     # -- sent by someone --
     Cue("suggested-i-contact", BY,
-        rf"(?:(?P<who>{NAME})|(?i:\b(?:mutual|several|some|a)\s(?:\w+\s){{0,4}}))\s"
+        rf"(?:{_NOT_STOP}(?P<who>{NAME})(?:,[^,.;]{{0,60}},)?|(?i:\b(?:mutual|several|some|a)\s"
+        rf"(?:\w+\s){{0,4}}))\s"
         rf"(?i:(?:has\s|have\s|had\s)?(?:suggested|recommended|advised|told\sme)\s(?:that\s)?"
         rf"(?:i\s)?(?:to\s)?(?:should\s)?(?:contact|call|write(?:\sto)?|e-?mail|reach\sout"
         rf"|get\sin\s(?:touch|contact)|speak|talk|touch\sbase)"
@@ -108,38 +142,41 @@ CUES: tuple[Cue, ...] = (
         rf"|gave\sme\syour\s(?:name|number|e-?mail|address|contact)"
         rf"|passed\s(?:on|along)\syour\s(?:name|number|details|contact))"),
     Cue("referred-by", BY,
-        rf"(?i:\b(?:i\swas|i've\sbeen|i\shave\sbeen)\s(?:referred|directed|pointed|sent)\sto\syou\sby"
-        rf"|\bat\sthe\ssuggestion\sof|\bon\sthe\srecommendation\sof)\s(?P<who>{NAME})"
-        rf"(?=[^.!?]{{0,60}}(?i:\bi\s(?:am\s|'m\s)?(?:contact|writ|call|reach|e-?mail|get\sin)))"
-        rf"|(?i:\b(?:at|per|on)\s)(?P<who2>{NAME})(?:'s|’s)\s(?i:suggestion|recommendation),?\s"
-        rf"(?i:i\s(?:am\s|'m\s)?(?:contact|writ|call|reach|e-?mail|get\sin))"),
+        rf"(?i:\b(?:i\swas|i've\sbeen|i\shave\sbeen)\s(?:referred|directed|pointed|sent)\sto\syou"
+        rf"\sby)\s(?P<who>{NAME})"),
+    Cue("at-their-suggestion", BY,
+        rf"(?i:\b(?:at|per|on)\sthe\s(?:suggestion|recommendation|advice)\sof)\s(?P<who>{NAME})"
+        rf"(?=[^.!?]{{0,60}}{_I_WRITE})"
+        rf"|(?i:\b(?:at|per|on)\s)(?P<who2>{NAME})(?:'s|’s)\s(?i:suggestion|recommendation|advice)"
+        rf",?\s{_I_WRITE}"),
     # -- offering to introduce the reader to someone --
     Cue("introduce-you-to", INTRO,
         rf"(?i:\b(?:introduce|introducing)\syou\sto|\bintroduce\sto\syou)\s"
-        rf"(?:(?P<who>{NAME})|{_PRONOUN}|my|our|a|some)"),
+        rf"(?:(?P<pron>him|her|them)\b|{_NOT_STOP}(?P<who>{NAME})|(?i:my|our|a|some))"),
     # -- the referral worked --
     Cue("thanks-referral", THANKS,
         r"(?i:\bthank(?:s|\syou)\s(?:so\smuch\s|again\s)?for\s(?:the|your)\s(?:referral|intro"
         r"|introduction|recommendation|connection|contact)"
         r"|\bthank(?:s|\syou)\s(?:so\smuch\s|again\s)?for\s(?:putting\sme\sin\s(?:touch|contact)"
-        r"|connecting\sme|referring\sme|sending\s\w+\smy\sway|pointing\sme\sto))"),
+        r"|connecting\sme|referring\sme|sending\s\w+\smy\sway|pointing\sme\sto|setting\sthat\sup))"),
     Cue("we-spoke", THANKS,
         rf"(?i:\b(?:i|we)\s(?:finally\s|just\s)?(?:spoke|talked|met|connected|caught\sup)"
-        rf"\s(?:with\s|to\s)?)(?P<who>{NAME})\s(?i:(?:yesterday|today|this|last|on|and|about))"),
+        rf"\s(?:with\s|to\s)?){_NOT_STOP}(?P<who>{NAME})\s(?i:(?:yesterday|today|this|last|on|and"
+        rf"|about))"
+        rf"|{_NOT_STOP}(?P<who2>{NAME})\s(?i:and\si\s(?:met|spoke|talked|connected))"),
 )  # fmt: skip
 
 #: Cues that refer to someone by a pronoun ("give him a call"): the antecedent is found.
 _ANTECEDENT = frozenset(
-    {"pronoun-number", "can-be-reached", "call-them", "gave-your-name", "sent-you",
-     "introduce-you-to"}
-)  # fmt: skip
+    {"pronoun-number", "can-be-reached", "call-them", "sent-you", "expecting-you"}
+)
 #: Cues strong enough to count when the text names no one ("hook you up with our team").
-_UNNAMED_OK = frozenset({"hook-up", "need-to-talk-to", "gave-your-name", "sent-you"})
+_UNNAMED_OK = frozenset({"hook-up", "need-to-talk-to", "gave-your-name"})
 _COMPILED = tuple((c, re.compile(c.pattern, re.MULTILINE)) for c in CUES)
 _NAME_RE = re.compile(NAME)
 _ADDRESS_RE = re.compile(_ADDRESS)
 #: Cues that never fire on the writer's own contact or on logistics.
-_MINE = re.compile(r"(?i:\b(?:me|my|myself|us|our)\b[^.!?\n]{0,12}$)")
+_MINE = re.compile(r"(?i:\b(?:me|my)\s*$)")
 _MESSAGE_TAKING = re.compile(
     r"(?i:\b(?:wants?|wanted|would\slike|asked|asks)\s(?:for\s)?(?:you|that\syou)\s(?:to\s)?"
     r"(?:call|contact|return)|\breturn\s(?:his|her)\scall|\bcall\s(?:him|her)\sback"
@@ -153,13 +190,17 @@ STEMS = (
     "call", "reach", "touch", "number", "contact", "suggest", "recommend", "refer",
     "hook", "talk", "speak", "your name", "resource", "introduc", "thank", "ring",
     "line", "ping", " no.", "#", "dial", "spoke", "met ", "connect", "my name",
+    "give", "sent you", "try ", "ask for", "expect", "heads", "drop", "the one", "tell",
 )  # fmt: skip
 _BYTE_STEMS = tuple(s.encode() for s in STEMS)
 
 
+_BYTE_PHONE = re.compile(rb"\d\d[ .\-/)]{1,2}\d\d\d|@")
+
+
 def may_refer(lowered: bytes) -> bool:
     """Whether lower-cased raw text could hold a referral cue (a cheap gate)."""
-    return any(s in lowered for s in _BYTE_STEMS)
+    return any(s in lowered for s in _BYTE_STEMS) or _BYTE_PHONE.search(lowered) is not None
 
 
 class Referred(NamedTuple):
@@ -192,9 +233,9 @@ _ORG = frozenset(
 
 def _clean(name: str) -> str:
     words = [w.removesuffix("'s").removesuffix("’s") for w in name.split()]
-    while words and words[0].rstrip(".") in STOPWORDS:
+    while words and words[0].rstrip(".").split("-")[0] in STOPWORDS:
         words = words[1:]
-    while words and words[-1].rstrip(".") in STOPWORDS:
+    while words and words[-1].rstrip(".").split("-")[0] in STOPWORDS:
         words = words[:-1]
     return " ".join(words)
 
@@ -204,7 +245,7 @@ def _is_person(name: str, greeting: str) -> bool:
     return bool(words) and name != greeting and not any(w in _ORG for w in words)
 
 
-_PLACE_BEFORE = re.compile(r"(?:\b(?:at|from|in|of|for|into|near|on|by|the)\s)$")
+_PLACE_BEFORE = re.compile(r"(?:\b(?:at|from|in|of|for|into|near|on|by|the)\s|&\s)$")
 
 
 def _nearest_name(text: str, end: int, greeting: str, hint: str) -> str:
@@ -215,15 +256,21 @@ def _nearest_name(text: str, end: int, greeting: str, hint: str) -> str:
     para = text.rfind("\n\n", start, end)
     lo = para + 2 if para >= 0 else start
     window = text[lo:end]
+    people: list[str] = []
     for m in reversed(list(_NAME_RE.finditer(window))):
         name = _clean(m.group(0))
         if not _is_person(name, greeting) or name.split()[0] in STOPWORDS:
             continue
         if _PLACE_BEFORE.search(window, max(0, m.start() - 6), m.start()):
             continue
-        if re.match(r"\s*,?\s*\d", window[m.end() : m.end() + 4]):
+        if re.match(r"\s*,?\s*\d{5}\b", window[m.end() : m.end() + 9]):
             continue  # "Dallas Texas 75201": an address line
-        return name
+        people.append(name)
+    if people:
+        # The nearest, unless it is one word and a full name came shortly before it
+        # ("Benoit Lefevre translated it into French and Arabic; he'd be the guy").
+        full = next((p for p in people[1:3] if " " in p), "")
+        return full if " " not in people[0] and full else people[0]
     if hint and any(w in text[:end] for w in hint.split()):
         return hint
     return ""
@@ -254,8 +301,12 @@ def _address_near(text: str, start: int, end: int) -> str:
     return m.group(0).lower() if m else ""
 
 
-def referral_cues(new: str, subject: str = "") -> tuple[Referred, ...]:
-    """The referral cues in a writer's new text, each with the person it names."""
+def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Referred, ...]:
+    """The referral cues in a writer's new text, each with the person it names.
+
+    `forwarded` is the sender of a forwarded original, if any: who "him" is when the
+    text above a forward names no one.
+    """
     # Mail wraps lines anywhere: one line per paragraph, single spaces.
     text = _SPACES.sub(" ", _PARAGRAPHS.sub("\n\n", new))
     hint = subject_name(subject)
@@ -269,14 +320,16 @@ def referral_cues(new: str, subject: str = "") -> tuple[Referred, ...]:
         for m in pattern.finditer(text):
             if cue.kind == PASS and _not_passing_on(text, m.start(), m.end()):
                 continue
-            raw = m.groupdict().get("who") or m.groupdict().get("who2") or ""
+            groups = m.groupdict()
+            raw = groups.get("who") or groups.get("who2") or ""
             if cue.name == "reach-out-to" and raw.endswith(("'s", "’s")):
                 continue  # "please call Beal's": a shop, not a person
             who = _clean(raw)
-            guessed = not raw and cue.name in _ANTECEDENT
+            pronoun = any(v for k, v in groups.items() if k.startswith("pron"))
+            guessed = not raw and (pronoun or cue.name in _ANTECEDENT)
             if guessed:
-                who = _nearest_name(text, m.start(), greeting, hint)
-            if who and not _is_person(who, greeting):
+                who = _nearest_name(text, m.start(), greeting, hint) or forwarded
+            if who and "@" not in who and not _is_person(who, greeting):
                 who = ""
             if cue.kind == PASS and not who and cue.name not in _UNNAMED_OK:
                 continue
