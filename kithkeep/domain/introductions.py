@@ -221,8 +221,11 @@ REFERRAL_AUDIENCE = 4
 #: A bulletin's "Ada can be reached at …" passes no one on to anyone in particular.
 _ROLE_ACCOUNT = re.compile(
     r"^(?:news|newsletters?|info|events?|marketing|hello|team|jobs|careers|updates?|announce"
-    r"\w*|communications|press|office|all|staff)[@.+_-]"
+    r"\w*|communications|press|office|all|staff|hotline|payroll|no\.?address|no-?reply"
+    r"|center|chairman|legal|security|support|\w*admin|help\w*|\d+\w*|webmaster|greetings"
+    r"|games\w*|offers?|\w*\d\w*@)[@.+_-]?"
 )
+_SELF_ONLY_CUES = frozenset({"phone-in-clause"})
 _OUT_OF_OFFICE = re.compile(r"\b(?:out of (?:the )?office|autoreply|auto-reply|vacation)\b", re.I)
 
 
@@ -250,13 +253,28 @@ def candidate(o: Observation, policy: Policy, noise: Sequence[str]) -> Candidate
     return found
 
 
+def _alias_of_self(address: str, policy: Policy) -> bool:
+    """An address of self's seen in an archive (`jderric@`, `james_derrick@`): same domain,
+    and the local part shares a word of five letters or more with one of self's."""
+    local, _, domain = address.partition("@")
+    for mine in policy.me:
+        my_local, _, my_domain = mine.partition("@")
+        if my_domain == domain and any(
+            w[:5] in local for w in re.split(r"[._\-+]", my_local) if len(w) >= 5
+        ):
+            return True
+    return False
+
+
 def _on_mail(who: str, o: Observation, visible: Sequence[str]) -> bool:
     """Whether a referred person is someone already on the message (by address or name)."""
     if not who:
         return False
     sender = o.sender.address if o.sender else ""
     if "@" in who:
-        return who in visible or who == sender
+        mine = {w for w in re.split(r"[._\-+]", sender.partition("@")[0]) if len(w) > 3}
+        theirs = {w for w in re.split(r"[._\-+]", who.partition("@")[0]) if len(w) > 3}
+        return who in visible or who == sender or bool(mine & theirs)
     words = {w.lower() for w in who.split() if len(w) > 2}
     for p in (o.sender, *o.parties):
         if p is None:
@@ -264,7 +282,7 @@ def _on_mail(who: str, o: Observation, visible: Sequence[str]) -> bool:
         local = p.address.partition("@")[0].lower()
         known = {w for w in re.split(r"[._\-+]", local) if len(w) > 2}
         known.update(w for w in p.name.lower().replace(",", " ").split() if len(w) > 2)
-        if words & known:
+        if words & known or any(len(w) > 3 and w in local for w in words):
             return True
     return False
 
@@ -298,6 +316,10 @@ def one_sided(o: Observation, policy: Policy) -> Candidate | None:
     passed = [r for r in refs if r.kind in (PASS, INTRO)]
     # Someone already on the mail is not being passed on (a greeting, a signature) ...
     third = [r for r in passed if not _on_mail(r.who, o, visible)]
+    if not policy.is_self(sender):
+        # To self, only a contact passed on in so many words counts: a name with a
+        # number somewhere in a clause is a bulletin's or a signature's.
+        third = [r for r in third if r.cue not in _SELF_ONLY_CUES]
     if policy.is_self(sender) and len(others) >= 2 and len(third) < len(passed):
         # ... unless self copied them: then this introduces the people it went to.
         cues = tuple(dict.fromkeys(r.cue for r in passed))
@@ -312,13 +334,16 @@ def one_sided(o: Observation, policy: Policy) -> Candidate | None:
         if named_by and len(others) == 1:
             return Candidate(RECEIVED, _party(named_by[0].who), (), cues, others)
         return None
-    if not sender:
-        return None  # inbound: in self's own mailbox, even when sent to an alias
-    if by and len(others) <= REFERRAL_AUDIENCE:
+    if not sender or _ROLE_ACCOUNT.match(sender):
+        return None
+    to_self = any(policy.is_self(a) or _alias_of_self(a, policy) for a in visible)
+    # Mail with no visible recipient in self's own mailbox (an archive's quirk) is self's.
+    if by and len(others) <= REFERRAL_AUDIENCE and (to_self or not visible):
         who = next((r.who for r in by if r.who), "")
         return Candidate(RECEIVED, _party(who) if who else "", (), cues, (sender,))
     named = tuple(dict.fromkeys(_party(r.who) for r in third if r.who))
-    if named and len(others) <= REFERRAL_AUDIENCE and not _ROLE_ACCOUNT.match(sender):
+    intro = any(r.kind == INTRO for r in third)
+    if named and len(others) <= REFERRAL_AUDIENCE and (to_self or (intro and not visible)):
         return Candidate(RECEIVED, sender, (), cues, named)
     thanks = [r for r in refs if r.kind == THANKS]
     if thanks:

@@ -66,10 +66,14 @@ class Cue(NamedTuple):
 CUES: tuple[Cue, ...] = (
     # -- passing a third person on --
     Cue("phone-next-to-name", PASS,
-        # "Paul's number is 713-…", "Richard Tomaski (312-…)", "Ian McBride at McBride &
-        # Cole, 617-…": a name, then a phone number in the same clause.
-        rf"(?P<who>{NAME})(?:'s|’s)?(?:\s(?:can|may)\sbe\sreached)?[^.!?;\n]{{0,60}}?"
-        rf"(?:\(|,|:|–|--|-|\bat\b|\bon\b|\bis\b|\bdial\b)\s*\(?(?:{_PHONE})"),
+        # "Paul's number is 713-…", "Steve is at 713-…", "Richard Tomaski (312-…)".
+        rf"{_NOT_STOP}(?P<who>{NAME})(?:'s|’s)?\s?(?:(?:\s(?:can|may)\sbe\sreached|\sis)?\s(?:at|on)"
+        rf"|\s?\(|,|\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
+        rf"(?:number|no\.|\#|line|dial|extension|ext\.)(?:\sat\swork)?\s(?:is\s)?)\s?(?:{_PHONE})"),
+    Cue("phone-in-clause", PASS,
+        # "Ian McBride at McBride & Cole, 617-…": a full name, a phone in the same clause.
+        rf"{_NOT_STOP}(?P<who>{_W}\s(?:[A-Z]\.\s)?{_W})\b[^.!?;\n]{{0,50}}?"
+        rf"(?:\(|,|:|–|--|\bat\b|\bon\b)\s*\(?(?:{_PHONE})"),
     Cue("pronoun-number", PASS,
         rf"(?i:\b(?:his|her)\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
         rf"(?:number|no\.|#|line|extension|ext\.|cell|mobile|e-?mail|address|handle)"
@@ -79,14 +83,14 @@ CUES: tuple[Cue, ...] = (
         rf"\s(?:at|on|by|via)\b"
         rf"|\b(?:[Hh]e|[Ss]he)(?:'s|’s|\sis)\s(?:at|on)\s(?:{_PHONE}|{_ADDRESS})"),
     Cue("call-them", PASS,
-        rf"(?i:(?:^|[.!?;:,]\s+|--\s|\bplease\s|\byou\s(?:should|could|can|might|may|need\sto"
-        rf"|want\sto|ought\sto|will\swant\sto|might\swant\sto|may\swant\sto)\s|\bgo\sahead\sand\s"
-        rf"|\bfeel\sfree\sto\s|\bjust\s|\bdo\s)(?:give\s(?P<pron>him|her|them)\sa\s(?:call|ring|shout"
-        rf"|buzz)|call\s(?P<pron2>him|her|them)\b(?!\sback)|contact\s(?P<pron3>him|her|them)\b"
-        rf"|drop\s(?P<pron4>him|her|them)\sa\s(?:line|note)"
-        rf"|(?:want\sto\s)?(?:talk|speak|chat)\s(?:to|with)\s(?P<pron5>him|her|them)\b"
-        rf"|reach\sout\sto\s(?P<pron6>him|her|them)\b"
-        rf"|get\sin\s(?:touch|contact)\swith\s(?P<pron7>him|her|them)\b))"),
+        r"(?i:(?:^|[.!?;:,]\s+|--\s|\bplease\s|\byou\s(?:should|could|can|might|may|need\sto"
+        r"|want\sto|ought\sto|will\swant\sto|might\swant\sto|may\swant\sto)\s|\bgo\sahead\sand\s"
+        r"|\bfeel\sfree\sto\s|\bjust\s|\bdo\s)(?:give\s(?P<pron>him|her|them)\sa\s(?:call|ring|shout"
+        r"|buzz)|call\s(?P<pron2>him|her|them)\b(?!\sback)|contact\s(?P<pron3>him|her|them)\b"
+        r"|drop\s(?P<pron4>him|her|them)\sa\s(?:line|note)"
+        r"|(?:want\sto\s)?(?:talk|speak|chat)\s(?:to|with)\s(?P<pron5>him|her|them)\b"
+        r"|reach\sout\sto\s(?P<pron6>him|her|them)\b"
+        r"|get\sin\s(?:touch|contact)\swith\s(?P<pron7>him|her|them)\b))"),
     Cue("reach-out-to", PASS,
         rf"(?i:(?:\b(?:reach\sout\sto|get\sin\s(?:touch|contact)\swith|you\s(?:should|could|might"
         rf"|may\swant\sto|need\sto|ought\sto|will\swant\sto|might\swant\sto)\s(?:really\s)?"
@@ -102,17 +106,17 @@ CUES: tuple[Cue, ...] = (
         rf"|(?i:\bpassed\s(?:on\s|along\s)?your\s(?:name|number|details|contact\w*|info\w*)\s"
         rf"(?:along\s|on\s)?to\s)(?:(?P<pron2>him|her|them)|(?P<who2>{NAME}))"),
     Cue("sent-you", PASS,
-        rf"(?i:\b(?:let|tell)\s(?P<pron>him|her|them)\s(?:know\s)?(?:that\s)?(?:i|we|[a-z]+"
-        rf"(?:\s[a-z]+){{0,3}})\s(?:sent\syou|put\syou\sup\sto\sit|referred\syou|suggested\sit"
-        rf"|recommended\s(?:you|him|her))|\bmention\smy\sname\b|\buse\smy\sname\b"
-        rf"|\bsay\s(?:that\s)?(?:i|sam)\s(?:sent|referred)\syou)"),
+        r"(?i:\b(?:let|tell)\s(?P<pron>him|her|them)\s(?:know\s)?(?:that\s)?(?:i|we|[a-z]+"
+        r"(?:\s[a-z]+){0,3})\s(?:sent\syou|put\syou\sup\sto\sit|referred\syou|suggested\sit"
+        r"|recommended\s(?:you|him|her))|\bmention\smy\sname\b|\buse\smy\sname\b"
+        r"|\bsay\s(?:that\s)?(?:i|sam)\s(?:sent|referred)\syou)"),
     Cue("expecting-you", PASS,
-        rf"(?i:\b(?:he|she|they)(?:'s|’s|\sis|'re|\sare|'ll\sbe|\swill\sbe|\sknows)\s"
-        rf"(?:expecting|waiting\sfor|keen\sto\shear\sfrom|you\smay\scall)\s?(?:you|your|to\shear)?"
-        rf"|\bi(?:'ve|\shave)?\s(?:already\s)?(?:told|warned|let)\s(?P<pron>him|her|them)\s"
-        rf"(?:know\s)?(?:about\syou|you(?:'d|'re|\swould|\swill|'ll|\sare|\smay|\smight)|to\sexpect)"
-        rf"|\bi(?:'ll|\swill)\s(?:give|send)\s(?P<pron2>him|her|them)\sa\sheads[\s-]up"
-        rf"|\bi\sgave\s(?P<pron3>him|her|them)\sa\sheads[\s-]up)"),
+        r"(?i:\b(?:he|she|they)(?:'s|’s|\sis|'re|\sare|'ll\sbe|\swill\sbe|\sknows)\s"
+        r"(?:expecting|waiting\sfor|keen\sto\shear\sfrom|you\smay\scall)\s?(?:you|your|to\shear)?"
+        r"|\bi(?:'ve|\shave)?\s(?:already\s)?(?:told|warned|let)\s(?P<pron>him|her|them)\s"
+        r"(?:know\s)?(?:about\syou|you(?:'d|'re|\swould|\swill|'ll|\sare|\smay|\smight)|to\sexpect)"
+        r"|\bi(?:'ll|\swill)\s(?:give|send)\s(?P<pron2>him|her|them)\sa\sheads[\s-]up"
+        r"|\bi\sgave\s(?P<pron3>him|her|them)\sa\sheads[\s-]up)"),
     Cue("hook-up", PASS,
         rf"(?i:\bhook\syou\sup\swith|\blet\sme\s(?:connect|introduce)\syou\s(?:with|to)"
         rf"|\blet\sme\sput\syou\sin\s(?:touch|contact)\swith|\b(?:i'?ll|i\swill|i\scan|i\scould"
@@ -226,7 +230,12 @@ _ORG = frozenset(
     Power Energy Services Bank Partners Associates Sanders University Council Committee
     Team Board Street Avenue Commission Affairs Chief Accountant Officer President
     Manager Director Counsel General Vice Partner Texas Houston Dallas Omaha Austin
-    Washington London Chicago New York
+    Washington London Chicago New York Hotel Hotels Inn Plaza Club Restaurant Grill Cafe
+    Airport Airlines Store Shop World Audio Music Sound Mall Hospital Clinic School Church
+    Systems Software Technologies Solutions Solution Support Properties Capital Securities
+    Hotline Security Thanksgiving Christmas Easter Holiday Report Meeting Conference
+    Training Program Project Pipeline Markets Management Springs Trader Rate Class Works
+    Update Find Reservations Integrated Active
     """.split()  # noqa: SIM905 (a list of words reads best as words)
 )
 
@@ -242,7 +251,12 @@ def _clean(name: str) -> str:
 
 def _is_person(name: str, greeting: str) -> bool:
     words = name.split()
-    return bool(words) and name != greeting and not any(w in _ORG for w in words)
+    return (
+        bool(words)
+        and name != greeting
+        and len(name) > 2
+        and not any(w in _ORG or w.isupper() for w in words)
+    )
 
 
 _PLACE_BEFORE = re.compile(r"(?:\b(?:at|from|in|of|for|into|near|on|by|the)\s|&\s)$")
