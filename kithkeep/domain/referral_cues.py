@@ -174,6 +174,8 @@ CUES: tuple[Cue, ...] = (
 _ANTECEDENT = frozenset(
     {"pronoun-number", "can-be-reached", "call-them", "sent-you", "expecting-you"}
 )
+#: Cues that give the contact itself: an address right after them is the person's.
+_CONTACT_CUES = frozenset({"can-be-reached", "pronoun-number", "phone-next-to-name"})
 #: Cues strong enough to count when the text names no one ("hook you up with our team").
 _UNNAMED_OK = frozenset({"hook-up", "need-to-talk-to", "gave-your-name"})
 _COMPILED = tuple((c, re.compile(c.pattern, re.MULTILINE)) for c in CUES)
@@ -310,9 +312,14 @@ def subject_name(subject: str) -> str:
     return name if " " in name and _is_person(name, "") else ""
 
 
-def _address_near(text: str, start: int, end: int) -> str:
-    m = _ADDRESS_RE.search(text, max(0, start), min(len(text), end + 120))
-    return m.group(0).lower() if m else ""
+def _address_of(name: str, text: str) -> str:
+    """An address in the text that carries the person's name ("hannah.cole@…")."""
+    words = [w.lower() for w in name.split() if len(w) > 2]
+    for m in _ADDRESS_RE.finditer(text):
+        address = m.group(0).lower().rstrip(".")
+        if any(w in address for w in words):
+            return address
+    return ""
 
 
 def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Referred, ...]:
@@ -350,7 +357,12 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
             who = _full(who, text) if who else who
             if who and " " not in who and hint and hint.split()[0][:3] == who[:3]:
                 who = hint
-            address = _address_near(text, m.start(), m.end()) if cue.kind == PASS and who else ""
+            address = ""
+            if cue.kind in (PASS, INTRO) and who:
+                address = _address_of(who, text)
+                if not address and cue.name in _CONTACT_CUES:
+                    near = _ADDRESS_RE.search(text, m.start(), min(len(text), m.end() + 60))
+                    address = near.group(0).lower().rstrip(".") if near else ""
             key = (cue.kind, address or who)
             if key not in found:
                 found[key] = Referred(cue.kind, cue.name, address or who)
