@@ -225,6 +225,7 @@ _ROLE_ACCOUNT = re.compile(
     r"|center|chairman|legal|security|support|\w*admin|help\w*|\d+\w*|webmaster|greetings"
     r"|games\w*|offers?|\w*\d\w*@)[@.+_-]?"
 )
+_OFFERS = frozenset({"introduce-you-to", "hook-up"})
 _SELF_ONLY_CUES = frozenset({"phone-in-clause"})
 _OUT_OF_OFFICE = re.compile(r"\b(?:out of (?:the )?office|autoreply|auto-reply|vacation)\b", re.I)
 
@@ -249,7 +250,10 @@ def candidate(o: Observation, policy: Policy, noise: Sequence[str]) -> Candidate
         return None
     found = _introduction(o, policy)
     if (found is None or found.kind == OPT_IN) and any(s.startswith("ref:") for s in o.signals):
-        return one_sided(o, policy) or found
+        referral = one_sided(o, policy)
+        if found is not None and referral is not None and set(referral.cues) <= _OFFERS:
+            return found  # "can I introduce you to Felix?" asks first: an opt-in
+        return referral or found
     return found
 
 

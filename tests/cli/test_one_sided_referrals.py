@@ -36,9 +36,7 @@ def one_sided(cli: Run, root: Path) -> Mailbox:
     return box
 
 
-def test_a_one_sided_referral_advances_from_awaiting_to_connected(
-    cli: Run, tmp_path: Path
-) -> None:
+def test_a_one_sided_referral_advances_from_awaiting_to_connected(cli: Run, tmp_path: Path) -> None:
     one_sided(cli, tmp_path / "mail")
 
     def state(n: int) -> dict[str, object]:
@@ -62,9 +60,7 @@ def test_a_one_sided_referral_advances_from_awaiting_to_connected(
     assert last["evidence"]["from"] == FRANK  # type: ignore[index]
 
 
-def test_the_follow_up_reads_as_a_question_and_explain_says_why(
-    cli: Run, tmp_path: Path
-) -> None:
+def test_the_follow_up_reads_as_a_question_and_explain_says_why(cli: Run, tmp_path: Path) -> None:
     one_sided(cli, tmp_path / "mail")
     digest = cli("digest", "--as-of", as_of(16)).out
     assert "ask Frank whether they reached Paul Bieniawski" in digest

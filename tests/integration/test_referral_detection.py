@@ -54,7 +54,7 @@ def detected(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 
 
 def test_the_corpus_is_as_large_as_promised() -> None:
-    counts = {k: 0 for k in (*KINDS, "none")}
+    counts = dict.fromkeys((*KINDS, "none"), 0)
     for v in labels().values():
         counts[v["label"]] += 1
     assert counts["made-one-sided"] >= 40

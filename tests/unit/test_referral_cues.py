@@ -46,8 +46,6 @@ def test_a_bare_forward_has_no_new_text() -> None:
     assert new_text(ORIGINALS["outlook"]).strip() == ""
 
 
-
-
 @given(st.text(max_size=3000), st.sampled_from(sorted(ORIGINALS.values())))
 def test_new_text_is_a_bounded_prefix_that_never_holds_the_original(
     body: str, original: str
@@ -60,9 +58,7 @@ def test_new_text_is_a_bounded_prefix_that_never_holds_the_original(
 
 
 @given(st.text(max_size=2000), st.text(max_size=100))
-def test_referral_cues_never_raise_and_keep_a_name_or_an_address(
-    text: str, subject: str
-) -> None:
+def test_referral_cues_never_raise_and_keep_a_name_or_an_address(text: str, subject: str) -> None:
     names = {c.name for c in CUES}
     for r in referral_cues(text, subject):
         assert r.kind in (PASS, BY, INTRO, THANKS)
