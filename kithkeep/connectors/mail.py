@@ -202,11 +202,15 @@ def _may_cue(raw: bytes) -> bool:
 _FORWARDED_FROM = re.compile(r"^\s*from:[^\n@]{0,120}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.I | re.M)
 
 
-def body_signals(subject: str, body: str) -> list[str]:
-    """The cues a body gives, read in the writer's new text only; the text is forgotten."""
+def body_signals(subject: str, body: str, *, referrals: bool = True) -> list[str]:
+    """The cues a body gives, read in the writer's new text only; the text is forgotten.
+
+    Referral cues only where a referral can be (`referrals`): not on bulk mail, nor on
+    mail to more people than a referral goes to (`introductions.REFERRAL_AUDIENCE`).
+    """
     new = new_text(body) if body else ""
     signals = ["cue:" + c for c in introduction_cues(subject, new)]
-    if new:
+    if new and referrals:
         forwarded = ""
         if is_forward(subject):
             m = _FORWARDED_FROM.search(body, len(new), len(new) + 2000)
@@ -377,7 +381,9 @@ def _parse(
             )
         except Exception:  # a body we cannot read costs its cues, never the message
             body = ""
-        sig.extend(body_signals(subject, body))
+        visible = sum(p.role != Role.BCC for p in parties)
+        bulk = any(s.startswith(("list-", "precedence:")) for s in sig)
+        sig.extend(body_signals(subject, body, referrals=visible <= 6 and not bulk))
     return Observation(
         kind=Kind.EMAIL,
         natural_key=key,

@@ -226,7 +226,9 @@ _ROLE_ACCOUNT = re.compile(
     r"|games\w*|offers?|\w*\d\w*@)[@.+_-]?"
 )
 _OFFERS = frozenset({"introduce-you-to", "hook-up"})
-_SELF_ONLY_CUES = frozenset({"phone-in-clause"})
+#: Cues that count in self's own mail only: to self, "please call Ken Lay - 713-…" is a
+#: phone message, and a name with a number somewhere in a clause a signature's.
+_SELF_ONLY_CUES = frozenset({"phone-in-clause", "please-call"})
 _OUT_OF_OFFICE = re.compile(r"\b(?:out of (?:the )?office|autoreply|auto-reply|vacation)\b", re.I)
 
 

@@ -18,7 +18,10 @@ is the candidate's business (`introductions.candidate`).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import ahocorasick  # type: ignore[import-not-found,unused-ignore]
 
 PASS = "pass"
 BY = "by"
@@ -30,9 +33,23 @@ THANKS = "thanks"
 _W = r"(?:[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:['’-][A-Z]?[a-z]+)?)"
 NAME = rf"{_W}(?:\s(?:[A-Z]\.\s)?{_W}){{0,2}}"
 _PHONE = (
-    r"\(?\b\d{3}\)?[ .\-/]{0,2}\d{3}[ .\-]\d{4}\b|\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){2,5}"
+    r"\(?\b\d{3}\)?[ .\-/]{0,2}\d{3}[ .\-]\d{4}\b|\+\d[\d .()\-]{7,18}\d"
     r"|\b\d{3}[.\-]\d{4}\b|\b\d-\d{4}\b|\bx\s?\d{4,5}\b|\bext(?:ension|\.)?\s?\d{3,5}\b"
 )
+_DIGITS = str.maketrans("0123456789", "##########")
+
+
+def _phone_spots(text: str) -> list[int]:
+    """Where a phone number may be (three digits in a row), found without a regex."""
+    marked = text.translate(_DIGITS)
+    spots: list[int] = []
+    i = marked.find("###")
+    while i != -1:
+        spots.append(i)
+        i = marked.find("###", i + 16)  # one spot per number is enough for its window
+    return spots
+
+
 _ADDRESS = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
 _PRONOUN = r"(?:him|her|them)"
 # Words that look like a name at the start of a sentence but are not one.
@@ -67,12 +84,12 @@ CUES: tuple[Cue, ...] = (
     # -- passing a third person on --
     Cue("phone-next-to-name", PASS,
         # "Paul's number is 713-…", "Steve is at 713-…", "Richard Tomaski (312-…)".
-        rf"{_NOT_STOP}(?P<who>{NAME})(?:'s|’s)?\s?(?:(?:\s(?:can|may)\sbe\sreached|\sis)?\s(?:at|on)"
+        rf"(?P<who>{NAME})(?:'s|’s)?\s?(?:(?:\s(?:can|may)\sbe\sreached|\sis)?\s(?:at|on)"
         rf"|\s?\(|,|\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
         rf"(?:number|no\.|\#|line|dial|extension|ext\.)(?:\sat\swork)?\s(?:is\s)?)\s?(?:{_PHONE})"),
     Cue("phone-in-clause", PASS,
         # "Ian McBride at McBride & Cole, 617-…": a full name, a phone in the same clause.
-        rf"{_NOT_STOP}(?P<who>{_W}\s(?:[A-Z]\.\s)?{_W})\b[^.!?;\n]{{0,50}}?"
+        rf"(?P<who>{_W}\s(?:[A-Z]\.\s)?{_W})\b[^.!?;\n]{{0,50}}?"
         rf"(?:\(|,|:|–|--|\bat\b|\bon\b)\s*\(?(?:{_PHONE})"),
     Cue("pronoun-number", PASS,
         rf"(?i:\b(?:his|her)\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
@@ -95,13 +112,15 @@ CUES: tuple[Cue, ...] = (
         rf"(?i:(?:\b(?:reach\sout\sto|get\sin\s(?:touch|contact)\swith|you\s(?:should|could|might"
         rf"|may\swant\sto|need\sto|ought\sto|will\swant\sto|might\swant\sto)\s(?:really\s)?"
         rf"(?:talk|speak|chat)\s(?:to|with)|feel\sfree\sto\s(?:contact|call)|touch\sbase\swith"
-        rf"|please\s(?:contact|call)|ask\sfor)"
+        rf"|ask\sfor)"
         rf"|(?:^|[.!?:;,]\s+|--\s|\bthen\s)(?:call|contact|try|ping|e-?mail|ring|talk\sto"
-        rf"|speak\s(?:to|with)))\s){_NOT_STOP}(?P<who>{NAME})"
-        rf"|(?i:\b(?:give|drop))\s{_NOT_STOP}(?P<who2>{NAME})\s(?i:a\s(?:call|ring|shout|line"
+        rf"|speak\s(?:to|with)))\s)(?P<who>{NAME})"
+        rf"|(?i:\b(?:give|drop))\s(?P<who2>{NAME})\s(?i:a\s(?:call|ring|shout|line"
         rf"|note|buzz))"),
+    Cue("please-call", PASS,
+        rf"(?i:\bplease\s(?:contact|call|ring|e-?mail|get\sin\stouch\swith)\s)(?P<who>{NAME})"),
     Cue("gave-your-name", PASS,
-        rf"(?i:\bgave\s)(?:(?P<pron>him|her|them)|{_NOT_STOP}(?P<who>{NAME}))(?i:\syour\s(?:name"
+        rf"(?i:\bgave\s)(?:(?P<pron>him|her|them)|(?P<who>{NAME}))(?i:\syour\s(?:name"
         rf"|number|e-?mail|address|contact|card|details|info))"
         rf"|(?i:\bpassed\s(?:on\s|along\s)?your\s(?:name|number|details|contact\w*|info\w*)\s"
         rf"(?:along\s|on\s)?to\s)(?:(?P<pron2>him|her|them)|(?P<who2>{NAME}))"),
@@ -122,22 +141,22 @@ CUES: tuple[Cue, ...] = (
         rf"|\blet\sme\sput\syou\sin\s(?:touch|contact)\swith|\b(?:i'?ll|i\swill|i\scan|i\scould"
         rf"|i'd\slike\sto|i\swould\slike\sto)\s(?:put\syou\sin\s(?:touch|contact)|connect\syou"
         rf"|hook\syou\sup)\swith)"
-        rf"\s(?:(?P<pron>him|her|them)\b|{_NOT_STOP}(?P<who>{NAME})|(?i:our|my|a|one|some|the))"),
+        rf"\s(?:(?P<pron>him|her|them)\b|(?P<who>{NAME})|(?i:our|my|a|one|some|the))"),
     Cue("need-to-talk-to", PASS,
         r"(?i:\b(?:guys?|people|folks|persons?|someone|person)\syou\s(?:need|ought|should|want)"
         r"(?:\sto)?\s(?:talk|speak)\s(?:to|with)\b)"),
     Cue("right-person", PASS,
-        rf"(?:{_NOT_STOP}(?P<who>{NAME})|\b(?P<pron>[Hh]e|[Ss]he))(?:'d|’d|'s|’s)?"
+        rf"(?:(?P<who>{NAME})|\b(?P<pron>[Hh]e|[Ss]he))(?:'d|’d|'s|’s)?"
         rf"(?:\s(?:is|would|might|could|will|'d))?(?:\s(?:be|really|also|definitely))*\s"
         rf"(?i:(?:the|a|an)\s(?:very\s|really\s|great\s|good\s|valuable\s|useful\s|helpful\s"
         rf"|natural\s|best\s|right\s|ideal\s|perfect\s)*(?:resource|contact|fit|mentor|one\b"
         rf"|(?:person|guy|woman|man|one)\sto\s(?:talk|speak|ask|call|see)))"
         rf"|(?i:\bthe\s(?:person|guy|woman|man|one|people)\s(?:i\smentioned|i\stold\syou\sabout"
         rf"|you\swant|to\s(?:talk|speak)\s(?:to|with)|to\s(?:call|ask))\s(?:is|was)\s)"
-        rf"{_NOT_STOP}(?P<who2>{NAME})"),
+        rf"(?P<who2>{NAME})"),
     # -- sent by someone --
     Cue("suggested-i-contact", BY,
-        rf"(?:{_NOT_STOP}(?P<who>{NAME})(?:,[^,.;]{{0,60}},)?|(?i:\b(?:mutual|several|some|a)\s"
+        rf"(?:(?P<who>{NAME})(?:,[^,.;]{{0,60}},)?|(?i:\b(?:mutual|several|some|a)\s"
         rf"(?:\w+\s){{0,4}}))\s"
         rf"(?i:(?:has\s|have\s|had\s)?(?:suggested|recommended|advised|told\sme)\s(?:that\s)?"
         rf"(?:i\s)?(?:to\s)?(?:should\s)?(?:contact|call|write(?:\sto)?|e-?mail|reach\sout"
@@ -156,7 +175,7 @@ CUES: tuple[Cue, ...] = (
     # -- offering to introduce the reader to someone --
     Cue("introduce-you-to", INTRO,
         rf"(?i:\b(?:introduce|introducing)\syou\sto|\bintroduce\sto\syou)\s"
-        rf"(?:(?P<pron>him|her|them)\b|{_NOT_STOP}(?P<who>{NAME})|(?i:my|our|a|some))"),
+        rf"(?:(?P<pron>him|her|them)\b|(?P<who>{NAME})|(?i:my|our|a|some))"),
     # -- the referral worked --
     Cue("thanks-referral", THANKS,
         r"(?i:\bthank(?:s|\syou)\s(?:so\smuch\s|again\s)?for\s(?:the|your)\s(?:referral|intro"
@@ -165,10 +184,50 @@ CUES: tuple[Cue, ...] = (
         r"|connecting\sme|referring\sme|sending\s\w+\smy\sway|pointing\sme\sto|setting\sthat\sup))"),
     Cue("we-spoke", THANKS,
         rf"(?i:\b(?:i|we)\s(?:finally\s|just\s)?(?:spoke|talked|met|connected|caught\sup)"
-        rf"\s(?:with\s|to\s)?){_NOT_STOP}(?P<who>{NAME})\s(?i:(?:yesterday|today|this|last|on|and"
+        rf"\s(?:with\s|to\s)?)(?P<who>{NAME})\s(?i:(?:yesterday|today|this|last|on|and"
         rf"|about))"
-        rf"|{_NOT_STOP}(?P<who2>{NAME})\s(?i:and\si\s(?:met|spoke|talked|connected))"),
+        rf"|(?P<who2>{NAME})\s(?i:and\si\s(?:met|spoke|talked|connected))"),
 )  # fmt: skip
+
+#: Where each cue can match: words it needs (lower-case; "#phone" for a phone number),
+#: and how far before and after one the pattern is tried. Only those windows are read.
+TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
+    "phone-next-to-name": (("#phone",), 70, 40),
+    "phone-in-clause": (("#phone",), 90, 40),
+    "pronoun-number": (("#phone", "@"), 80, 60),
+    "can-be-reached": (("be reached", "be contacted", "s at ", "s on ", "is at ", "is on ",
+                        "’s at "), 60, 80),
+    "call-them": (("a call", "a ring", "a shout", "a buzz", "call him", "call her",
+                   "call them", "contact him", "contact her", "contact them", "a line",
+                   "a note", "to him", "to her", "to them", "with him", "with her",
+                   "with them"), 80, 40),
+    "reach-out-to": (("reach out", "in touch", "in contact", "talk to", "speak to",
+                      "speak with", "chat with", "chat to", "feel free", "touch base",
+                      "call ", "contact ", "try ", "ping ", "mail ", "ring ", "give ",
+                      "drop ", "ask for"), 80, 80),
+    "please-call": (("please",), 10, 60),
+    "gave-your-name": (("your name", "your number", "your e", "your address", "your contact",
+                        "your card", "your details", "your info"), 80, 80),
+    "sent-you": (("sent you", "put you up", "referred you", "suggested it", "recommended",
+                  "my name"), 80, 20),
+    "expecting-you": (("expecting", "waiting for", "keen to hear", "may call", "told him",
+                       "told her", "told them", "warned", "let him", "let her", "let them",
+                       "heads"), 60, 60),
+    "hook-up": (("hook you up", "connect you", "introduce you", "in touch with",
+                 "in contact with"), 60, 80),
+    "need-to-talk-to": (("you need", "you ought", "you should", "you want"), 40, 40),
+    "right-person": (("resource", "contact", " fit", "mentor", "the one", " to talk",
+                      " to speak", " to ask", " to call", " to see", "the person",
+                      "the guy", "the woman", "the man", "the people"), 120, 80),
+    "suggested-i-contact": (("suggested", "recommended", "advised", "told me", "referred me",
+                             "sent me", "pointed me", "gave me your", "passed on your",
+                             "passed along your"), 130, 80),
+    "referred-by": (("to you by",), 60, 60),
+    "at-their-suggestion": (("suggestion", "recommendation", "advice"), 60, 100),
+    "introduce-you-to": (("introduce you", "introducing you", "introduce to you"), 20, 80),
+    "thanks-referral": (("thank",), 10, 80),
+    "we-spoke": (("spoke", "talked", "met ", "connected", "caught up", "and i "), 60, 80),
+}  # fmt: skip
 
 #: Cues that refer to someone by a pronoun ("give him a call"): the antecedent is found.
 _ANTECEDENT = frozenset(
@@ -179,10 +238,35 @@ _CONTACT_CUES = frozenset({"can-be-reached", "pronoun-number", "phone-next-to-na
 #: Cues strong enough to count when the text names no one ("hook you up with our team").
 _UNNAMED_OK = frozenset({"hook-up", "need-to-talk-to", "gave-your-name"})
 _COMPILED = tuple((c, re.compile(c.pattern, re.MULTILINE)) for c in CUES)
+
+
+def _automaton() -> Any:
+    """Every cue's trigger words in one Aho-Corasick automaton: one pass finds them all."""
+    cues_of: dict[str, list[int]] = {}
+    for index, cue in enumerate(CUES):
+        for trigger in TRIGGERS[cue.name][0]:
+            if trigger != "#phone":
+                cues_of.setdefault(trigger, []).append(index)
+    automaton = ahocorasick.Automaton()
+    for trigger, indices in cues_of.items():
+        automaton.add_word(trigger, (len(trigger), tuple(indices)))
+    automaton.make_automaton()
+    return automaton
+
+
+_AUTOMATON = _automaton()
+#: Cues whose trigger is followed by the person's name.
+_NAME_FOLLOWS = frozenset({"reach-out-to", "please-call"})
+_CAPITAL = re.compile(r"[A-Z]")
+_PHONE_CUES = tuple(i for i, c in enumerate(CUES) if "#phone" in TRIGGERS[c.name][0])
 _NAME_RE = re.compile(NAME)
 _ADDRESS_RE = re.compile(_ADDRESS)
 #: Cues that never fire on the writer's own contact or on logistics.
 _MINE = re.compile(r"(?i:\b(?:me|my)\s*$)")
+_TAKING_WORDS = (
+    "call", "came by", "stopped by", "left", "need", "want", "request", "rsvp", "regist",
+    "confirm", "asked", "asks", "return",
+)  # fmt: skip
 _MESSAGE_TAKING = re.compile(
     r"(?i:\b(?:wants?|wanted|would\slike|asked|asks)\s(?:for\s)?(?:you|that\syou)\s(?:to\s)?"
     r"(?:call|contact|return)|\breturn\s(?:his|her)\scall|\bcall\s(?:him|her)\sback"
@@ -329,7 +413,10 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
     text above a forward names no one.
     """
     # Mail wraps lines anywhere: one line per paragraph, single spaces.
-    text = _SPACES.sub(" ", _PARAGRAPHS.sub("\n\n", new))
+    text = "\n\n".join(" ".join(p.split()) for p in _PARAGRAPHS.split(new))
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        lowered = text
     hint = subject_name(subject)
     greeting_m = re.search(
         r"(?:^|\n\n)\s*(?:(?:hi|hello|dear|hey)\s+)?([A-Z][a-z]+)\s*(?:[,:]|--|\n)", text
@@ -337,8 +424,23 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
     greeting = greeting_m.group(1) if greeting_m else ""
     found: dict[tuple[str, str], Referred] = {}
     inferred: set[tuple[str, str]] = set()  # named by a pronoun's antecedent only
-    for cue, pattern in _COMPILED:
-        for m in pattern.finditer(text):
+    spots_by_cue: dict[int, list[int]] = {}
+    for end, (length, indices) in _AUTOMATON.iter(lowered):
+        for index in indices:
+            spots_by_cue.setdefault(index, []).append(end - length + 1)
+    phones = _phone_spots(text)
+    if phones:
+        for index in _PHONE_CUES:
+            spots_by_cue.setdefault(index, []).extend(phones)
+    for index, (cue, pattern) in enumerate(_COMPILED):
+        spots = spots_by_cue.get(index)
+        if spots and cue.name in _NAME_FOLLOWS:
+            # "call Ada", "reach out to Ada": a capital must follow within a few words.
+            spots = [i for i in spots if _CAPITAL.search(text, i + 3, i + 24)]
+        if not spots:
+            continue
+        _, back, fwd = TRIGGERS[cue.name]
+        for m in _matches(pattern, text, spots, back, fwd):
             if cue.kind == PASS and _not_passing_on(text, m.start(), m.end()):
                 continue
             groups = m.groupdict()
@@ -374,9 +476,31 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
     return tuple(found.values())
 
 
+def _matches(
+    pattern: re.Pattern[str], text: str, spots: list[int], back: int, fwd: int
+) -> Iterator[re.Match[str]]:
+    """The pattern's matches in the windows around `spots` (merged), each once."""
+    if not spots:
+        return
+    spots.sort()
+    lo, hi = max(0, spots[0] - back), spots[0] + fwd
+    windows: list[tuple[int, int]] = []
+    for spot in spots[1:]:
+        if spot - back <= hi:
+            hi = spot + fwd
+        else:
+            windows.append((lo, hi))
+            lo, hi = max(0, spot - back), spot + fwd
+    windows.append((lo, hi))
+    for lo, hi in windows:
+        yield from pattern.finditer(text, lo, min(len(text), hi))
+
+
 def _not_passing_on(text: str, start: int, end: int) -> bool:
     """The writer's own contact ("reach me at"), or a phone message ("he called")."""
     before = text[max(0, start - 40) : start]
-    return bool(
-        _MINE.search(before) or _MESSAGE_TAKING.search(text, max(0, start - 200), end + 120)
-    )
+    if _MINE.search(before):
+        return True
+    lo, hi = max(0, start - 200), end + 120
+    around = text[lo:hi].lower()
+    return any(w in around for w in _TAKING_WORDS) and bool(_MESSAGE_TAKING.search(text, lo, hi))

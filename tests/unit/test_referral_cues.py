@@ -108,7 +108,8 @@ def test_own_contact_logistics_and_phone_messages_are_not_referrals() -> None:
         "Ken Ito called. He wants you to call him back at 646-555-0134.",
         "Whalley just came by and said he needs to talk to you ASAP.  His no. is 713-853-5220.",
         "Please call Beal's and tell them I will be at Inwood Manor around 1:15.",
-        "Thanks Ines.\n\nOn Mon, Apr 8 Ines wrote:\n> You should talk to Pieter Smit, 312-555-0144.",
+        "Thanks Ines.\n\nOn Mon, Apr 8 Ines wrote:\n"
+        "> You should talk to Pieter Smit, 312-555-0144.",
     ):
         assert not {c for c in cues(text) if c[0] == PASS}, text
 
