@@ -16,9 +16,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
-from kithkeep.domain.introductions import introduction_cues, is_forward, may_have_cues
-from kithkeep.domain.quoting import new_text
-from kithkeep.domain.referral_cues import may_refer, referral_cues
+from kithkeep.domain.introductions import introduction_cues, is_forward
+from kithkeep.domain.quoting import NEW_TEXT_CHARS, new_text
+from kithkeep.domain.referral_cues import referral_cues
 from kithkeep.domain.rules import is_plausible_date, normalize_address
 
 _WANTED = frozenset(
@@ -178,6 +178,7 @@ _CHARSET = re.compile(r'charset\s*=\s*"?([\w.:-]+)', re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,500}>")
 #: Raw bytes of a body read for cues: 4 KB of new text, with room for its encoding.
 BODY_BYTES = 12 * 1024
+_PLAIN_BYTES = NEW_TEXT_CHARS + 512
 
 
 def body_text(rest: bytes, content_type: str, encoding: str) -> str:
@@ -188,15 +189,9 @@ def body_text(rest: bytes, content_type: str, encoding: str) -> str:
         return _first_text_part(raw, content_type)
     if kind and not kind.startswith("text/"):
         return ""
-    plain = encoding.strip().lower() not in ("base64", "quoted-printable")
-    if plain and not _may_cue(raw):
-        return ""  # nothing to decode: no cue word is anywhere in the first lines
+    if encoding.strip().lower() not in ("base64", "quoted-printable"):
+        raw = raw[:_PLAIN_BYTES]  # as much as the new text read for cues can take up
     return _decode(raw, content_type, encoding, html="html" in kind)
-
-
-def _may_cue(raw: bytes) -> bool:
-    lowered = raw.lower()
-    return may_have_cues(lowered) or may_refer(lowered)
 
 
 _FORWARDED_FROM = re.compile(r"^\s*from:[^\n@]{0,120}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.I | re.M)

@@ -227,8 +227,8 @@ _ROLE_ACCOUNT = re.compile(
 )
 _OFFERS = frozenset({"introduce-you-to", "hook-up"})
 #: Cues that count in self's own mail only: to self, "please call Ken Lay - 713-…" is a
-#: phone message, and a name with a number somewhere in a clause a signature's.
-_SELF_ONLY_CUES = frozenset({"phone-in-clause", "please-call"})
+#: phone message.
+_SELF_ONLY_CUES = frozenset({"please-call"})
 _OUT_OF_OFFICE = re.compile(r"\b(?:out of (?:the )?office|autoreply|auto-reply|vacation)\b", re.I)
 
 

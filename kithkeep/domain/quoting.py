@@ -58,7 +58,7 @@ def new_text(body: str, limit: int = NEW_TEXT_CHARS) -> str:
     At most `limit` characters. A body that opens with a marker (a bare forward) has no
     new text at all; a signature's "-- " line ends the new text too.
     """
-    head = body[: limit * 3]
+    head = body[: limit + 400]  # past the limit only to see a marker's next line
     pos = 0
     previous = (0, "")  # the last non-empty line: (offset, text)
     for line in head.splitlines(keepends=True):

@@ -87,10 +87,6 @@ CUES: tuple[Cue, ...] = (
         rf"(?P<who>{NAME})(?:'s|’s)?\s?(?:(?:\s(?:can|may)\sbe\sreached|\sis)?\s(?:at|on)"
         rf"|\s?\(|,|\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
         rf"(?:number|no\.|\#|line|dial|extension|ext\.)(?:\sat\swork)?\s(?:is\s)?)\s?(?:{_PHONE})"),
-    Cue("phone-in-clause", PASS,
-        # "Ian McBride at McBride & Cole, 617-…": a full name, a phone in the same clause.
-        rf"(?P<who>{_W}\s(?:[A-Z]\.\s)?{_W})\b[^.!?;\n]{{0,50}}?"
-        rf"(?:\(|,|:|–|--|\bat\b|\bon\b)\s*\(?(?:{_PHONE})"),
     Cue("pronoun-number", PASS,
         rf"(?i:\b(?:his|her)\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
         rf"(?:number|no\.|#|line|extension|ext\.|cell|mobile|e-?mail|address|handle)"
@@ -193,7 +189,6 @@ CUES: tuple[Cue, ...] = (
 #: and how far before and after one the pattern is tried. Only those windows are read.
 TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
     "phone-next-to-name": (("#phone",), 70, 40),
-    "phone-in-clause": (("#phone",), 90, 40),
     "pronoun-number": (("#phone", "@"), 80, 60),
     "can-be-reached": (("be reached", "be contacted", "s at ", "s on ", "is at ", "is on ",
                         "’s at "), 60, 80),
@@ -321,7 +316,7 @@ _ORG = frozenset(
     Systems Software Technologies Solutions Solution Support Properties Capital Securities
     Hotline Security Thanksgiving Christmas Easter Holiday Report Meeting Conference
     Training Program Project Pipeline Markets Management Springs Trader Rate Class Works
-    Update Find Reservations Integrated Active
+    Update Find Reservations Integrated Active Kitchen Bakery Bar
     """.split()  # noqa: SIM905 (a list of words reads best as words)
 )
 
@@ -447,6 +442,10 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
             raw = groups.get("who") or groups.get("who2") or ""
             if cue.name == "reach-out-to" and raw.endswith(("'s", "’s")):
                 continue  # "please call Beal's": a shop, not a person
+            if raw and cue.name == "phone-next-to-name":
+                at = m.start("who") if groups.get("who") else m.start("who2")
+                if _PLACE_BEFORE.search(text, max(0, at - 6), at):
+                    continue  # "at Ink & Iron (303-…)": a firm's name
             who = _clean(raw)
             pronoun = any(v for k, v in groups.items() if k.startswith("pron"))
             guessed = not raw and (pronoun or cue.name in _ANTECEDENT)
