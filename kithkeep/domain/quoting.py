@@ -41,14 +41,13 @@ _BLOCK_NEXT = ("sent:", "to:", "date:", "subject:", "cc:")
 _DATE_LINE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}")
 
 
-def _may_mark(line: str, lowered: str) -> bool:
+def _may_mark(line: str) -> bool:
     """A cheap look: could this line open a quote? (Most lines fail at once.)"""
-    first = line[0]
     return (
-        first in ">-_"
-        or lowered.endswith("wrote:")
-        or lowered.startswith(("from:", "begin forwarded"))
-        or ("/" in line and ("m" in lowered or "to:" in lowered) and ":" in line)
+        line[0] in ">-_"
+        or line.endswith(":")
+        or line[:5].lower() in ("from:", "begin")
+        or ("/" in line and ":" in line)
     )
 
 
@@ -64,10 +63,9 @@ def new_text(body: str, limit: int = NEW_TEXT_CHARS) -> str:
     for line in head.splitlines(keepends=True):
         stripped = line.strip()
         if stripped:
-            lowered = stripped.lower()
-            if stripped in ("--", "-- ") or line.rstrip("\r\n") == "-- ":
+            if stripped == "--" and line.rstrip("\r\n") == "-- ":
                 return head[:pos][:limit]
-            if _may_mark(stripped, lowered) and _opens_quote(stripped, lowered, head, pos, line):
+            if _may_mark(stripped) and _opens_quote(stripped, stripped.lower(), head, pos, line):
                 cut = pos
                 # Notes puts the sender's name on the line above its date line.
                 if stripped[0].isdigit() and _DATE_LINE.match(stripped):

@@ -190,19 +190,20 @@ CUES: tuple[Cue, ...] = (
 TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
     "phone-next-to-name": (("#phone",), 70, 40),
     "pronoun-number": (("#phone", "@"), 80, 60),
-    "can-be-reached": (("be reached", "be contacted", "s at ", "s on ", "is at ", "is on ",
-                        "’s at "), 60, 80),
+    "can-be-reached": (("be reached", "be contacted", "he's at", "he’s at", "he is at",
+                        "he's on", "he is on"), 60, 80),
     "call-them": (("a call", "a ring", "a shout", "a buzz", "call him", "call her",
                    "call them", "contact him", "contact her", "contact them", "a line",
-                   "a note", "to him", "to her", "to them", "with him", "with her",
-                   "with them"), 80, 40),
-    "reach-out-to": (("reach out", "in touch", "in contact", "talk to", "speak to",
-                      "speak with", "chat with", "chat to", "feel free", "touch base",
-                      "call ", "contact ", "try ", "ping ", "mail ", "ring ", "give ",
-                      "drop ", "ask for"), 80, 80),
-    "please-call": (("please",), 10, 60),
-    "gave-your-name": (("your name", "your number", "your e", "your address", "your contact",
-                        "your card", "your details", "your info"), 80, 80),
+                   "a note", " to him", " to her", " to them", " with him", " with her",
+                   " with them"), 80, 40),
+    "reach-out-to": ((" reach out", " in touch", " in contact", " talk to", " speak to",
+                      " speak with", " chat with", " chat to", " feel free", " touch base",
+                      " call ", " contact ", " try ", " ping ", " mail ", " email ",
+                      " ring ", " give ", " drop ", " ask for"), 80, 80),
+    "please-call": ((" please ",), 10, 60),
+    "gave-your-name": (("your name", "your number", "your email", "your e-mail",
+                        "your address", "your contact", "your card", "your details",
+                        "your info"), 80, 80),
     "sent-you": (("sent you", "put you up", "referred you", "suggested it", "recommended",
                   "my name"), 80, 20),
     "expecting-you": (("expecting", "waiting for", "keen to hear", "may call", "told him",
@@ -210,18 +211,22 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
                        "heads"), 60, 60),
     "hook-up": (("hook you up", "connect you", "introduce you", "in touch with",
                  "in contact with"), 60, 80),
-    "need-to-talk-to": (("you need", "you ought", "you should", "you want"), 40, 40),
-    "right-person": (("resource", "contact", " fit", "mentor", "the one", " to talk",
-                      " to speak", " to ask", " to call", " to see", "the person",
-                      "the guy", "the woman", "the man", "the people"), 120, 80),
+    "need-to-talk-to": (("you need to talk", "you need to speak", "you should talk",
+                         "you should speak", "you ought to talk", "you want to talk",
+                         "you need talk", "you ought talk"), 40, 40),
+    "right-person": (("resource", "contact", "the one", "person to", "guy to", "woman to",
+                      "man to", "one to", "the person", "the guy", "the woman", "the man",
+                      "the people", "mentor", " fit"), 120, 80),
     "suggested-i-contact": (("suggested", "recommended", "advised", "told me", "referred me",
                              "sent me", "pointed me", "gave me your", "passed on your",
                              "passed along your"), 130, 80),
     "referred-by": (("to you by",), 60, 60),
     "at-their-suggestion": (("suggestion", "recommendation", "advice"), 60, 100),
     "introduce-you-to": (("introduce you", "introducing you", "introduce to you"), 20, 80),
-    "thanks-referral": (("thank",), 10, 80),
-    "we-spoke": (("spoke", "talked", "met ", "connected", "caught up", "and i "), 60, 80),
+    "thanks-referral": (("thanks for", "thank you for", "thanks again for",
+                         "thanks so much for", "thank you so much for",
+                         "thank you again for"), 10, 80),
+    "we-spoke": (("spoke", "talked", " met ", "connected", "caught up", " and i "), 60, 80),
 }  # fmt: skip
 
 #: Cues that refer to someone by a pronoun ("give him a call"): the antecedent is found.
@@ -409,9 +414,10 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
     """
     # Mail wraps lines anywhere: one line per paragraph, single spaces.
     text = "\n\n".join(" ".join(p.split()) for p in _PARAGRAPHS.split(new))
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters change length when lower-cased
-        lowered = text
+    # Lower-cased, after one space: triggers that start with a space match at the start.
+    lowered = " " + text.lower()
+    if len(lowered) != len(text) + 1:  # a few characters change length when lower-cased
+        lowered = " " + text
     hint = subject_name(subject)
     greeting_m = re.search(
         r"(?:^|\n\n)\s*(?:(?:hi|hello|dear|hey)\s+)?([A-Z][a-z]+)\s*(?:[,:]|--|\n)", text
@@ -422,7 +428,7 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
     spots_by_cue: dict[int, list[int]] = {}
     for end, (length, indices) in _AUTOMATON.iter(lowered):
         for index in indices:
-            spots_by_cue.setdefault(index, []).append(end - length + 1)
+            spots_by_cue.setdefault(index, []).append(end - length)  # (the space added)
     phones = _phone_spots(text)
     if phones:
         for index in _PHONE_CUES:
@@ -440,7 +446,7 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
                 continue
             groups = m.groupdict()
             raw = groups.get("who") or groups.get("who2") or ""
-            if cue.name == "reach-out-to" and raw.endswith(("'s", "’s")):
+            if cue.name in _NAME_FOLLOWS and raw.endswith(("'s", "’s")):
                 continue  # "please call Beal's": a shop, not a person
             if raw and cue.name == "phone-next-to-name":
                 at = m.start("who") if groups.get("who") else m.start("who2")
