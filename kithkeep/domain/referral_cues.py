@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 
 import ahocorasick  # type: ignore[import-not-found,unused-ignore]
 
+from kithkeep.domain.referral_words import ORG_WORDS, STOPWORDS, TRIGGERS
+
 PASS = "pass"
 BY = "by"
 INTRO = "intro"
@@ -52,20 +54,6 @@ def _phone_spots(text: str) -> list[int]:
 
 _ADDRESS = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
 _PRONOUN = r"(?:him|her|them)"
-# Words that look like a name at the start of a sentence but are not one.
-STOPWORDS = frozenset(
-    """
-    I I'm I'd I'll I've He She They We You It This That These Those There Here The A An
-    Please Thanks Thank Hi Hello Dear Hey Go Also And But So If When Let Give Call Feel
-    Just Your My His Her Our Their Mr Mrs Ms Dr Monday Tuesday Wednesday Thursday Friday
-    Saturday Sunday Per Via January February March April May June July August September
-    October November December Enron Best Regards Cheers Sorry Yes No Ok Okay As At In On
-    For To Ask Try Talk Call Contact Tell Drop Reach Get Ping Email Write Send Following
-    Glad Hope Congrats Congratulations Short Longer Big Welcome Before After Very Great
-    Good Sure Happy Quick One Two First Second Forgot Sounds Looks Nice Love Ciao Dial
-    Code Fax Phone Tel Cell Mobile Direct Main Toll Free Help Desk Room Suite
-    """.split()  # noqa: SIM905 (a list of words reads best as words)
-)
 
 
 # Sentence-openers that look like names: a name pattern must not start on one.
@@ -185,49 +173,6 @@ CUES: tuple[Cue, ...] = (
         rf"|(?P<who2>{NAME})\s(?i:and\si\s(?:met|spoke|talked|connected))"),
 )  # fmt: skip
 
-#: Where each cue can match: words it needs (lower-case; "#phone" for a phone number),
-#: and how far before and after one the pattern is tried. Only those windows are read.
-TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
-    "phone-next-to-name": (("#phone",), 70, 40),
-    "pronoun-number": (("#phone", "@"), 80, 60),
-    "can-be-reached": (("be reached", "be contacted", "he's at", "he’s at", "he is at",
-                        "he's on", "he is on"), 60, 80),
-    "call-them": (("a call", "a ring", "a shout", "a buzz", "call him", "call her",
-                   "call them", "contact him", "contact her", "contact them", "a line",
-                   "a note", " to him", " to her", " to them", " with him", " with her",
-                   " with them"), 80, 40),
-    "reach-out-to": ((" reach out", " in touch", " in contact", " talk to", " speak to",
-                      " speak with", " chat with", " chat to", " feel free", " touch base",
-                      " call ", " contact ", " try ", " ping ", " mail ", " email ",
-                      " ring ", " give ", " drop ", " ask for"), 80, 80),
-    "please-call": ((" please ",), 10, 60),
-    "gave-your-name": (("your name", "your number", "your email", "your e-mail",
-                        "your address", "your contact", "your card", "your details",
-                        "your info"), 80, 80),
-    "sent-you": (("sent you", "put you up", "referred you", "suggested it", "recommended",
-                  "my name"), 80, 20),
-    "expecting-you": (("expecting", "waiting for", "keen to hear", "may call", "told him",
-                       "told her", "told them", "warned", "let him", "let her", "let them",
-                       "heads"), 60, 60),
-    "hook-up": (("hook you up", "connect you", "introduce you", "in touch with",
-                 "in contact with"), 60, 80),
-    "need-to-talk-to": (("you need to talk", "you need to speak", "you should talk",
-                         "you should speak", "you ought to talk", "you want to talk",
-                         "you need talk", "you ought talk"), 40, 40),
-    "right-person": (("resource", "contact", "the one", "person to", "guy to", "woman to",
-                      "man to", "one to", "the person", "the guy", "the woman", "the man",
-                      "the people", "mentor", " fit"), 120, 80),
-    "suggested-i-contact": (("suggested", "recommended", "advised", "told me", "referred me",
-                             "sent me", "pointed me", "gave me your", "passed on your",
-                             "passed along your"), 130, 80),
-    "referred-by": (("to you by",), 60, 60),
-    "at-their-suggestion": (("suggestion", "recommendation", "advice"), 60, 100),
-    "introduce-you-to": (("introduce you", "introducing you", "introduce to you"), 20, 80),
-    "thanks-referral": (("thanks for", "thank you for", "thanks again for",
-                         "thanks so much for", "thank you so much for",
-                         "thank you again for"), 10, 80),
-    "we-spoke": (("spoke", "talked", " met ", "connected", "caught up", " and i "), 60, 80),
-}  # fmt: skip
 
 #: Cues that refer to someone by a pronoun ("give him a call"): the antecedent is found.
 _ANTECEDENT = frozenset(
@@ -310,22 +255,6 @@ def from_signal(signal: str) -> Referred | None:
     return Referred(kind, cue, who)
 
 
-_ORG = frozenset(
-    """
-    Company Corp Corporation Inc LLC LLP Group Center Centre Office Desk Department
-    Power Energy Services Bank Partners Associates Sanders University Council Committee
-    Team Board Street Avenue Commission Affairs Chief Accountant Officer President
-    Manager Director Counsel General Vice Partner Texas Houston Dallas Omaha Austin
-    Washington London Chicago New York Hotel Hotels Inn Plaza Club Restaurant Grill Cafe
-    Airport Airlines Store Shop World Audio Music Sound Mall Hospital Clinic School Church
-    Systems Software Technologies Solutions Solution Support Properties Capital Securities
-    Hotline Security Thanksgiving Christmas Easter Holiday Report Meeting Conference
-    Training Program Project Pipeline Markets Management Springs Trader Rate Class Works
-    Update Find Reservations Integrated Active Kitchen Bakery Bar
-    """.split()  # noqa: SIM905 (a list of words reads best as words)
-)
-
-
 def _clean(name: str) -> str:
     words = [w.removesuffix("'s").removesuffix("’s") for w in name.split()]
     while words and words[0].rstrip(".").split("-")[0] in STOPWORDS:
@@ -341,7 +270,7 @@ def _is_person(name: str, greeting: str) -> bool:
         bool(words)
         and name != greeting
         and len(name) > 2
-        and not any(w in _ORG or w.isupper() for w in words)
+        and not any(w in ORG_WORDS or w.isupper() for w in words)
     )
 
 
@@ -369,8 +298,9 @@ def _nearest_name(text: str, end: int, greeting: str, hint: str) -> str:
     if people:
         # The nearest, unless it is one word and a full name came shortly before it
         # ("Benoit Lefevre translated it into French and Arabic; he'd be the guy").
+        nearest = _full(people[0], text)
         full = next((p for p in people[1:3] if " " in p), "")
-        return full if " " not in people[0] and full else people[0]
+        return full if " " not in nearest and full else nearest
     if hint and any(w in text[:end] for w in hint.split()):
         return hint
     return ""
