@@ -270,7 +270,7 @@ def _is_person(name: str, greeting: str) -> bool:
         bool(words)
         and name != greeting
         and len(name) > 2
-        and not any(w in ORG_WORDS or w.isupper() for w in words)
+        and not any(w in ORG_WORDS or (len(w) > 2 and w.isupper()) for w in words)
     )
 
 
