@@ -288,7 +288,10 @@ def _on_mail(who: str, o: Observation, visible: Sequence[str]) -> bool:
         local = p.address.partition("@")[0].lower()
         known = {w for w in re.split(r"[._\-+]", local) if len(w) > 2}
         known.update(w for w in p.name.lower().replace(",", " ").split() if len(w) > 2)
-        if words & known or any(len(w) > 3 and w in local for w in words):
+        if words & known:
+            return True
+        # "styler@" is Sally Tyler: a first initial and the surname, the writer's own.
+        if p is o.sender and any(len(w) > 3 and local.endswith(w) for w in words):
             return True
     return False
 
