@@ -56,4 +56,5 @@ def test_derrick_gives_and_receives_referrals(tmp_path: Path) -> None:
     assert les["referrer"]["name"] == "Les LoBaugh"
     assert "pincussr@nmenergy.com" in names(les)
     # "She needs to meet Mr. Derrick in the lobby": an appointment, not an introduction.
-    assert "28260181.1075852458797.javamail.evans@thyme" not in {r["message_id"] for r in found.values()}
+    lunch = "28260181.1075852458797.javamail.evans@thyme"
+    assert lunch not in {r["message_id"] for r in found.values()}
