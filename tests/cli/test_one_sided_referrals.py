@@ -69,7 +69,7 @@ def test_the_follow_up_reads_as_a_question_and_explain_says_why(cli: Run, tmp_pa
     assert "cue: phone-next-to-name" in row["reasons"]
     assert f"named in the text: Paul Bieniawski, resolved to {PAUL}" in row["reasons"]
     assert any("one-sided referral" in reason for reason in row["reasons"])
-    text = cli("referrals", "--explain", "--as-of", as_of(16)).out
+    text = cli("referrals", "--explain", "--format", "table", "--as-of", as_of(16)).out
     assert "phone-next-to-name" in text
 
 
