@@ -1,14 +1,16 @@
-"""Introduction detection on the labelled corpus, beside a cue-words-only baseline.
+"""Referral detection on the labelled corpora, beside today's detector, in one run.
 
-Measured: `kithkeep import` of tests/data/introductions into a fresh home, then
-`kithkeep referrals --json`; detections are mapped back to files by Message-ID.
-Baseline, in the same run: a message is an introduction when `introduction_cues` fires
-and it has two or more recipients besides its sender (no history, noise or reply check);
-it counts as "made" when Robin sent it, else "received".
+Measured: `kithkeep import` of a corpus into a fresh home, then `kithkeep referrals --json`;
+detections are mapped back to files by Message-ID. Baseline, in the same run: the same
+commands run by the detector as it was before one-sided and received referrals were read
+(`--baseline-ref`, default the commit this work started from), extracted with `git
+archive` into a temporary folder. A referral self made counts as found when it is
+reported as `made` or `made-one-sided`; a received one as `received`.
 
-    python benchmarks/intro_detection.py [--corpus PATH]
+    python benchmarks/intro_detection.py [--baseline-ref REF]
 
-Prints one line per figure: precision, recall and F1 for made, received and both.
+Corpora: tests/data/referrals (one-sided referrals made, received referrals, negatives;
+written for this) and tests/data/introductions (introductions to both people at once).
 """
 
 from __future__ import annotations
@@ -18,128 +20,104 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
 from email import message_from_bytes, policy
-from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+CORPORA = (REPO / "tests" / "data" / "referrals", REPO / "tests" / "data" / "introductions")
+BASELINE_REF = "b9bb04f"
+GROUP = {"made": "made", "made-one-sided": "made", "received": "received"}
 
-from kithkeep.domain.introductions import has_introduction_cue, introduction_cues  # noqa: E402
-
-CORPUS = REPO / "tests" / "data" / "introductions"
-KINDS = ("made", "received")
-
-Found = set[tuple[str, str]]  # (message id, kind)
-
-
-@dataclass(frozen=True)
-class Message:
-    name: str
-    label: str
-    message_id: str
-    sender: str
-    recipients: tuple[str, ...]
-    subject: str
-    body: str
+Found = set[tuple[str, str]]  # (message id, made | received)
 
 
 def message_id(raw: str) -> str:
     return raw.strip().strip("<>").strip().lower()
 
 
-def load(corpus: Path) -> tuple[str, list[Message]]:
+def load(corpus: Path) -> tuple[str, Found, dict[str, str]]:
     doc = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
-    out = []
-    for name, v in sorted(doc["messages"].items()):
+    truth: Found = set()
+    names: dict[str, str] = {}
+    for name, v in doc["messages"].items():
         msg = message_from_bytes((corpus / name).read_bytes(), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        part = msg.get_body(preferencelist=("plain",))
-        body = part.get_content() if isinstance(part, EmailMessage) else ""
-        to = [str(h) for field in ("to", "cc") for h in msg.get_all(field, [])]
-        sender = parseaddr(str(msg["from"] or ""))[1].lower()
-        out.append(
-            Message(
-                name,
-                v["label"],
-                message_id(str(msg["message-id"] or "")),
-                sender,
-                tuple(dict.fromkeys(a.lower() for _, a in getaddresses(to) if a)),
-                str(msg["subject"] or ""),
-                body,
-            )
-        )
-    return str(doc["self"]).lower(), out
+        mid = message_id(str(msg["message-id"] or ""))
+        names[mid] = name
+        if v["label"] in GROUP:
+            truth.add((mid, GROUP[v["label"]]))
+    return str(doc["self"]).lower(), truth, names
 
 
-def baseline(me: str, messages: list[Message]) -> Found:
-    """Cue words only: a cue and two or more recipients besides the sender."""
-    found: Found = set()
-    for m in messages:
-        others = [a for a in m.recipients if a != m.sender]
-        if len(others) >= 2 and has_introduction_cue(introduction_cues(m.subject, m.body)):
-            found.add((m.message_id, "made" if m.sender == me else "received"))
-    return found
+def detector(pythonpath: Path) -> Callable[[str, Path], Found]:
+    def detect(me: str, corpus: Path) -> Found:
+        with tempfile.TemporaryDirectory(prefix="kk-intro-bench-") as tmp:
+            env = {**os.environ, "KITHKEEP_HOME": str(Path(tmp) / "home")}
+            env["PYTHONPATH"] = str(pythonpath)
+            env.pop("KITHKEEP_ME", None)
+
+            def run(*args: str) -> str:
+                p = subprocess.run(
+                    [sys.executable, "-m", "kithkeep", *args],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=tmp,
+                    check=False,
+                )
+                if p.returncode != 0:
+                    sys.exit(f"kithkeep {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
+                return p.stdout
+
+            run("init", "--me", me)
+            run("import", str(corpus))
+            rows = json.loads(run("referrals", "--json"))
+        return {
+            (message_id(r.get("message_id") or ""), GROUP[r["kind"]])
+            for r in rows
+            if r["kind"] in GROUP
+        }
+
+    return detect
 
 
-def kithkeep(me: str, corpus: Path) -> Found:
-    with tempfile.TemporaryDirectory(prefix="kk-intro-bench-") as tmp:
-        env = {**os.environ, "KITHKEEP_HOME": str(Path(tmp) / "home")}
-        env.pop("KITHKEEP_ME", None)
-
-        def run(*args: str) -> str:
-            p = subprocess.run(
-                [sys.executable, "-m", "kithkeep", *args],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=False,
-            )
-            if p.returncode != 0:
-                sys.exit(f"kithkeep {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
-            return p.stdout
-
-        run("init", "--me", me)
-        run("import", str(corpus))
-        rows = json.loads(run("referrals", "--json"))
-    return {(message_id(r.get("message_id") or ""), r["kind"]) for r in rows if r["kind"] in KINDS}
-
-
-def figures(found: Found, truth: Found) -> tuple[float, float, float]:
+def figures(found: Found, truth: Found) -> tuple[str, str]:
+    """Precision and recall as text; precision is "—" when nothing was found."""
     hit = len(found & truth)
-    precision = hit / len(found) if found else 1.0
-    recall = hit / len(truth) if truth else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    precision = f"{hit / len(found):.2f}" if found else "—   "
+    return precision, f"{hit / len(truth):.2f}" if truth else "—   "
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--baseline-ref", default=BASELINE_REF)
     args = parser.parse_args()
-    me, messages = load(args.corpus)
-    truth = {(m.message_id, m.label) for m in messages if m.label in KINDS}
-    measured = kithkeep(me, args.corpus)
-    base = baseline(me, messages)
-    names = {m.message_id: m.name for m in messages}
-
-    counts = {
-        k: sum(m.label == k for m in messages) for k in ("made", "received", "opt_in", "none")
-    }
-    print(f"corpus: {len(messages)} messages, " + ", ".join(f"{k} {n}" for k, n in counts.items()))
-    for kind in (*KINDS, "made+received"):
-        wanted = KINDS if kind == "made+received" else (kind,)
-        t = {x for x in truth if x[1] in wanted}
-        ours = figures({x for x in measured if x[1] in wanted}, t)
-        theirs = figures({x for x in base if x[1] in wanted}, t)
-        for label, a, b in zip(("precision", "recall", "F1"), ours, theirs, strict=True):
-            print(f"{kind:<14} {label:<9} kithkeep {a:.2f}   baseline (cue words only) {b:.2f}")
-    for title, pairs in (("missed", truth - measured), ("false alarms", measured - truth)):
-        listed = ", ".join(sorted(f"{names.get(mid, mid)} ({k})" for mid, k in pairs))
-        print(f"kithkeep {title}: {listed or 'none'}")
+    with tempfile.TemporaryDirectory(prefix="kk-baseline-") as old:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", args.baseline_ref, "kithkeep"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+            tar.extractall(old, filter="data")
+        today, ours = detector(Path(old)), detector(REPO)
+        for corpus in CORPORA:
+            me, truth, names = load(corpus)
+            measured, baseline = ours(me, corpus), today(me, corpus)
+            print(f"{corpus.relative_to(REPO)}: {len(names)} messages, {len(truth)} referrals")
+            for kind in ("made", "received", "all"):
+                t = {x for x in truth if kind in ("all", x[1])}
+                a = figures({x for x in measured if kind in ("all", x[1])}, t)
+                b = figures({x for x in baseline if kind in ("all", x[1])}, t)
+                print(
+                    f"  {kind:<9} precision {a[0]} recall {a[1]}"
+                    f"   today's detector ({args.baseline_ref}) precision {b[0]} recall {b[1]}"
+                )
+            for title, pairs in (("missed", truth - measured), ("false alarms", measured - truth)):
+                listed = ", ".join(sorted(f"{names.get(m, m)} ({k})" for m, k in pairs))
+                print(f"  kithkeep {title}: {listed or 'none'}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import BinaryIO, NamedTuple
 
 from kithkeep.connectors import ics, vcard
 from kithkeep.connectors.base import PAGE_SIZE, Page, Problem
-from kithkeep.connectors.mail import Skip, parse_message
+from kithkeep.connectors.mail import BODY_BYTES, Skip, parse_message
 from kithkeep.domain.card import Card
 from kithkeep.domain.errors import InputError
 from kithkeep.domain.interaction import Observation
@@ -314,28 +314,47 @@ class FileSource:
                     yield Problem(f"unreadable zip member ({type(e).__name__})", where), index
 
 
+#: Longest piece of a line read at once: a 100 MB line without a newline stays bounded.
+_LINE_LIMIT = 64 * 1024
+
+
+def _lines(f: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+    """(piece, starts a line) for each line of `f`, long lines cut in bounded pieces."""
+    at_start = True
+    while piece := f.readline(_LINE_LIMIT):
+        yield piece, at_start
+        at_start = piece.endswith(b"\n")
+
+
 def _mbox_messages(f: BinaryIO, offset: int) -> Iterator[tuple[int, int, bytes, bytes]]:
-    """(start, end, From_ line, header bytes) of each message, streamed line by line."""
+    """(start, end, From_ line, headers + the first `BODY_BYTES` of the body) per message.
+
+    Streamed: however long a message, at most a header block and `BODY_BYTES` of its
+    body are held, for cues (never stored); the rest is read past.
+    """
     pos = offset
     start = -1
     separator = b""
-    header: list[bytes] = []
+    kept: list[bytes] = []
     in_header = False
+    body_left = 0
     previous_blank = True
-    for line in f:
-        if previous_blank and line.startswith(b"From "):
+    for line, line_start in _lines(f):
+        if line_start and previous_blank and line.startswith(b"From "):
             if start >= 0:
-                yield start, pos, separator, b"".join(header)
-            start, separator, header, in_header = pos, line, [], True
+                yield start, pos, separator, b"".join(kept)
+            start, separator, kept, in_header = pos, line, [], True
         elif in_header:
+            kept.append(line)
             if line in (b"\n", b"\r\n"):
-                in_header = False
-            else:
-                header.append(line)
+                in_header, body_left = False, BODY_BYTES
+        elif body_left > 0:
+            kept.append(line[:body_left])
+            body_left -= len(line)
         pos += len(line)
-        previous_blank = line in (b"\n", b"\r\n")
+        previous_blank = line_start and line in (b"\n", b"\r\n")
     if start >= 0:
-        yield start, pos, separator, b"".join(header)
+        yield start, pos, separator, b"".join(kept)
 
 
 def _from_line_time(separator: bytes) -> datetime | None:

@@ -16,7 +16,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
-from kithkeep.domain.introductions import BODY_CUE_CHARS, introduction_cues, may_have_cues
+from kithkeep.domain.introductions import introduction_cues, is_forward
+from kithkeep.domain.quoting import NEW_TEXT_CHARS, new_text
+from kithkeep.domain.referral_cues import referral_cues
 from kithkeep.domain.rules import is_plausible_date, normalize_address
 
 _WANTED = frozenset(
@@ -174,21 +176,42 @@ def _message_id(value: str) -> str:
 
 _CHARSET = re.compile(r'charset\s*=\s*"?([\w.:-]+)', re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,500}>")
-_BODY_BYTES = BODY_CUE_CHARS * 4
+#: Raw bytes of a body read for cues: 4 KB of new text, with room for its encoding.
+BODY_BYTES = 12 * 1024
+_PLAIN_BYTES = NEW_TEXT_CHARS + 512
 
 
 def body_text(rest: bytes, content_type: str, encoding: str) -> str:
     """The start of a message's text, decoded well enough to find a few phrases in."""
-    raw = rest.lstrip(b"\r\n")[:_BODY_BYTES]
+    raw = rest.lstrip(b"\r\n")[:BODY_BYTES]
     kind = content_type.lower()
     if kind.startswith("multipart/"):
         return _first_text_part(raw, content_type)
     if kind and not kind.startswith("text/"):
         return ""
-    plain = encoding.strip().lower() not in ("base64", "quoted-printable")
-    if plain and not may_have_cues(raw):
-        return ""  # nothing to decode: no cue word is anywhere in the first lines
+    if encoding.strip().lower() not in ("base64", "quoted-printable"):
+        raw = raw[:_PLAIN_BYTES]  # as much as the new text read for cues can take up
     return _decode(raw, content_type, encoding, html="html" in kind)
+
+
+_FORWARDED_FROM = re.compile(r"^\s*from:[^\n@]{0,120}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.I | re.M)
+
+
+def body_signals(subject: str, body: str, *, referrals: bool = True) -> list[str]:
+    """The cues a body gives, read in the writer's new text only; the text is forgotten.
+
+    Referral cues only where a referral can be (`referrals`): not on bulk mail, nor on
+    mail to more people than a referral goes to (`introductions.REFERRAL_AUDIENCE`).
+    """
+    new = new_text(body) if body else ""
+    signals = ["cue:" + c for c in introduction_cues(subject, new)]
+    if new and referrals:
+        forwarded = ""
+        if is_forward(subject):
+            m = _FORWARDED_FROM.search(body, len(new), len(new) + 2000)
+            forwarded = m.group(1).lower() if m else ""
+        signals.extend(r.signal() for r in referral_cues(new, subject, forwarded))
+    return signals
 
 
 def _first_text_part(raw: bytes, content_type: str) -> str:
@@ -344,16 +367,18 @@ def _parse(
         if digest in seen:
             return Skip("duplicate")
         seen.add(digest)
-    if parties:
-        # The first lines of the body are read for introduction cues, then forgotten:
-        # only the names of the cues that fired are kept.
+    if parties or sender is not None:
+        # The body's new text is read for introduction and referral cues, then forgotten:
+        # only the names of the cues that fired, and the person a referral names, are kept.
         try:
             body = body_text(
                 data[len(block) :], one(b"content-type"), one(b"content-transfer-encoding")
             )
         except Exception:  # a body we cannot read costs its cues, never the message
             body = ""
-        sig.extend("cue:" + c for c in introduction_cues(subject, body))
+        visible = sum(p.role != Role.BCC for p in parties)
+        bulk = any(s.startswith(("list-", "precedence:")) for s in sig)
+        sig.extend(body_signals(subject, body, referrals=visible <= 6 and not bulk))
     return Observation(
         kind=Kind.EMAIL,
         natural_key=key,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from kithkeep.domain.interaction import Kind, Observation, Role
+from kithkeep.domain.referral_cues import BY, INTRO, PASS, THANKS, from_signal
 from kithkeep.domain.rules import Policy
 
 OPT_IN_WINDOW_DAYS = 30
@@ -208,9 +209,27 @@ def has_opt_in_cue(cues: Sequence[str]) -> bool:
 # -- candidates --------------------------------------------------------------------------
 
 MADE = "made"
+MADE_ONE_SIDED = "made-one-sided"
 RECEIVED = "received"
 LOGGED = "logged"
 OPT_IN = "optin"
+THANKED = "thanks"
+#: A party known by name only (no address in the text or the mail) is kept as this.
+NAME_PREFIX = "name:"
+#: More people than this on a mail and a passed-on contact is an announcement.
+REFERRAL_AUDIENCE = 4
+#: A bulletin's "Ada can be reached at …" passes no one on to anyone in particular.
+_ROLE_ACCOUNT = re.compile(
+    r"^(?:news|newsletters?|info|events?|marketing|hello|team|jobs|careers|updates?|announce"
+    r"\w*|communications|press|office|all|staff|hotline|payroll|no\.?address|no-?reply"
+    r"|center|chairman|legal|security|support|\w*admin|help\w*|\d+\w*|webmaster|greetings"
+    r"|games\w*|offers?|\w*\d\w*@)[@.+_-]?"
+)
+_OFFERS = frozenset({"introduce-you-to", "hook-up"})
+#: Cues that count in self's own mail only: to self, "please call Ken Lay - 713-…" is a
+#: phone message.
+_SELF_ONLY_CUES = frozenset({"please-call"})
+_OUT_OF_OFFICE = re.compile(r"\b(?:out of (?:the )?office|autoreply|auto-reply|vacation)\b", re.I)
 
 
 class Candidate(NamedTuple):
@@ -224,17 +243,133 @@ class Candidate(NamedTuple):
     introducer: str
     parties: tuple[str, ...]
     cues: tuple[str, ...]
+    #: People named in the text (an address, or `name:` and a name): the referred ones.
+    referred: tuple[str, ...] = ()
 
 
 def candidate(o: Observation, policy: Policy, noise: Sequence[str]) -> Candidate | None:
     if o.kind is not Kind.EMAIL or noise:
         return None
+    found = _introduction(o, policy)
+    if (found is None or found.kind == OPT_IN) and any(s.startswith("ref:") for s in o.signals):
+        referral = one_sided(o, policy)
+        if found is not None and referral is not None and set(referral.cues) <= _OFFERS:
+            return found  # "can I introduce you to Felix?" asks first: an opt-in
+        return referral or found
+    return found
+
+
+def _alias_of_self(address: str, policy: Policy) -> bool:
+    """An address of self's seen in an archive (`jderric@`, `james_derrick@`): same domain,
+    and the local part shares a word of five letters or more with one of self's."""
+    local, _, domain = address.partition("@")
+    for mine in policy.me:
+        my_local, _, my_domain = mine.partition("@")
+        if my_domain == domain and any(
+            w[:5] in local for w in re.split(r"[._\-+]", my_local) if len(w) >= 5
+        ):
+            return True
+    return False
+
+
+def _on_mail(who: str, o: Observation, visible: Sequence[str]) -> bool:
+    """Whether a referred person is someone already on the message (by address or name)."""
+    if not who:
+        return False
+    sender = o.sender.address if o.sender else ""
+    if "@" in who:
+        mine = {w for w in re.split(r"[._\-+]", sender.partition("@")[0]) if len(w) > 3}
+        theirs = {w for w in re.split(r"[._\-+]", who.partition("@")[0]) if len(w) > 3}
+        return who in visible or who == sender or bool(mine & theirs)
+    words = {w.lower() for w in who.split() if len(w) > 2}
+    for p in (o.sender, *o.parties):
+        if p is None:
+            continue
+        local = p.address.partition("@")[0].lower()
+        known = {w for w in re.split(r"[._\-+]", local) if len(w) > 2}
+        known.update(w for w in p.name.lower().replace(",", " ").split() if len(w) > 2)
+        if words & known:
+            return True
+        # "styler@" is Sally Tyler: a first initial and the surname, the writer's own.
+        if p is o.sender and any(len(w) > 3 and local.endswith(w) for w in words):
+            return True
+    return False
+
+
+def encode_parties(parties: Sequence[str], referred: Sequence[str]) -> str:
+    """The views' text for a candidate's people: `a,b`, then `|` and the referred ones."""
+    text = ",".join(parties)
+    return f"{text}|{','.join(referred)}" if referred else text
+
+
+def decode_parties(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    on_mail, _, referred = text.partition("|")
+    return (
+        tuple(p for p in on_mail.split(",") if p),
+        tuple(p for p in referred.split(",") if p),
+    )
+
+
+def _party(who: str) -> str:
+    return who if "@" in who else NAME_PREFIX + who
+
+
+def one_sided(o: Observation, policy: Policy) -> Candidate | None:
+    """A referral in one message: a contact passed on, or someone sent to self by another."""
+    if _OUT_OF_OFFICE.search(o.subject):
+        return None
+    sender = o.sender.address if o.sender else ""
+    visible = [p.address for p in o.parties if p.role != Role.BCC]
+    others = tuple(dict.fromkeys(a for a in visible if not policy.is_self(a) and a != sender))
+    refs = [r for s in o.signals if (r := from_signal(s)) is not None]
+    passed = [r for r in refs if r.kind in (PASS, INTRO)]
+    # Someone already on the mail is not being passed on (a greeting, a signature) ...
+    third = [r for r in passed if not _on_mail(r.who, o, visible)]
+    if not policy.is_self(sender):
+        # To self, only a contact passed on in so many words counts: a name with a
+        # number somewhere in a clause is a bulletin's or a signature's.
+        third = [r for r in third if r.cue not in _SELF_ONLY_CUES]
+    if policy.is_self(sender) and len(others) >= 2 and len(third) < len(passed):
+        # ... unless self copied them: then this introduces the people it went to.
+        cues = tuple(dict.fromkeys(r.cue for r in passed))
+        return Candidate(MADE, sender, others, cues)
+    by = [r for r in refs if r.kind == BY]
+    cues = tuple(dict.fromkeys(r.cue for r in (*third, *by)))
+    if policy.is_self(sender):
+        if third and 1 <= len(others) <= REFERRAL_AUDIENCE and not is_forward(o.subject):
+            named = tuple(dict.fromkeys(_party(r.who) for r in third if r.who))
+            return Candidate(MADE_ONE_SIDED, sender, others, cues, named)
+        named_by = [r for r in by if r.cue == "suggested-i-contact" and r.who]
+        if named_by and len(others) == 1:
+            return Candidate(RECEIVED, _party(named_by[0].who), (), cues, others)
+        return None
+    if not sender or _ROLE_ACCOUNT.match(sender):
+        return None
+    to_self = any(policy.is_self(a) or _alias_of_self(a, policy) for a in visible)
+    # Mail with no visible recipient in self's own mailbox (an archive's quirk) is self's.
+    if by and len(others) <= REFERRAL_AUDIENCE and (to_self or not visible):
+        who = next((r.who for r in by if r.who), "")
+        return Candidate(RECEIVED, _party(who) if who else "", (), cues, (sender,))
+    named = tuple(dict.fromkeys(_party(r.who) for r in third if r.who))
+    intro = any(r.kind == INTRO for r in third)
+    if named and len(others) <= REFERRAL_AUDIENCE and (to_self or (intro and not visible)):
+        return Candidate(RECEIVED, sender, (), cues, named)
+    thanks = [r for r in refs if r.kind == THANKS]
+    if thanks:
+        named = tuple(_party(r.who) for r in thanks if r.who)
+        return Candidate(THANKED, sender, (), tuple(r.cue for r in thanks), named)
+    return None
+
+
+def _introduction(o: Observation, policy: Policy) -> Candidate | None:
     cues = tuple(s[4:] for s in o.signals if s.startswith("cue:"))
     if not cues:
         return None
     sender = o.sender.address if o.sender else ""
     if policy.is_self(sender) and is_forward(o.subject):
         return None
+    if _REPLY_PREFIX.match(o.subject) and all(c.startswith("subject-") for c in cues):
+        return None  # "Re: Introduction": the cue is the original writer's, not this reply's
     visible = [p.address for p in o.parties if p.role != Role.BCC]
     others = tuple(dict.fromkeys(a for a in visible if not policy.is_self(a)))
     if policy.is_self(sender):

@@ -18,21 +18,18 @@ from kithkeep.domain.introductions import (
     DISMISSED,
     LOGGED,
     MADE,
+    MADE_ONE_SIDED,
+    NAME_PREFIX,
     OPT_IN,
     OPT_IN_WINDOW_DAYS,
     RECEIVED,
+    decode_parties,
     follow_up_state,
 )
 from kithkeep.domain.rules import DAY, Policy
 from kithkeep.projections.queries import iso
 from kithkeep.projections.reading import ReadConnection
-
-
-class Evidence(NamedTuple):
-    at: int
-    kind: str
-    sender: str
-    subject: str
+from kithkeep.projections.referred import Evidence, Person, resolve, resolve_all, thanked, two_way
 
 
 class Referral(NamedTuple):
@@ -50,6 +47,20 @@ class Referral(NamedTuple):
     opt_in: tuple[int, str] | None
     note: str
     reasons: tuple[str, ...]
+    #: The parties named in the text: how they were resolved (address or None, name).
+    named: tuple[Person, ...] = ()
+
+    def party(self, token: str, names: dict[str, str]) -> dict[str, str | None]:
+        for p in self.named:
+            if p.token == token:
+                return {"address": p.address, "name": names.get(token) or p.name or None}
+        if token.startswith(NAME_PREFIX):
+            return {"address": None, "name": token[len(NAME_PREFIX) :]}
+        return {"address": token or None, "name": names.get(token) or None}
+
+    def label(self, token: str, names: dict[str, str]) -> str:
+        p = self.party(token, names)
+        return p["name"] or p["address"] or "someone"
 
     def as_json(self, names: dict[str, str], explain: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -57,7 +68,10 @@ class Referral(NamedTuple):
             "kind": self.kind,
             "made_at": iso(self.made_at),
             "introducer": self.introducer,
-            "parties": [{"address": a, "name": names.get(a) or None} for a in self.parties],
+            "referrer": self.party(self.introducer, names)
+            if self.kind == RECEIVED
+            else {"address": self.introducer, "name": names.get(self.introducer) or None},
+            "parties": [self.party(a, names) for a in self.parties],
             "status": self.status,
             "evidence": None
             if self.evidence is None
@@ -213,16 +227,32 @@ def referrals(
     out: list[Referral] = []
     rows = c.execute(
         "SELECT id, at, kind, introducer, parties, cues, thread, subject, message_id, iid "
-        "FROM intros WHERE kind IN (?, ?) AND at <= ? ORDER BY at, iid",
-        (MADE, RECEIVED, at),
+        "FROM intros WHERE kind IN (?, ?, ?) AND at <= ? ORDER BY at, iid",
+        (MADE, RECEIVED, MADE_ONE_SIDED, at),
     ).fetchall()
-    for rid, t, kind, introducer, parties_text, cues_text, thread, subject, message_id, iid in rows:
+    for rid, t, kind, by, parties_text, cues_text, thread, subject, message_id, iid in rows:
+        introducer = by
         if not _mine(c, iid, member):
             continue
-        people = tuple(parties_text.split(","))
+        people, referred = decode_parties(parties_text)
         cues = tuple(cues_text.split(",")) if cues_text else ()
         reasons = [f"cue: {cue}" for cue in cues]
-        if kind == MADE:
+        named: tuple[Person, ...] = ()
+        if referred:
+            named = resolve_all(c, referred)
+            if kind == RECEIVED and introducer:
+                named = (*named, resolve(c, introducer))
+                introducer = named[-1].token
+            reasons.extend(_resolved(p) for p in named)
+            parties = (*people, *(p.token for p in named if p.token != introducer))
+            if kind == RECEIVED:
+                parties = (me_key, *parties)
+                reasons.append(f"someone passed you on to {_who(named[0])}, or them to you")
+            else:
+                reasons.append(
+                    "you passed on a contact to " + ", ".join(people) + " (one-sided referral)"
+                )
+        elif kind == MADE:
             strangers = {
                 x for a, b in combinations(people, 2) if not _knew(c, a, b, t) for x in (a, b)
             }
@@ -230,18 +260,20 @@ def referrals(
                 continue
             parties = tuple(p for p in people if p in strangers)
             reasons.append("never on an interaction together before: " + ", ".join(parties))
-        else:
+        elif kind == RECEIVED:
             new = tuple(p for p in people if c.execute(_SEEN_BEFORE, (p, t)).fetchone() is None)
             if not new:
                 continue
             parties = (me_key, *new)
             reasons.append("you had no interaction before with: " + ", ".join(new))
-        out.append(
-            _state(
-                c, rid, kind, t, introducer, parties, cues, thread, subject, message_id, "",
-                tuple(reasons), marks, opt_ins, at, follow, member,
-            )
+        else:
+            parties = people
+            reasons.append("you passed on a contact to " + ", ".join(people))
+        found = _state(
+            c, rid, kind, t, introducer, parties, cues, thread, subject, message_id, "",
+            tuple(reasons), marks, opt_ins, at, follow, member, named,
         )  # fmt: skip
+        out.append(found)
     for rid, t, a, b, note in logged:
         if t <= at:
             out.append(
@@ -251,6 +283,18 @@ def referrals(
                 )
             )  # fmt: skip
     return out
+
+
+def _who(p: Person) -> str:
+    return p.name or p.address or "someone"
+
+
+def _resolved(p: Person) -> str:
+    if p.address and p.name:
+        return f"named in the text: {p.name}, resolved to {p.address}"
+    if p.address:
+        return f"address in the text: {p.address}"
+    return f"named in the text: {p.name} (no known address)"
 
 
 def referrals_for(c: ReadConnection, policy: Policy, at: int) -> list[Referral]:
@@ -282,13 +326,26 @@ def _state(
     at: int,
     follow: int,
     member: str | None = None,
+    named: tuple[Person, ...] = (),
 ) -> Referral:
     mark = marks.get(rid)
-    if kind == RECEIVED:
+    if kind == RECEIVED and named:
+        evidence = two_way(c, tuple(p for p in named if p.token in parties), made_at, at)
+        acknowledged = None
+        wrote: list[int] = []
+    elif kind == RECEIVED:
         others = parties[1:]
         evidence = _first_contact(c, others, made_at, at, member)
         acknowledged = None
-        wrote: list[int] = []
+        wrote = []
+    elif kind == MADE_ONE_SIDED:
+        told = tuple(p for p in parties if p not in {n.token for n in named})
+        known = tuple(p for p in parties if not p.startswith(NAME_PREFIX))
+        met = _first_meeting(c, known, made_at, at, member) if len(known) > len(told) else None
+        thanks = thanked(c, told, named, made_at, at)
+        evidence = min((e for e in (met, thanks) if e is not None), default=None)
+        acknowledged = _acknowledged(c, thread, told, made_at, at)
+        wrote = _self_wrote(c, known, made_at, at)
     else:
         evidence = _first_meeting(c, parties, made_at, at, member)
         acknowledged = _acknowledged(c, thread, parties, made_at, at)
@@ -324,6 +381,7 @@ def _state(
         max(asked) if asked else None,
         note,
         reasons,
+        named,
     )
 
 

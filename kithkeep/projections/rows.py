@@ -12,7 +12,7 @@ from typing import Any
 
 from kithkeep.domain.aggregates import Directives, Referrals, observation_from_state, referral_id
 from kithkeep.domain.interaction import Kind, Observation
-from kithkeep.domain.introductions import candidate
+from kithkeep.domain.introductions import candidate, encode_parties
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import OUTBOUND, Policy, judge
 from kithkeep.projections.cards import CardRow
@@ -98,7 +98,7 @@ def add_interaction(
                 at,
                 found.kind,
                 found.introducer,
-                ",".join(found.parties),
+                encode_parties(found.parties, found.referred),
                 ",".join(found.cues),
                 o.thread_key,
                 o.subject,

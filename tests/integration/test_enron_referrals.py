@@ -1,11 +1,13 @@
-"""Introductions in real corporate mail: the Enron `derrick-j` and `fossum-d` mailboxes.
+"""Referrals in real corporate mail: the Enron `derrick-j` and `fossum-d` mailboxes.
 
-Corporate mail holds few introductions. These were checked by hand (see the README).
+Corporate mail holds few introductions and more one-sided referrals. These were checked
+by hand (see the README).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,30 +16,45 @@ from tests.conftest import run_cli, shared_data
 pytestmark = pytest.mark.slow
 
 
-def referrals_of(tmp_path: Path, mailbox: str, me: str) -> list[dict[str, object]]:
+def referrals_of(tmp_path: Path, mailbox: str, me: str) -> list[dict[str, Any]]:
     home = tmp_path / mailbox
     run_cli(home, "init", "--me", me)
     run_cli(home, "import", str(shared_data("enron", "maildir", mailbox)))
-    rows: list[dict[str, object]] = run_cli(home, "referrals", "--json", "--explain").json()
+    rows: list[dict[str, Any]] = run_cli(home, "referrals", "--json", "--explain").json()
     return rows
 
 
-def test_fossum_connects_a_colleague_with_a_working_group(tmp_path: Path) -> None:
-    rows = referrals_of(tmp_path, "fossum-d", "drew.fossum@enron.com")
-    found = {str(r["message_id"]): r for r in rows}
-    intro = found["3520877.1075842522973.javamail.evans@thyme"]
-    assert intro["kind"] == "made"
-    assert {p["address"] for p in intro["parties"]} == {  # type: ignore[attr-defined]
-        "harry.kingerski@enron.com",
-        "maria.pavlou@enron.com",
-    }
-    assert intro["status"] == "follow_up_due"  # nothing between the two is seen afterwards
-    assert "cue: subject-intro" in intro["reasons"]  # type: ignore[operator]
+def by_subject(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["subject"]: r for r in rows}
 
 
-def test_derrick_lunch_logistics_are_no_introduction(tmp_path: Path) -> None:
-    rows = referrals_of(tmp_path, "derrick-j", "james.derrick@enron.com")
-    ids = {str(r["message_id"]) for r in rows}
+def names(row: dict[str, Any]) -> set[str]:
+    return {p["name"] or p["address"] for p in row["parties"]}
+
+
+def test_fossum_passes_contacts_on(tmp_path: Path) -> None:
+    found = by_subject(referrals_of(tmp_path, "fossum-d", "drew.fossum@enron.com"))
+    paul = found["Paul B"]  # "Paul Bieniawski's phone number is …, give him a call"
+    assert paul["kind"] == "made-one-sided"
+    assert names(paul) == {"frank.oldenhuis@enron.com", "Paul Bieniawski"}
+    steve = found["Re: Transwestern"]  # "Steve Harris is VP of marketing … Steve is at 713-…"
+    assert "Steve Harris" in names(steve)
+    assert found["California Storage"]["cues"] == ["hook-up"]  # "hook you up with our …"
+    # "Re: Introduction" answered someone who introduced himself: the cue was his.
+    assert "Re: Introduction" not in found
+
+
+def test_derrick_gives_and_receives_referrals(tmp_path: Path) -> None:
+    found = by_subject(referrals_of(tmp_path, "derrick-j", "james.derrick@enron.com"))
+    eric = found["Eric Johnson"]  # "I gave him your name and number"
+    assert eric["kind"] == "made-one-sided"
+    assert "Eric Johnson" in names(eric)
+    assert eric["status"] == "connected"  # Marc Manly: "thanks for the referral"
+    assert eric["evidence"]["kind"] == "thanks"
+    les = found["Career Opportunities at Enron"]  # "Les LoBaugh suggested that I contact you"
+    assert les["kind"] == "received"
+    assert les["referrer"]["name"] == "Les LoBaugh"
+    assert "pincussr@nmenergy.com" in names(les)
     # "She needs to meet Mr. Derrick in the lobby": an appointment, not an introduction.
-    assert "28260181.1075852458797.javamail.evans@thyme" not in ids
-    assert isinstance(rows, list)
+    lunch = "28260181.1075852458797.javamail.evans@thyme"
+    assert lunch not in {r["message_id"] for r in found.values()}

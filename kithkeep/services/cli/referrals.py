@@ -80,11 +80,15 @@ def referrals(
         title="Introductions (mail between the two that you are not on is not seen)",
     )
     for r in rows:
-        who = " ↔ ".join(names.get(p) or p for p in r.parties)
+        who = " ↔ ".join(r.label(p, names) for p in r.parties)
         if r.kind == "received":
-            who = f"{names.get(r.introducer) or r.introducer} introduced you to " + ", ".join(
-                names.get(p) or p for p in r.parties[1:]
+            who = f"{r.label(r.introducer, names)} referred you to " + ", ".join(
+                r.label(p, names) for p in r.parties[1:]
             )
+        elif r.kind == "made-one-sided":
+            from kithkeep.services.usecases.digest import reminder
+
+            who = reminder(r, names)
         evidence = "" if r.evidence is None else f"{day(r.evidence.at)} {r.evidence.subject}"
         listing.add(r.id, day(r.made_at), who, r.status, day(r.next_follow_up_at), evidence)
     emit(listing, fmt, empty="No introductions" + (f" with status {status_}." if status_ else "."))

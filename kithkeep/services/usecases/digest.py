@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kithkeep.domain.errors import ConnectorError
-from kithkeep.domain.rules import Policy
+from kithkeep.domain.introductions import CONNECTED, MADE_ONE_SIDED, RECEIVED
+from kithkeep.domain.rules import DAY, Policy
 from kithkeep.projections import occasions, queries
 from kithkeep.projections import referrals as ledger
 from kithkeep.projections.reading import ReadConnection
@@ -26,6 +27,25 @@ def by_urgency(found: list[ledger.Referral]) -> list[ledger.Referral]:
     )
 
 
+def first_name(label: str) -> str:
+    """What to call someone: the first word of a name, or of an address like first.last@."""
+    if "@" in label:
+        local = label.partition("@")[0]
+        return local.split(".")[0].capitalize() if "." in local else label
+    return label.rsplit(", ", maxsplit=1)[-1].split(maxsplit=1)[0] if label.strip() else label
+
+
+def reminder(r: ledger.Referral, names: dict[str, str]) -> str:
+    """What to do about a referral due for follow-up, in words."""
+    if r.kind == MADE_ONE_SIDED:
+        told = [p for p in r.parties if p not in {n.token for n in r.named}]
+        referred = [r.label(n.token, names) for n in r.named] or ["the person you named"]
+        asked = " and ".join(first_name(r.label(p, names)) for p in told)
+        return f"ask {asked} whether they reached {' and '.join(referred)}"
+    who = " and ".join(r.label(p, names) for p in r.parties)
+    return f"{who}: introduced {_day(r.made_at)}, check in"
+
+
 @dataclass(frozen=True)
 class Digest:
     at: int
@@ -33,10 +53,16 @@ class Digest:
     people_due: list[queries.Person]
     names: dict[str, str]
     occasions: list[occasions.Occasion] = field(default_factory=list)
+    #: Received referrals that led to two-way contact since the last digest: say thanks.
+    thanks: list[ledger.Referral] = field(default_factory=list)
 
     def as_json(self, limit: int) -> dict[str, Any]:
         return {
             "at": queries.iso(self.at),
+            "thank": [
+                {"referrer": r.party(r.introducer, self.names), "referral": r.as_json(self.names)}
+                for r in self.thanks
+            ],
             "follow_ups_due": [r.as_json(self.names) for r in self.follow_ups],
             "people_due": [p.as_json() for p in self.people_due[:limit]],
             "people_due_total": len(self.people_due),
@@ -46,13 +72,15 @@ class Digest:
     def text(self, limit: int) -> str:
         """Plain lines (also valid Markdown): what the daemon writes to digest/DATE.md."""
         lines = [f"# Digest for {_day(self.at)}", ""]
+        if self.thanks:
+            lines.append(f"## Referrals that led somewhere ({len(self.thanks)})")
+            for r in self.thanks:
+                people = ", ".join(r.label(p, self.names) for p in r.parties[1:])
+                lines.append(f"- thank {r.label(r.introducer, self.names)} (for {people})")
+            lines.append("")
         lines.append(f"## Introductions to follow up ({len(self.follow_ups)})")
         for r in self.follow_ups[:limit]:
-            who = " and ".join(self.names.get(p) or p for p in r.parties)
-            lines.append(
-                f"- {r.id}  {who}: introduced {_day(r.made_at)}, "
-                f"check in (due {_day(r.next_follow_up_at)})"
-            )
+            lines.append(f"- {r.id}  {reminder(r, self.names)} (due {_day(r.next_follow_up_at)})")
         lines += ["", f"## People due for a word from you ({len(self.people_due)})"]
         for p in self.people_due[:limit]:
             last = (p.last_contact or "")[:10]
@@ -70,14 +98,24 @@ class Digest:
 def build(conn: ReadConnection, policy: Policy, at: int, as_of: int | None) -> Digest:
     found = ledger.referrals_for(conn, policy, at)
     follow = by_urgency([r for r in found if r.status == "follow_up_due"])
-    names = ledger.names_for(conn, [p for r in follow for p in (*r.parties, r.introducer)])
+    thanks = [
+        r
+        for r in found
+        if r.kind == RECEIVED
+        and r.introducer
+        and r.status == CONNECTED
+        and r.evidence is not None
+        and at - DAY < r.evidence.at <= at  # the day's digest says it once
+    ]
+    shown = [*follow, *thanks]
+    names = ledger.names_for(conn, [p for r in shown for p in (*r.parties, r.introducer)])
     people = queries.people(
         conn, now=at, default_cadence=policy.default_cadence_days, as_of=as_of, only_due=True
     )
     week = occasions.upcoming(
         conn, at=at, days=WEEK_AHEAD, default_cadence=policy.default_cadence_days, as_of=as_of
     )
-    return Digest(at, follow, queries.due(people), names, week)
+    return Digest(at, follow, queries.due(people), names, week, thanks)
 
 
 def upcoming(
