@@ -74,17 +74,30 @@ class Totals:
     last_meeting: int | None = None
     n: int = 0
     learned: int | None = None
+    #: Weighted contacts (`strength.Weights.contact_weight`): self's mail, theirs, meetings.
+    w_out: int = 0
+    w_in: int = 0
+    w_meet: int = 0
+    #: Self's replies to them (`strength.replied_to`).
+    replies: int = 0
 
-    def add(self, at: int, how: str) -> None:
+    def add(self, at: int, how: str, weight: int = 0, reply: bool = False) -> None:
         self.first = _earlier(self.first, at)
         self.last = _later(self.last, at)
         if how == "out":
             self.last_out = _later(self.last_out, at)
+            self.w_out += weight
+            self.replies += reply
         elif how == "in":
             self.last_in = _later(self.last_in, at)
+            self.w_in += weight
         else:
             self.last_meeting = _later(self.last_meeting, at)
+            self.w_meet += weight
         self.n += 1
+
+    def weights(self) -> tuple[int, int, int, int]:
+        return self.w_out, self.w_in, self.w_meet, self.replies
 
     def merge(self, o: Totals) -> None:
         self.first = _earlier(self.first, o.first)
@@ -93,3 +106,7 @@ class Totals:
         self.last_in = _later(self.last_in, o.last_in)
         self.last_meeting = _later(self.last_meeting, o.last_meeting)
         self.n += o.n
+        self.w_out += o.w_out
+        self.w_in += o.w_in
+        self.w_meet += o.w_meet
+        self.replies += o.replies

@@ -19,6 +19,12 @@ from kithkeep.domain.interaction import Kind, Observation, Response, Role
 DEFAULT_CADENCE_DAYS = 180
 DEFAULT_MAX_AUDIENCE = 15
 DEFAULT_FOLLOW_UP_AFTER_DAYS = 14
+#: A reply is owed this many days after personal mail to self went unanswered ...
+DEFAULT_OWED_AFTER_DAYS = 3
+#: ... for this long (older unanswered mail is no longer an obligation) ...
+OWED_WITHIN_DAYS = 30
+#: ... where it was written to at most this many people (self included in none).
+OWED_MAX_AUDIENCE = 3
 LEARN_MIN_CONTACTS = 4
 LEARN_FACTOR = 1.5
 LEARN_MIN_DAYS = 14
@@ -70,6 +76,7 @@ class Policy:
     max_audience: int = DEFAULT_MAX_AUDIENCE
     default_cadence_days: int = DEFAULT_CADENCE_DAYS
     follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
+    owed_after_days: int = DEFAULT_OWED_AFTER_DAYS
     #: A team's members and each one's own addresses (all of them are self, too).
     team: tuple[tuple[str, frozenset[str]], ...] = ()
     #: The member whose home this is (who may read subjects of their own mail only).
@@ -201,6 +208,14 @@ def cadence(set_days: int | None, learned_days: int | None, default_days: int) -
     if learned_days is not None:
         return learned_days, "learned"
     return default_days, "default"
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|wg)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+
+
+def bare_subject(subject: str) -> str:
+    """A subject without its reply and forward prefixes, for matching a reply to its mail."""
+    return _REPLY_PREFIX.sub("", subject).strip().casefold()
 
 
 def is_plausible_date(when: datetime, now: datetime) -> bool:

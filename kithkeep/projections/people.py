@@ -26,6 +26,7 @@ from kithkeep.projections.directives import apply_directive
 from kithkeep.projections.people_sql import (
     INSERTS,
     MARK_STALE,
+    MATURED,
     RECOUNT_ALL_STATS,
     RECOUNT_NAMES,
     RECOUNT_STATS,
@@ -238,7 +239,7 @@ class PeopleProjection:
             c,
             "stats",
             [
-                (a, s.first, s.last, s.last_out, s.last_in, s.last_meeting, s.n)
+                (a, s.first, s.last, s.last_out, s.last_in, s.last_meeting, s.n, *s.weights())
                 for a, s in stats.items()
             ],
         )
@@ -273,10 +274,10 @@ class PeopleProjection:
                 for index in self.bulk_indexes:
                     c.execute(INDEXES[index])
                 self._grown(c)
-            c.execute("SELECT address, at, how FROM future WHERE at <= ?", (now,))
+            c.execute(MATURED, (now,))
             matured: dict[str, Totals] = {}
-            for address, at, how in c.fetchall():
-                matured.setdefault(address, Totals()).add(at, how)
+            for address, at, how, weight, reply in c.fetchall():
+                matured.setdefault(address, Totals()).add(at, how, weight, bool(reply))
             if matured:
                 self._upsert_stats(c, matured)
                 c.execute("DELETE FROM future WHERE at <= ?", (now,))

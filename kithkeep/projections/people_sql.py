@@ -7,13 +7,27 @@ Written for SQLite in SQL that PostgreSQL runs too; `pgview.py` takes the upsert
 from __future__ import annotations
 
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS
+from kithkeep.domain.strength import WEIGHTS
 
 # Portable SQL (SQLite and PostgreSQL): the old value qualified, no two-argument min/max.
 _PICK = (
     "CASE WHEN excluded.{c} IS NULL THEN stats.{c} WHEN stats.{c} IS NULL THEN excluded.{c} "
     "WHEN excluded.{c} {op} stats.{c} THEN excluded.{c} ELSE stats.{c} END"
 )
-STATS_COLUMNS = ("address", "first", "last", "last_out", "last_in", "last_meeting", "n", "dirty")
+STATS_COLUMNS = (
+    "address",
+    "first",
+    "last",
+    "last_out",
+    "last_in",
+    "last_meeting",
+    "n",
+    "w_out",
+    "w_in",
+    "w_meet",
+    "replies",
+    "dirty",
+)
 UPSERT_STATS_SET = (
     "ON CONFLICT (address) DO UPDATE SET "
     f"first = {_PICK.format(c='first', op='<')}, "
@@ -21,23 +35,32 @@ UPSERT_STATS_SET = (
     f"last_out = {_PICK.format(c='last_out', op='>')}, "
     f"last_in = {_PICK.format(c='last_in', op='>')}, "
     f"last_meeting = {_PICK.format(c='last_meeting', op='>')}, "
-    "n = stats.n + excluded.n, dirty = 1"
+    "n = stats.n + excluded.n, w_out = stats.w_out + excluded.w_out, "
+    "w_in = stats.w_in + excluded.w_in, w_meet = stats.w_meet + excluded.w_meet, "
+    "replies = stats.replies + excluded.replies, dirty = 1"
 )
 UPSERT_NAMES_SET = "ON CONFLICT (address, name) DO UPDATE SET n = names.n + excluded.n"
 _UPSERT_STATS = (
-    f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, 1) "
+    f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
     + UPSERT_STATS_SET
 )
 
 #: Each address's totals counted again from its rows (`{where}` narrows the addresses).
 #: Too few contacts to learn a cadence from (distinct days <= contacts): nothing to settle.
+_WEIGHT = WEIGHTS.weight_sql("i.audience", "p.how")
 _TOTALS = (
-    "SELECT address, min(at) AS first, max(at) AS last, "
-    "max(CASE WHEN how = 'out' THEN at END) AS last_out, "
-    "max(CASE WHEN how = 'in' THEN at END) AS last_in, "
-    "max(CASE WHEN how = 'meet' THEN at END) AS last_meeting, count(*) AS n, "
-    f"CASE WHEN count(*) >= {LEARN_MIN_CONTACTS} THEN 1 ELSE 0 END AS dirty "
-    "FROM participants WHERE contact = 1 AND at <= ? {where} GROUP BY address"
+    "SELECT p.address AS address, min(p.at) AS first, max(p.at) AS last, "
+    "max(CASE WHEN p.how = 'out' THEN p.at END) AS last_out, "
+    "max(CASE WHEN p.how = 'in' THEN p.at END) AS last_in, "
+    "max(CASE WHEN p.how = 'meet' THEN p.at END) AS last_meeting, count(*) AS n, "
+    + "".join(
+        f"sum(CASE WHEN p.how = '{how}' THEN {_WEIGHT} ELSE 0 END) AS w_{col}, "
+        for how, col in (("out", "out"), ("in", "in"), ("meet", "meet"))
+    )
+    + f"sum({WEIGHTS.reply_sql('i.replied', 'p.address', 'p.how')}) AS replies, "
+    + f"CASE WHEN count(*) >= {LEARN_MIN_CONTACTS} THEN 1 ELSE 0 END AS dirty "
+    "FROM participants p JOIN interactions i ON i.iid = p.iid "
+    "WHERE p.contact = 1 AND p.at <= ? {where} GROUP BY p.address"
 )
 RECOUNT_STATS = f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) " + _TOTALS
 #: Every address's totals, with its most frequent display name (names counted first).
@@ -58,7 +81,7 @@ RECOUNT_NAMES = (
 
 #: Rows of one page, per table: how SQLite inserts them (PostgreSQL has its own way).
 INSERTS = {
-    "interactions": "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "interactions": "INSERT OR REPLACE INTO interactions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
     "participants": "INSERT OR REPLACE INTO participants VALUES (?,?,?,?,?,?)",
     "future": "INSERT OR REPLACE INTO future VALUES (?,?,?,?)",
     "intros": "INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -67,7 +90,8 @@ INSERTS = {
     "stats": _UPSERT_STATS,
     # Into an emptied table: totals counted whole, with the learned cadence and the name.
     "counted_stats": "INSERT INTO stats (address, first, last, last_out, last_in, "
-    "last_meeting, n, learned, name) VALUES (?,?,?,?,?,?,?,?,?)",
+    "last_meeting, n, w_out, w_in, w_meet, replies, learned, name) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "counted_names": "INSERT INTO names VALUES (?,?,?)",
     "learned": "UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?",
 }
@@ -75,4 +99,13 @@ INSERTS = {
 #: Bulk pages were written: `settle` counts every address's totals and names again.
 MARK_STALE = (
     "INSERT INTO meta VALUES ('totals', 'stale') ON CONFLICT (key) DO UPDATE SET value = 'stale'"
+)
+
+#: Contacts come due (the future's rows up to now), with their weights.
+MATURED = (
+    "SELECT f.address, f.at, f.how, "
+    + WEIGHTS.weight_sql("i.audience", "f.how")
+    + ", "
+    + WEIGHTS.reply_sql("i.replied", "f.address", "f.how")
+    + " FROM future f JOIN interactions i ON i.iid = f.iid WHERE f.at <= ?"
 )

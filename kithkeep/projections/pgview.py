@@ -94,7 +94,7 @@ _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "interactions": (
         ("iid", "bigint"), ("id", "text"), ("at", "bigint"), ("kind", "text"),
         ("direction", "text"), ("sender", "text"), ("subject", "text"), ("thread", "text"),
-        ("audience", "bigint"), ("noise", "text"),
+        ("audience", "bigint"), ("noise", "text"), ("replied", "text"),
     ),
     "participants": (
         ("address", "text"), ("at", "bigint"), ("iid", "bigint"), ("how", "text"),

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from json import dumps
 from pathlib import Path
 from time import gmtime, strftime
@@ -18,7 +16,10 @@ from typing import Any, NamedTuple, TypeVar
 from kithkeep.domain.card import Card
 from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
+from kithkeep.domain.strength import DUE, WEIGHTS, Bond
+from kithkeep.projections import standing
 from kithkeep.projections.book import CARD_FIELDS, AddressBook, address_book, card_json, carded
+from kithkeep.projections.people_sql import MATURED
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import ISO
 
@@ -36,6 +37,10 @@ PERSON_FIELDS = (
     "due_at",
     "overdue_days",
     *CARD_FIELDS,
+    "strength",
+    "tier",
+    "state",
+    "fading",
 )
 
 
@@ -60,11 +65,28 @@ class Person(NamedTuple):
     overdue_days: int | None
     #: What the person's contact card says, if they have one.
     card: Card | None = None
+    strength: int = 0
+    tier: str = ""
+    state: str = ""
+    #: None where not asked (`due`'s rows).
+    fading: bool | None = None
+    #: What is at stake (strength x lateness), and why: `due`'s rows only.
+    at_stake: float | None = None
+    why: str | None = None
+    #: The running figures the standing was worked out from.
+    bond: Bond | None = None
 
     def answer(self) -> Answer:
         text = dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
         return Answer(
-            self.key, self.name, self.last_contact, self.overdue_days, text, self.addresses
+            self.key,
+            self.name,
+            self.last_contact,
+            self.overdue_days,
+            text,
+            self.addresses,
+            self.at_stake or 0.0,
+            self.strength,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -82,6 +104,11 @@ class Person(NamedTuple):
             "due_at": self.due_at,
             "overdue_days": self.overdue_days,
             **card_json(self.card),
+            "strength": self.strength,
+            "tier": self.tier,
+            "state": self.state,
+            **({} if self.fading is None else {"fading": self.fading}),
+            **({} if self.at_stake is None else {"at_stake": self.at_stake, "why": self.why}),
         }
 
 
@@ -94,6 +121,8 @@ class Answer(NamedTuple):
     overdue_days: int | None
     json: str
     addresses: tuple[str, ...] = ()
+    stake: float = 0.0
+    strength: int = 0
 
 
 def iso(t: int | None) -> str | None:
@@ -130,28 +159,22 @@ def _rows_now(
     rows: dict[str, Totals] = {}
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
-        for a, first, last, lo, li, lm, n, learned in c.execute(
-            "SELECT address, first, last, last_out, last_in, last_meeting, n, learned "
-            f"FROM stats WHERE n > 0 AND address IN ({','.join('?' * len(chunk))})",
+        marks = ",".join("?" * len(chunk))
+        for a, first, last, lo, li, lm, n, learned, wo, wi, wm, r in c.execute(
+            "SELECT address, first, last, last_out, last_in, last_meeting, n, learned, "
+            f"w_out, w_in, w_meet, replies FROM stats WHERE n > 0 AND address IN ({marks})",
             chunk,
         ):
-            rows[a] = Totals(first, last, lo, li, lm, n, learned)
-    for a, at, how in matured:
-        rows.setdefault(a, Totals()).add(at, how)
+            rows[a] = Totals(first, last, lo, li, lm, n, learned, wo, wi, wm, r)
+    if matured:
+        for a, at, how, weight, reply in c.execute(MATURED, (now,)):
+            rows.setdefault(a, Totals()).add(at, how, weight, bool(reply))
     return rows, stale
 
 
 def _rows_as_of(c: ReadConnection, as_of: int) -> dict[str, Totals]:
-    rows: dict[str, Totals] = {}
-    for a, first, last, lo, li, lm, n in c.execute(
-        "SELECT address, min(at), max(at), "
-        "max(CASE WHEN how = 'out' THEN at END), max(CASE WHEN how = 'in' THEN at END), "
-        "max(CASE WHEN how = 'meet' THEN at END), count(*) "
-        "FROM participants WHERE contact = 1 AND at <= ? GROUP BY address",
-        (as_of,),
-    ):
-        rows[a] = Totals(first, last, lo, li, lm, n)
-    return rows
+    query = standing.TOTALS_AS_OF.format(where="")
+    return {a: standing.totals_row(rest) for a, *rest in c.execute(query, (as_of,))}
 
 
 def _contact_times(c: ReadConnection, addresses: list[str], until: int) -> list[tuple[str, int]]:
@@ -195,6 +218,18 @@ def _names(c: ReadConnection, addresses: list[str], as_of: int | None) -> dict[s
     return names
 
 
+class _Found(NamedTuple):
+    """A person before their standing is worked out: as a Person, or as --json text."""
+
+    key: str
+    addresses: tuple[str, ...]
+    bond: Bond
+    days: int
+    source: str
+    person: Person | None
+    answer: Answer | None
+
+
 def _simple_now(
     c: ReadConnection,
     d: Directory,
@@ -202,13 +237,10 @@ def _simple_now(
     default_cadence: int,
     only_due: bool,
     as_json: bool,
-    texts: list[str] | None = None,
     book: AddressBook | None = None,
-) -> list[Person] | list[Answer]:
-    """People with one address and current running totals, answered by SQLite at once.
-
-    With `texts`, SQLite also orders them most overdue first and only their JSON text is
-    appended there (the `due --json` of a store with no one to merge by hand).
+) -> list[_Found]:
+    """People with one address and current running totals, answered by SQLite at once
+    (with `as_json`, SQLite writes each JSON object too: there may be tens of thousands).
 
     Only the clauses the user's directives need are added: most stores have none.
     """
@@ -235,15 +267,22 @@ def _simple_now(
     due = f"(s.last + {days} * 86400)"
     if only_due:
         where.append(f"{due} <= :now")
+        # Neither dormant nor one-way (as `strength.state` says; left to it to confirm).
+        horizon = f"{WEIGHTS.dormant_rhythms} * {days}"
+        floor = float(WEIGHTS.dormant_min_days)
+        longest = f"(CASE WHEN {horizon} > {floor} THEN {horizon} ELSE {floor} END)"
+        where.append(f"(:now - s.last) <= {longest} * 86400")
+        set_ = "d.value IS NOT NULL OR " if d.cadences else ""
+        where.append(f"({set_}s.w_meet > 0 OR (s.w_out > 0 AND (s.w_in > 0 OR s.replies > 0)))")
     late = f"(:now - {due})"
     overdue = f"(CASE WHEN {late} >= 0 THEN {late} / 86400 ELSE -((86399 - {late}) / 86400) END)"
     due_iso = ISO.format(due)
     source_from = f"FROM stats s {joins} WHERE {' AND '.join(where)}"
     params = {"default": default_cadence, "now": now}
+    figures = "s.first, s.last, s.n, s.w_out, s.w_in, s.w_meet, s.learned, s.replies"  # a Bond
     if as_json:
-        # SQLite writes each JSON object itself: the answer may hold tens of thousands.
         query = f"""
-            SELECT s.address, s.name, s.last_iso, {overdue} AS overdue,
+            SELECT s.address, s.name, s.last_iso, {overdue}, {days}, {source}, {figures},
                 json_object('name', nullif(s.name, ''), 'addresses', json_array(s.address),
                     'first_contact', s.first_iso, 'last_contact', s.last_iso,
                     'last_outbound', s.last_out_iso, 'last_inbound', s.last_in_iso,
@@ -253,27 +292,72 @@ def _simple_now(
                     'title', NULL, 'birthday', NULL, 'anniversary', NULL,
                     'card_source', NULL) AS js
             {source_from}"""
-        if texts is not None:
-            ordered = f"SELECT js FROM ({query}) AS q ORDER BY overdue DESC, address"
-            texts.extend(js for (js,) in c.execute(ordered, params))
-            return []
+        rows = c.execute(query, params)
+        # fmt: off
         return [
-            Answer(a, name, last, late, js, (a,))
-            for a, name, last, late, js in c.execute(query, params)
+            _Found(a, (a,), Bond(f, la, n, wo, wi, wm, learned, r), days_, src, None,
+                   Answer(a, name, last, late_, js, (a,)))
+            for a, name, last, late_, days_, src, f, la, n, wo, wi, wm, learned, r, js in rows
         ]
+        # fmt: on
     query = f"""
         SELECT s.address, s.name, s.first_iso, s.last_iso, s.last_out_iso, s.last_in_iso,
-            s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue}
+            s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue}, {figures}
         {source_from}"""
+    # A row: the person's fields but `addresses`, then the figures of their bond.
+    # fmt: off
     return [
-        Person(a, name, (a,), f, la, lo, li, lm, n, days, src, due, late)
-        for a, name, f, la, lo, li, lm, n, days, src, due, late in c.execute(query, params)
+        _Found(r[0], (r[0],), Bond(r[12], r[13], r[14], r[15], r[16], r[17], r[18], r[19]),
+               r[8], r[9], Person(r[0], r[1], (r[0],), r[2], r[3], r[4], r[5], r[6], r[7],
+                                  r[8], r[9], r[10], r[11]), None)
+        for r in c.execute(query, params)
     ]
+    # fmt: on
+
+
+def _finish(
+    c: ReadConnection, found: list[_Found], at: int, only_due: bool
+) -> list[Person | Answer]:
+    """Each person with where they stand at `at`: strength, tier, state; for `due`, only
+    those due, with what is at stake and why; otherwise whether they are fading."""
+    kept = []
+    for f in found:
+        st = standing.standing(f.bond, at, f.days, f.source == "set")
+        if not only_due or st.state == DUE:
+            kept.append((f, st))
+    fading: set[str] = set()
+    if not only_due:
+        fading = standing.fading(
+            c, [(f.key, f.addresses, f.bond, st.strength) for f, st in kept], at
+        )
+    out: list[Person | Answer] = []
+    for f, st in kept:
+        if f.answer is not None:
+            if only_due:
+                extra = standing.due_fields(f.bond, st, at, f.days, f.source)
+            else:
+                extra = (
+                    f',"strength":{round(st.strength)},"tier":"{st.tier}",'
+                    f'"state":"{st.state}","fading":{"true" if f.key in fading else "false"}'
+                )
+            text = f.answer.json[:-1] + extra + "}"
+            out.append(f.answer._replace(json=text, stake=st.stake, strength=round(st.strength)))
+        elif f.person is not None:
+            p = f.person._replace(
+                strength=round(st.strength), tier=st.tier, state=st.state, bond=f.bond
+            )
+            if only_due:
+                why = standing.why(f.bond, st, at, f.days, f.source)
+                p = p._replace(at_stake=round(st.stake, 1), why=why)
+            else:
+                p = p._replace(fading=f.key in fading)
+            out.append(p)
+    return out
 
 
 def due_json(c: ReadConnection, *, now: int, default_cadence: int) -> list[str] | None:
-    """`due --json` straight from SQLite, most overdue first; None if someone must be merged
-    by hand first (linked addresses, or contacts come due since the projector ran)."""
+    """`due --json` straight from SQLite, what is at stake first; None if someone must be
+    merged by hand first (linked addresses, or contacts come due since the projector ran)."""
     d = directory(c)
     if (
         d.links
@@ -281,9 +365,9 @@ def due_json(c: ReadConnection, *, now: int, default_cadence: int) -> list[str] 
         or c.execute("SELECT 1 FROM future WHERE at <= ? LIMIT 1", (now,)).fetchone()
     ):
         return None
-    texts: list[str] = []
-    _simple_now(c, d, now, default_cadence, only_due=True, as_json=True, texts=texts)
-    return texts
+    found = _simple_now(c, d, now, default_cadence, only_due=True, as_json=True)
+    answers = [a for a in _finish(c, found, now, only_due=True) if isinstance(a, Answer)]
+    return [a.json for a in due(answers)]
 
 
 def people(
@@ -332,12 +416,12 @@ def _people(
     if d.ignored or book.own:
         # Self's own card: its addresses are self's, never a person.
         rows = {a: r for a, r in rows.items() if not d.is_ignored(a) and a not in book.own}
-    chosen: list[tuple[str, list[str], Totals, int, str, int | None, int | None]] = []
-    out: list[Person | Answer] = []
+    chosen: list[tuple[str, list[str], Totals, int, str, int | None, int | None, int | None]] = []
+    found: list[_Found] = []
     if as_of is None:
         # Most people have one address and current running totals: SQLite answers for
         # them in one statement; only linked or just-matured addresses are merged below.
-        out.extend(_simple_now(c, d, now, default_cadence, only_due, as_json, book=book))
+        found.extend(_simple_now(c, d, now, default_cadence, only_due, as_json, book=book))
     groups: dict[str, list[str]] = defaultdict(list)
     for a, key in d.groups(rows).items():
         if a in rows:
@@ -363,9 +447,9 @@ def _people(
         due_at = None if total.last is None else total.last + days * DAY
         overdue = None if due_at is None else (at - due_at) // DAY
         if not only_due or (overdue is not None and overdue >= 0):
-            chosen.append((key, members, total, days, source, due_at, overdue))
+            chosen.append((key, members, total, days, source, due_at, overdue, learned))
     names = _names(c, [a for item in chosen for a in item[1]], as_of)
-    for key, members, total, days, source, due_at, overdue in chosen:
+    for key, members, total, days, source, due_at, overdue, learned in chosen:
         if len(members) == 1:
             counts = names.get(key, Counter())
         else:
@@ -373,25 +457,16 @@ def _people(
             for a in members:
                 counts.update(names.get(a, Counter()))
         card = book.info(members)
-        out.append(
-            Person(
-                key,
-                (card and card.name) or best_name(counts),
-                tuple(sorted(members)),
-                iso(total.first),
-                iso(total.last),
-                iso(total.last_out),
-                iso(total.last_in),
-                iso(total.last_meeting),
-                total.n,
-                days,
-                source,
-                iso(due_at),
-                overdue,
-                card,
-            )
+        # fmt: off
+        person = Person(
+            key, (card and card.name) or best_name(counts), tuple(sorted(members)),
+            iso(total.first), iso(total.last), iso(total.last_out), iso(total.last_in),
+            iso(total.last_meeting), total.n, days, source, iso(due_at), overdue, card,
         )
-    return out
+        # fmt: on
+        b = standing.bond(total, learned)
+        found.append(_Found(key, person.addresses, b, days, source, person, None))
+    return _finish(c, found, at, only_due)
 
 
 Sortable = TypeVar("Sortable", Person, Answer)
@@ -402,25 +477,18 @@ def sort_people(found: list[Sortable], by: str) -> list[Sortable]:
         return sorted(found, key=lambda p: ((p.name or p.key).casefold(), p.key))
     if by == "overdue":
         return sorted(found, key=lambda p: (-(p.overdue_days or 0), p.key))
+    if by == "strength":
+        return sorted(found, key=lambda p: (-p.strength, p.key))
     by_key = sorted(found, key=lambda p: p.key)
     return sorted(by_key, key=lambda p: p.last_contact or "", reverse=True)
 
 
 def due(found: list[Sortable]) -> list[Sortable]:
-    """Those due now or before (overdue by 0 days or more), most overdue first."""
-    return sort_people(
-        [p for p in found if p.overdue_days is not None and p.overdue_days >= 0], "overdue"
+    """Those due (answers asked with `only_due`), what is at stake first."""
+    return sorted(
+        found,
+        key=lambda p: (-(p.stake if isinstance(p, Answer) else p.at_stake or 0.0), p.key),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    at: int
-    kind: str
-    direction: str
-    subject: str
-    counts: bool
-    noise: str
 
 
 def find_person(found: list[Person], query: str) -> list[Person]:
@@ -430,59 +498,3 @@ def find_person(found: list[Person], query: str) -> list[Person]:
         if q in p.addresses:
             return [p]
     return [p for p in found if p.name and q in p.name.lower()]
-
-
-def timeline(
-    c: ReadConnection,
-    addresses: tuple[str, ...],
-    until: int,
-    limit: int = 50,
-    member: str | None = None,
-) -> list[Entry]:
-    """The latest interactions with these addresses; on a team's store (`member`), the
-    subjects of other members' mail are left out."""
-    marks = ",".join("?" * len(addresses))
-    subject, params = "i.subject", [*addresses, until, limit]
-    if member is not None:
-        subject = (
-            "CASE WHEN EXISTS (SELECT 1 FROM team_contacts t WHERE t.iid = i.iid "
-            "AND t.member = ?) THEN i.subject ELSE '' END"
-        )
-        params = [member, *params]
-    rows = c.execute(
-        f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise "
-        "FROM participants p JOIN interactions i ON i.iid = p.iid "
-        f"WHERE p.address IN ({marks}) AND p.at <= ? "
-        "GROUP BY i.iid ORDER BY i.at DESC, i.iid DESC LIMIT ?",
-        params,
-    ).fetchall()
-    return [Entry(at, kind, d, s, bool(k), noise) for at, kind, d, s, k, noise in rows]
-
-
-def monthly_contacts(
-    c: ReadConnection, addresses: tuple[str, ...], until: int, months: int = 24
-) -> list[int]:
-    """Contacts per calendar month (UTC), oldest first, ending with `until`'s month."""
-    end = datetime.fromtimestamp(until, UTC)
-    index = end.year * 12 + end.month - 1
-    counts = [0] * months
-    marks = ",".join("?" * len(addresses))
-    for (at,) in c.execute(
-        f"SELECT at FROM participants WHERE contact = 1 AND address IN ({marks}) AND at <= ?",
-        [*addresses, until],
-    ):
-        d = datetime.fromtimestamp(at, UTC)
-        k = months - 1 - (index - (d.year * 12 + d.month - 1))
-        if 0 <= k < months:
-            counts[k] += 1
-    return counts
-
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[int]) -> str:
-    top = max(values, default=0)
-    if top == 0:
-        return SPARKS[0] * len(values)
-    return "".join(SPARKS[min(7, (v * 7 + top - 1) // top)] if v else " " for v in values)

@@ -15,6 +15,7 @@ from kithkeep.domain.interaction import Kind, Observation
 from kithkeep.domain.introductions import candidate, encode_parties
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import OUTBOUND, Policy, judge
+from kithkeep.domain.strength import WEIGHTS, replied_to
 from kithkeep.projections.cards import CardRow
 
 
@@ -53,6 +54,7 @@ def add_interaction(
     at = int(o.occurred_at.timestamp())
     meeting = o.kind is Kind.MEETING
     how = "meet" if meeting else "out" if j.direction == OUTBOUND else "in"
+    replied = replied_to(o) if how == "out" else ""
     rows.interactions.append(
         (
             iid,
@@ -65,6 +67,7 @@ def add_interaction(
             o.thread_key,
             j.audience,
             ",".join(j.noise),
+            replied,
         )
     )
     names: dict[str, str] = {}
@@ -88,7 +91,8 @@ def add_interaction(
         if at > now:
             rows.future.append((address, at, iid, how))
         elif not rows.bulk:
-            rows.stats.setdefault(address, Totals()).add(at, how)
+            weight = WEIGHTS.contact_weight(j.audience, meeting)
+            rows.stats.setdefault(address, Totals()).add(at, how, weight, address == replied)
     found = candidate(o, policy, j.noise)
     if found is not None:
         rows.intros.append(

@@ -5,7 +5,10 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address.
 """
 
-VIEWS_VERSION = "8"
+from kithkeep.domain.strength import WEIGHTS
+
+#: The views' shape, and the contact weights their running sums were counted with.
+VIEWS_VERSION = f"9|{WEIGHTS.fingerprint()}"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
@@ -33,7 +36,8 @@ TABLES = (
         subject TEXT NOT NULL,
         thread TEXT NOT NULL,
         audience INTEGER NOT NULL,
-        noise TEXT NOT NULL
+        noise TEXT NOT NULL,
+        replied TEXT NOT NULL DEFAULT ''
     )""",
     """CREATE TABLE IF NOT EXISTS participants (
         address TEXT NOT NULL,
@@ -52,6 +56,10 @@ TABLES = (
         last_in INTEGER,
         last_meeting INTEGER,
         n INTEGER NOT NULL DEFAULT 0,
+        w_out INTEGER NOT NULL DEFAULT 0,
+        w_in INTEGER NOT NULL DEFAULT 0,
+        w_meet INTEGER NOT NULL DEFAULT 0,
+        replies INTEGER NOT NULL DEFAULT 0,
         learned INTEGER,
         dirty INTEGER NOT NULL DEFAULT 0,
         name TEXT NOT NULL DEFAULT '',

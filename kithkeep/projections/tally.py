@@ -10,14 +10,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS, learned_by_address
+from kithkeep.domain.strength import WEIGHTS
 from kithkeep.projections.rows import PageRows, Plan
 
 #: A tally holding more contacts than this is dropped (`settle` counts from the tables).
 TALLY_MAX = 4_000_000
 
 #: A row of `stats` as `settle` writes it into the emptied table: address, first, last,
-#: last_out, last_in, last_meeting, n, learned, name.
-StatsRow = tuple[str, int, int, int | None, int | None, int | None, int, int | None, str]
+#: last_out, last_in, last_meeting, n, w_out, w_in, w_meet, replies, learned, name.
+StatsRow = tuple[
+    str, int, int, int | None, int | None, int | None, int, int, int, int, int, int | None, str
+]
 
 
 @dataclass
@@ -39,16 +42,28 @@ class Tally:
     times: dict[str, defaultdict[str, list[int]]] = field(
         default_factory=lambda: {how: defaultdict(list) for how in ("out", "in", "meet")}
     )
+    #: Weighted contacts (`strength.Weights.contact_weight`) by how, then by address.
+    weights: dict[str, Counter[str]] = field(
+        default_factory=lambda: {how: Counter() for how in ("out", "in", "meet")}
+    )
+    #: Self's replies (`strength.replied_to`), by address.
+    replies: Counter[str] = field(default_factory=Counter)
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
     contacts: int = 0
 
     def add(self, rows: PageRows) -> None:
-        now, times = self.now, self.times
+        now, times, weights = self.now, self.times, self.weights
         participants = rows.participants
         self.names.update((row[0], row[5]) for row in participants if row[5])
-        for address, at, _iid, how, contact, _name in participants:
+        mail = {row[0]: (row[8], row[10]) for row in rows.interactions}
+        weigh = WEIGHTS.contact_weight
+        for address, at, iid, how, contact, _name in participants:
             if contact and at <= now:
                 times[how][address].append(at)
+                audience, replied = mail[iid]
+                weights[how][address] += weigh(audience, how == "meet")
+                if how == "out" and replied == address:
+                    self.replies[address] += 1
         self.contacts += len(participants)
 
     def stats(self) -> list[StatsRow]:
@@ -79,6 +94,10 @@ class Tally:
                 max(in_[address]) if address in in_ else None,
                 max(meet[address]) if address in meet else None,
                 len(seen[address]),
+                self.weights["out"][address],
+                self.weights["in"][address],
+                self.weights["meet"][address],
+                self.replies[address],
                 learned.get(address),
                 top[address][1] if address in top else "",
             )

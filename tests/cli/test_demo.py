@@ -23,10 +23,36 @@ def test_demo_builds_a_network_and_shows_who_is_due(tmp_path: Path) -> None:
     assert "Try next:" in result.out and f"KITHKEEP_HOME={home}" in result.out
     due = run_cli(home, "due", "--json").json()
     assert 5 <= len(due) <= 30
-    assert [p["overdue_days"] for p in due] == sorted(
-        (p["overdue_days"] for p in due), reverse=True
+    assert [p["at_stake"] for p in due] == sorted((p["at_stake"] for p in due), reverse=True)
+    assert all(p["state"] == "due" and p["tier"] != "one-way" and p["why"] for p in due)
+    assert len(run_cli(home, "due", "--json", "--limit", "3").json()) == 3
+    people = {p["addresses"][0]: p for p in run_cli(home, "people", "--json").json()}
+    assert {p["state"] for p in people.values()} >= {"active", "due", "dormant"}
+    assert {p["tier"] for p in people.values()} >= {"close", "regular", "acquaintance"}
+    strongest = [
+        p["strength"] for p in run_cli(home, "people", "--json", "--sort", "strength").json()
+    ]
+    assert strongest == sorted(strongest, reverse=True) and strongest[0] >= 60
+    # Replies owed: mail to self, newest first, none of it from someone self answered since.
+    owed = run_cli(home, "owed", "--json").json()
+    assert owed and [o["at"] for o in owed] == sorted((o["at"] for o in owed), reverse=True)
+    assert all(o["waiting_days"] >= 3 and o["audience"] <= 3 for o in owed)
+    # Dormant relationships that mattered, strongest (then) first; never in `due`.
+    dormant = run_cli(home, "reconnect", "--json").json()
+    assert dormant and all(p["state"] == "dormant" for p in dormant)
+    assert [p["strength_then"] for p in dormant] == sorted(
+        (p["strength_then"] for p in dormant), reverse=True
     )
-    people = run_cli(home, "people", "--json").json()
+    assert not {p["addresses"][0] for p in dormant} & {p["addresses"][0] for p in due}
+    digest = run_cli(home, "digest", "--json").json()
+    assert digest["people_due"] == due[:10]
+    assert digest["replies_owed"] == owed[:10]
+    fading = {p["addresses"][0] for p in people.values() if p["fading"]}
+    assert fading, "the sample has a relationship going quiet"
+    assert {p["addresses"][0] for p in digest["fading"]} == fading  # fewer than 10
+    shown = run_cli(home, "person", dormant[0]["addresses"][0]).out
+    assert f"strength {people[dormant[0]['addresses'][0]]['strength']}" in shown
+    people = list(people.values())
     assert 45 <= len(people) <= 60
     assert {p["cadence_source"] for p in people} >= {"learned"}
     assert any(p["last_meeting"] for p in people)

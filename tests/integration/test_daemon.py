@@ -215,7 +215,14 @@ def test_the_digest_is_written_once_the_clock_passes_its_time(tmp_path: Path) ->
     from kithkeep.services.daemon.scheduler import Daemon
 
     home, mail = tmp_path / "home", tmp_path / "mail"
-    drop(mail, "old@x.example")
+    mail.mkdir(parents=True)
+    # A relationship (mail both ways), last in touch nine months before the digest.
+    for n, (sender, to) in enumerate([("old@x.example", ME), (ME, "old@x.example")]):
+        when = format_datetime(datetime(2025, 6, 1 + n, 9, tzinfo=UTC))
+        (mail / f"old-{n}.eml").write_text(
+            f"From: {sender}\nTo: {to}\nSubject: note\nDate: {when}\n"
+            f"Message-ID: <old-{n}@x>\n\nhello\n"
+        )
     config(home, {"mail": mail})
     settings = load(home)
     clock = [datetime(2026, 3, 2, 7, 59, tzinfo=UTC)]

@@ -118,10 +118,18 @@ def test_person_timeline_and_due_on_real_mail(cli: Run) -> None:
     assert detail["timeline"], "a person with contacts has a timeline"
     times = [e["at"] for e in detail["timeline"]]
     assert times == sorted(times, reverse=True)
-    due = cli("due", "--json").json()
-    # Everyone last heard from in 2001 is long overdue today, most overdue first.
-    assert len(due) == len(people)
-    overdue = [p["overdue_days"] for p in due]
-    assert overdue == sorted(overdue, reverse=True)
+    # Today everyone last heard from in 2001 is long dormant (or was never a two-way
+    # relationship): no one is due; the dormant ones that mattered are offered to reconnect.
+    assert cli("due", "--json").json() == []
+    assert {p["state"] for p in people} == {"dormant", "one-way"}
+    dormant = cli("reconnect", "--json", "--limit", "500").json()
+    assert {p["addresses"][0] for p in dormant} == {
+        p["addresses"][0] for p in people if p["state"] == "dormant"
+    }
+    # As it stood in mid-2001: relationships past their cadence, what is at stake first.
+    due = cli("due", "--json", "--as-of", "2001-06-30").json()
+    assert due and all(p["state"] == "due" and p["tier"] != "one-way" for p in due)
+    stakes = [p["at_stake"] for p in due]
+    assert stakes == sorted(stakes, reverse=True)
     text = cli("person", top["addresses"][0]).out
     assert top["addresses"][0] in text

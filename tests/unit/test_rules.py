@@ -137,13 +137,20 @@ def test_naive_datetimes_are_refused() -> None:
         Observation(Kind.EMAIL, "k", datetime(2024, 1, 1), None, ())
 
 
-def test_due_includes_someone_due_today_and_orders_most_overdue_first() -> None:
+def test_due_includes_someone_due_today_and_orders_what_is_at_stake_first() -> None:
+    from kithkeep.domain.strength import DUE, Bond, at_stake, state
     from kithkeep.projections.queries import Answer, due
 
+    b = Bond(0, 0, 10, 500, 500, 0, 30)
+    assert state(b, 30 * 86400, 30, False) == DUE  # due today
+    assert state(b, 30 * 86400 - 1, 30, False) == "active"
+    # Half at stake the day it falls due, all of it a full cadence later.
+    assert at_stake(80, 30 * 86400, 0, 30) == 40
+    assert at_stake(80, 60 * 86400, 0, 30) == at_stake(80, 90 * 86400, 0, 30) == 80
     found = [
-        Answer("a@x.com", "", None, 0, "{}"),
-        Answer("b@x.com", "", None, -1, "{}"),
-        Answer("c@x.com", "", None, 5, "{}"),
-        Answer("d@x.com", "", None, None, "{}"),
+        Answer("a@x.com", "", None, 0, "{}", stake=10.0),
+        Answer("b@x.com", "", None, 400, "{}", stake=2.5),
+        Answer("c@x.com", "", None, 5, "{}", stake=30.0),
+        Answer("d@x.com", "", None, 9, "{}", stake=10.0),
     ]
-    assert [p.key for p in due(found)] == ["c@x.com", "a@x.com"]
+    assert [p.key for p in due(found)] == ["c@x.com", "a@x.com", "d@x.com", "b@x.com"]

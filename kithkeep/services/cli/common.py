@@ -27,6 +27,8 @@ COMMAND_ORDER = (
     "import",
     "people",
     "due",
+    "owed",
+    "reconnect",
     "person",
     "status",
     "daemon",

@@ -10,6 +10,8 @@ EXAMPLES: dict[str, str] = {
     "import": "kithkeep import ~/Mail/archive",
     "people": "kithkeep people --sort overdue --limit 20",
     "due": "kithkeep due --limit 10",
+    "owed": "kithkeep owed --as-of 2026-06-30",
+    "reconnect": "kithkeep reconnect --limit 10 --json",
     "person": "kithkeep person ada@example.com",
     "status": "kithkeep status --json",
     "daemon": "kithkeep daemon --once",

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from kithkeep.domain.errors import ConfigError, KithkeepError
-from kithkeep.projections import queries
+from kithkeep.projections import queries, standing, timeline
 from kithkeep.services.cli.common import (
     AsOfOpt,
     JsonOpt,
@@ -34,7 +34,7 @@ from kithkeep.services.cli.render import (
 @app.command()
 def people(
     sort: Annotated[
-        str, typer.Option("--sort", help="last | name | overdue, e.g. --sort overdue.")
+        str, typer.Option("--sort", help="last | name | overdue | strength, e.g. --sort overdue.")
     ] = "last",
     limit: LimitOpt = None,
     as_of: AsOfOpt = None,
@@ -47,9 +47,9 @@ def people(
         ),
     ] = None,
 ) -> None:
-    """Everyone you have been in touch with: last contact, cadence, when due."""
-    if sort not in ("last", "name", "overdue"):
-        raise ConfigError(f"--sort {sort!r}: expected last, name or overdue")
+    """Everyone you have been in touch with: last contact, cadence, when due, strength."""
+    if sort not in ("last", "name", "overdue", "strength"):
+        raise ConfigError(f"--sort {sort!r}: expected last, name, overdue or strength")
     fmt = output_format(format_, json_)
     moment = moment_of(as_of)
     conn, policy = query_conn()
@@ -73,7 +73,9 @@ def people(
         print_answers([with_ledger(a, ledger) for a in rows])
         return
     found_people = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
-    render_people(queries.sort_people(found_people, sort)[:limit], title="People", fmt=fmt)
+    render_people(
+        queries.sort_people(found_people, sort)[:limit], title="People", fmt=fmt, at=moment
+    )
 
 
 @app.command()
@@ -83,7 +85,8 @@ def due(
     limit: LimitOpt = None,
     format_: FormatOpt = None,
 ) -> None:
-    """Who to get in touch with now, most overdue first."""
+    """Who to get in touch with now: relationships past their rhythm, what is at stake
+    (strength x lateness) first, each with why."""
     fmt = output_format(format_, json_)
     moment = moment_of(as_of)
     conn, policy = query_conn()
@@ -102,7 +105,9 @@ def due(
     people_due = queries.people(
         conn, now=now, default_cadence=cadence_days, as_of=moment, only_due=True
     )
-    render_people(queries.due(people_due)[:limit], title="Due for a word from you", fmt=fmt)
+    render_people(
+        queries.due(people_due)[:limit], title="Due for a word from you", fmt=fmt, at=moment
+    )
 
 
 @app.command()
@@ -128,13 +133,15 @@ def person(
         some = ", ".join(f"{m.name} <{m.key}>" for m in matches[:5])
         raise KithkeepError(f"{len(matches)} people match {who!r}: {some}; give an address")
     p = matches[0]
-    entries = queries.timeline(conn, p.addresses, at, limit, policy.viewer)
-    months = queries.monthly_contacts(conn, p.addresses, at)
+    entries = timeline.timeline(conn, p.addresses, at, limit, policy.viewer)
+    months = timeline.monthly_contacts(conn, p.addresses, at)
     from kithkeep.projections.referrals import merged
 
     ledger = merged(ledgers_at(conn, policy, at), p.addresses)
+    facts = [] if p.bond is None else standing.facts(conn, p.addresses, at, p.bond)
     if json_:
         data = p.as_json()
+        data["facts"] = facts
         data.update(ledger.as_json())
         data["last_referral_given"] = queries.iso(ledger.last_given)
         data["last_referral_received"] = queries.iso(ledger.last_received)
@@ -170,7 +177,9 @@ def person(
         f"last contact {ago(p.last_contact, at)} · {p.interactions} contacts · "
         f"{every(p.cadence_days)} ({p.cadence_source}) · due {human_date(p.due_at, at)}"
     )
-    console.print(f"24 months: {queries.sparkline(months)}")
+    fading = " · fading" if p.fading else ""
+    console.print(f"strength {p.strength} · {p.tier} · {p.state}{fading}: " + "; ".join(facts))
+    console.print(f"24 months: {timeline.sparkline(months)}")
     ratio = ledger.initiative_ratio
     console.print(
         f"introductions: you made {ledger.given} for them (last {day(ledger.last_given) or '—'})"

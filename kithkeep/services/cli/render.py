@@ -95,14 +95,17 @@ def print_answers(rows: list[Answer]) -> None:
     sys.stdout.write("[" + ",".join(a.json for a in rows) + "]\n")
 
 
-def render_people(rows: list[Person], title: str, fmt: Format = "table") -> None:
-    """People as a table (human dates) or as TSV lines with full values (ISO dates)."""
+def render_people(
+    rows: list[Person], title: str, fmt: Format = "table", at: int | None = None
+) -> None:
+    """People as a table (human dates, counted at `at`: an --as-of moment, else now) or as
+    TSV lines with full values (ISO dates)."""
     from kithkeep.services.cli.output import Listing, emit, every, human_date
 
-    now = int(datetime.now(UTC).timestamp())
+    now = at if at is not None else int(datetime.now(UTC).timestamp())
     if fmt == "tsv":
         listing = Listing(("name", "addresses", "last_contact", "cadence_days", "due_at",
-                           "overdue_days"))  # fmt: skip
+                           "overdue_days", "strength", "tier", "state"))  # fmt: skip
         for p in rows:
             listing.add(
                 p.name or "",
@@ -111,10 +114,15 @@ def render_people(rows: list[Person], title: str, fmt: Format = "table") -> None
                 str(p.cadence_days),
                 p.due_at or "",
                 "" if p.overdue_days is None else str(p.overdue_days),
+                str(p.strength),
+                p.tier,
+                p.state,
             )
         emit(listing, fmt)
         return
-    listing = Listing(("name", "address", "last contact", "cadence", "due"), title=title)
+    listing = Listing(
+        ("name", "address", "last contact", "cadence", "due", "strength"), title=title
+    )
     for p in rows:
         listing.add(
             p.name or "",
@@ -122,5 +130,6 @@ def render_people(rows: list[Person], title: str, fmt: Format = "table") -> None
             human_date(p.last_contact, now),
             f"{every(p.cadence_days)} ({p.cadence_source})",
             human_date(p.due_at, now) if p.due_at else "",
+            f"{p.strength} {p.tier}" + (" (fading)" if p.fading else ""),
         )
     emit(listing, fmt)

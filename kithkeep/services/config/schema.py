@@ -19,6 +19,7 @@ from kithkeep.domain.rules import (
     DEFAULT_CADENCE_DAYS,
     DEFAULT_FOLLOW_UP_AFTER_DAYS,
     DEFAULT_MAX_AUDIENCE,
+    DEFAULT_OWED_AFTER_DAYS,
     normalize_address,
 )
 
@@ -157,6 +158,7 @@ class SettingsModel(BaseSettings):
     max_audience: int = Field(DEFAULT_MAX_AUDIENCE, ge=1, le=10_000)
     default_cadence_days: int = Field(DEFAULT_CADENCE_DAYS, ge=1, le=3650)
     follow_up_after_days: int = Field(DEFAULT_FOLLOW_UP_AFTER_DAYS, ge=1, le=3650)
+    owed_after_days: int = Field(DEFAULT_OWED_AFTER_DAYS, ge=0, le=365)
     timezone: str = "local"
     accounts: list[AccountModel] = Field(default_factory=list)
     daemon: DaemonModel = DaemonModel()

@@ -17,6 +17,7 @@ from kithkeep.domain.rules import (
     DEFAULT_CADENCE_DAYS,
     DEFAULT_FOLLOW_UP_AFTER_DAYS,
     DEFAULT_MAX_AUDIENCE,
+    DEFAULT_OWED_AFTER_DAYS,
 )
 
 if TYPE_CHECKING:
@@ -108,6 +109,11 @@ def light_policy(paths: Paths) -> Policy | None:
                 data.get("follow_up_after_days", DEFAULT_FOLLOW_UP_AFTER_DAYS),
             )
         )
+        owed = int(
+            env.get(
+                ENV_PREFIX + "OWED_AFTER_DAYS", data.get("owed_after_days", DEFAULT_OWED_AFTER_DAYS)
+            )
+        )
     except (TypeError, ValueError, AttributeError):
         return None
     if not isinstance(me, list) or not all(isinstance(a, str) for a in me):
@@ -125,8 +131,14 @@ def light_policy(paths: Paths) -> Policy | None:
     me = list(_self_addresses([str(a) for a in me], own)) if own else me
     if not (1 <= audience <= 10_000 and 1 <= days <= 3650 and 1 <= follow <= 3650):
         return None
+    if not 0 <= owed <= 365:
+        return None
     return Policy.of(
-        me, max_audience=audience, default_cadence_days=days, follow_up_after_days=follow
+        me,
+        max_audience=audience,
+        default_cadence_days=days,
+        follow_up_after_days=follow,
+        owed_after_days=owed,
     )
 
 
@@ -206,6 +218,7 @@ class Settings:
     default_cadence_days: int
     timezone: str
     follow_up_after_days: int = DEFAULT_FOLLOW_UP_AFTER_DAYS
+    owed_after_days: int = DEFAULT_OWED_AFTER_DAYS
     accounts: tuple[Account, ...] = ()
     daemon: DaemonSettings = DaemonSettings()
     digest: DigestMail = DigestMail()
@@ -231,6 +244,7 @@ class Settings:
             max_audience=self.max_audience,
             default_cadence_days=self.default_cadence_days,
             follow_up_after_days=self.follow_up_after_days,
+            owed_after_days=self.owed_after_days,
         )
 
 
@@ -260,6 +274,7 @@ def load(home: Path) -> Settings:
         max_audience=model.max_audience,
         default_cadence_days=model.default_cadence_days,
         follow_up_after_days=model.follow_up_after_days,
+        owed_after_days=model.owed_after_days,
         timezone=model.timezone,
         accounts=tuple(_account(paths, a) for a in model.accounts),
         daemon=DaemonSettings(
@@ -356,6 +371,8 @@ def write_config(paths: Paths, me: list[str], *, force: bool) -> Path:
         f"default_cadence_days = {DEFAULT_CADENCE_DAYS}\n\n"
         "# Days after an introduction (or your last follow-up) before you should check in.\n"
         f"follow_up_after_days = {DEFAULT_FOLLOW_UP_AFTER_DAYS}\n\n"
+        "# Days before personal mail you have not answered is a reply owed (`kithkeep owed`).\n"
+        f"owed_after_days = {DEFAULT_OWED_AFTER_DAYS}\n\n"
         '# Time zone for calendar times without one ("local": this machine\'s).\n'
         'timezone = "local"\n',
         encoding="utf-8",

@@ -1,5 +1,5 @@
-"""Today's short list: introductions to follow up, people due, birthdays and anniversaries
-in the week ahead. For the CLI and daemon."""
+"""Today's short list: introductions to follow up, people due (what is at stake first),
+replies owed, relationships fading. For the CLI and the daemon."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from kithkeep.domain.introductions import CONNECTED, MADE_ONE_SIDED, RECEIVED
 from kithkeep.domain.rules import DAY, Policy
 from kithkeep.projections import occasions, queries
 from kithkeep.projections import referrals as ledger
+from kithkeep.projections.owed import Owed
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.services.config.settings import Settings
+from kithkeep.services.usecases.relationships import replies_owed
 
 #: The digest looks this many days ahead for birthdays and anniversaries (a week).
 WEEK_AHEAD = 6
@@ -55,6 +57,8 @@ class Digest:
     occasions: list[occasions.Occasion] = field(default_factory=list)
     #: Received referrals that led to two-way contact since the last digest: say thanks.
     thanks: list[ledger.Referral] = field(default_factory=list)
+    owed: list[Owed] = field(default_factory=list)
+    fading: list[queries.Person] = field(default_factory=list)
 
     def as_json(self, limit: int) -> dict[str, Any]:
         return {
@@ -67,6 +71,8 @@ class Digest:
             "people_due": [p.as_json() for p in self.people_due[:limit]],
             "people_due_total": len(self.people_due),
             "occasions": [o.as_json() for o in self.occasions],
+            "replies_owed": [o.as_json(queries.iso, self.at) for o in self.owed[:limit]],
+            "fading": [p.as_json() for p in self.fading[:limit]],
         }
 
     def text(self, limit: int) -> str:
@@ -85,13 +91,20 @@ class Digest:
         for p in self.people_due[:limit]:
             last = (p.last_contact or "")[:10]
             who = f"{p.name} <{p.key}>" if p.name else p.key
-            lines.append(f"- {who}: last contact {last}, {p.overdue_days} d overdue")
+            lines.append(f"- {who}: last contact {last}, {p.overdue_days} d overdue ({p.why})")
         if len(self.people_due) > limit:
             lines.append(f"- … and {len(self.people_due) - limit} more (kithkeep due)")
         if self.occasions:
             today = occasions.day_of(self.at)
             lines += ["", f"## Birthdays and anniversaries this week ({len(self.occasions)})"]
             lines += [f"- {occasions.sentence(o, today)}" for o in self.occasions]
+        lines += ["", f"## Replies owed ({len(self.owed)})"]
+        for o in self.owed[:limit]:
+            lines.append(f"- {_day(o.at)} {o.sender}: {o.subject or '(no subject)'}")
+        lines += ["", f"## Fading ({len(self.fading)})"]
+        for p in self.fading[:limit]:
+            who = f"{p.name} <{p.key}>" if p.name else p.key
+            lines.append(f"- {who}: {p.tier}, strength {p.strength} now")
         return "\n".join(lines) + "\n"
 
 
@@ -109,13 +122,13 @@ def build(conn: ReadConnection, policy: Policy, at: int, as_of: int | None) -> D
     ]
     shown = [*follow, *thanks]
     names = ledger.names_for(conn, [p for r in shown for p in (*r.parties, r.introducer)])
-    people = queries.people(
-        conn, now=at, default_cadence=policy.default_cadence_days, as_of=as_of, only_due=True
-    )
-    week = occasions.upcoming(
-        conn, at=at, days=WEEK_AHEAD, default_cadence=policy.default_cadence_days, as_of=as_of
-    )
-    return Digest(at, follow, queries.due(people), names, week, thanks)
+    days = policy.default_cadence_days
+    people = queries.people(conn, now=at, default_cadence=days, as_of=as_of, only_due=True)
+    everyone = queries.people(conn, now=at, default_cadence=days, as_of=as_of)
+    fading = sorted((p for p in everyone if p.fading), key=lambda p: (-p.strength, p.key))
+    owed = replies_owed(conn, policy, at)
+    week = occasions.upcoming(conn, at=at, days=WEEK_AHEAD, default_cadence=days, as_of=as_of)
+    return Digest(at, follow, queries.due(people), names, week, thanks, owed, fading)
 
 
 def upcoming(
