@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from json import dumps
 from pathlib import Path
 from time import gmtime, strftime
@@ -18,6 +17,7 @@ from typing import Any, NamedTuple, TypeVar
 from kithkeep.domain.card import Card
 from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
+from kithkeep.domain.senders import person_automated_reason
 from kithkeep.projections.book import CARD_FIELDS, AddressBook, address_book, card_json, carded
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import ISO
@@ -36,6 +36,7 @@ PERSON_FIELDS = (
     "due_at",
     "overdue_days",
     *CARD_FIELDS,
+    "automated_reason",
 )
 
 
@@ -60,6 +61,8 @@ class Person(NamedTuple):
     overdue_days: int | None
     #: What the person's contact card says, if they have one.
     card: Card | None = None
+    #: The automated-sender rule that fired ('' for a person): never due, listed by --all.
+    automated_reason: str = ""
 
     def answer(self) -> Answer:
         text = dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
@@ -82,6 +85,7 @@ class Person(NamedTuple):
             "due_at": self.due_at,
             "overdue_days": self.overdue_days,
             **card_json(self.card),
+            "automated_reason": self.automated_reason or None,
         }
 
 
@@ -204,6 +208,7 @@ def _simple_now(
     as_json: bool,
     texts: list[str] | None = None,
     book: AddressBook | None = None,
+    include_automated: bool = False,
 ) -> list[Person] | list[Answer]:
     """People with one address and current running totals, answered by SQLite at once.
 
@@ -220,6 +225,8 @@ def _simple_now(
         joins = "LEFT JOIN directives d ON d.kind = 'cadence' AND d.a = s.address"
         days = "coalesce(d.value, s.learned, :default)"
         source = f"CASE WHEN d.value IS NOT NULL THEN 'set' ELSE {source} END"
+    if not include_automated:
+        where.append("coalesce(s.automated_reason, '') = ''")
     if d.links:
         where.append(
             "s.address NOT IN (SELECT a FROM directives WHERE kind = 'link' "
@@ -251,7 +258,8 @@ def _simple_now(
                     'cadence_days', {days}, 'cadence_source', {source},
                     'due_at', {due_iso}, 'overdue_days', {overdue}, 'organization', NULL,
                     'title', NULL, 'birthday', NULL, 'anniversary', NULL,
-                    'card_source', NULL) AS js
+                    'card_source', NULL,
+                    'automated_reason', nullif(coalesce(s.automated_reason, ''), '')) AS js
             {source_from}"""
         if texts is not None:
             ordered = f"SELECT js FROM ({query}) AS q ORDER BY overdue DESC, address"
@@ -263,11 +271,12 @@ def _simple_now(
         ]
     query = f"""
         SELECT s.address, s.name, s.first_iso, s.last_iso, s.last_out_iso, s.last_in_iso,
-            s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue}
+            s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue},
+            coalesce(s.automated_reason, '')
         {source_from}"""
     return [
-        Person(a, name, (a,), f, la, lo, li, lm, n, days, src, due, late)
-        for a, name, f, la, lo, li, lm, n, days, src, due, late in c.execute(query, params)
+        Person(a, name, (a,), f, la, lo, li, lm, n, days, src, due, late, automated_reason=why)
+        for a, name, f, la, lo, li, lm, n, days, src, due, late, why in c.execute(query, params)
     ]
 
 
@@ -293,9 +302,11 @@ def people(
     default_cadence: int,
     as_of: int | None = None,
     only_due: bool = False,
+    include_automated: bool = False,
 ) -> list[Person]:
-    """Everyone self has been in touch with, as of `as_of` (else now); or just those due."""
-    found = _people(c, now, default_cadence, as_of, only_due, as_json=False)
+    """Everyone self has been in touch with, as of `as_of` (else now); or just those due.
+    Automated senders (`Person.automated_reason`) only with `include_automated`."""
+    found = _people(c, now, default_cadence, as_of, only_due, include_automated, as_json=False)
     return [p for p in found if isinstance(p, Person)]
 
 
@@ -306,9 +317,10 @@ def answers(
     default_cadence: int,
     as_of: int | None = None,
     only_due: bool = False,
+    include_automated: bool = False,
 ) -> list[Answer]:
     """As `people`, ready for --json."""
-    found = _people(c, now, default_cadence, as_of, only_due, as_json=True)
+    found = _people(c, now, default_cadence, as_of, only_due, include_automated, as_json=True)
     return [p if isinstance(p, Answer) else p.answer() for p in found]
 
 
@@ -318,6 +330,7 @@ def _people(
     default_cadence: int,
     as_of: int | None,
     only_due: bool,
+    include_automated: bool,
     *,
     as_json: bool,
 ) -> list[Person | Answer]:
@@ -332,12 +345,23 @@ def _people(
     if d.ignored or book.own:
         # Self's own card: its addresses are self's, never a person.
         rows = {a: r for a, r in rows.items() if not d.is_ignored(a) and a not in book.own}
-    chosen: list[tuple[str, list[str], Totals, int, str, int | None, int | None]] = []
+    chosen: list[tuple[str, list[str], Totals, int, str, int | None, int | None, str]] = []
     out: list[Person | Answer] = []
     if as_of is None:
         # Most people have one address and current running totals: SQLite answers for
         # them in one statement; only linked or just-matured addresses are merged below.
-        out.extend(_simple_now(c, d, now, default_cadence, only_due, as_json, book=book))
+        out.extend(
+            _simple_now(
+                c,
+                d,
+                now,
+                default_cadence,
+                only_due,
+                as_json,
+                book=book,
+                include_automated=include_automated,
+            )
+        )
     groups: dict[str, list[str]] = defaultdict(list)
     for a, key in d.groups(rows).items():
         if a in rows:
@@ -362,10 +386,13 @@ def _people(
         days, source = cadence(set_days, learned, default_cadence)
         due_at = None if total.last is None else total.last + days * DAY
         overdue = None if due_at is None else (at - due_at) // DAY
+        why = person_automated_reason(sorted(members), wrote=total.last_out is not None)
+        if why and not include_automated:
+            continue
         if not only_due or (overdue is not None and overdue >= 0):
-            chosen.append((key, members, total, days, source, due_at, overdue))
+            chosen.append((key, members, total, days, source, due_at, overdue, why))
     names = _names(c, [a for item in chosen for a in item[1]], as_of)
-    for key, members, total, days, source, due_at, overdue in chosen:
+    for key, members, total, days, source, due_at, overdue, why in chosen:
         if len(members) == 1:
             counts = names.get(key, Counter())
         else:
@@ -389,6 +416,7 @@ def _people(
                 iso(due_at),
                 overdue,
                 card,
+                why,
             )
         )
     return out
@@ -421,15 +449,9 @@ class Entry:
     subject: str
     counts: bool
     noise: str
-
-
-def find_person(found: list[Person], query: str) -> list[Person]:
-    """The person with this address; else everyone whose name contains the text."""
-    q = query.strip().lower()
-    for p in found:
-        if q in p.addresses:
-            return [p]
-    return [p for p in found if p.name and q in p.name.lower()]
+    #: 'to' (self wrote to them), 'from' (they wrote), 'cc' (they were on mail someone
+    #: else wrote), 'meeting'.
+    role: str = ""
 
 
 def timeline(
@@ -442,7 +464,7 @@ def timeline(
     """The latest interactions with these addresses; on a team's store (`member`), the
     subjects of other members' mail are left out."""
     marks = ",".join("?" * len(addresses))
-    subject, params = "i.subject", [*addresses, until, limit]
+    subject, params = "i.subject", [*addresses, *addresses, until, limit]
     if member is not None:
         subject = (
             "CASE WHEN EXISTS (SELECT 1 FROM team_contacts t WHERE t.iid = i.iid "
@@ -450,39 +472,12 @@ def timeline(
         )
         params = [member, *params]
     rows = c.execute(
-        f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise "
+        f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise, "
+        f"CASE WHEN i.kind = 'meeting' THEN 'meeting' WHEN i.direction = 'outbound' "
+        f"THEN 'to' WHEN i.sender IN ({marks}) THEN 'from' ELSE 'cc' END "
         "FROM participants p JOIN interactions i ON i.iid = p.iid "
         f"WHERE p.address IN ({marks}) AND p.at <= ? "
         "GROUP BY i.iid ORDER BY i.at DESC, i.iid DESC LIMIT ?",
         params,
     ).fetchall()
-    return [Entry(at, kind, d, s, bool(k), noise) for at, kind, d, s, k, noise in rows]
-
-
-def monthly_contacts(
-    c: ReadConnection, addresses: tuple[str, ...], until: int, months: int = 24
-) -> list[int]:
-    """Contacts per calendar month (UTC), oldest first, ending with `until`'s month."""
-    end = datetime.fromtimestamp(until, UTC)
-    index = end.year * 12 + end.month - 1
-    counts = [0] * months
-    marks = ",".join("?" * len(addresses))
-    for (at,) in c.execute(
-        f"SELECT at FROM participants WHERE contact = 1 AND address IN ({marks}) AND at <= ?",
-        [*addresses, until],
-    ):
-        d = datetime.fromtimestamp(at, UTC)
-        k = months - 1 - (index - (d.year * 12 + d.month - 1))
-        if 0 <= k < months:
-            counts[k] += 1
-    return counts
-
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[int]) -> str:
-    top = max(values, default=0)
-    if top == 0:
-        return SPARKS[0] * len(values)
-    return "".join(SPARKS[min(7, (v * 7 + top - 1) // top)] if v else " " for v in values)
+    return [Entry(at, kind, d, s, bool(k), noise, r) for at, kind, d, s, k, noise, r in rows]

@@ -1,7 +1,7 @@
 """The command line: the Typer app with every command group registered, and `main`.
 
 Each group lives in its own module (`queries`, `directives`, `referrals`, `accounts`,
-`admin`, `store`); a command parses its options, calls one use case and renders the
+`admin`, `store`, `me`, `merges`); a command parses its options, calls one use case and renders the
 answer. Query commands import only what they use (sqlite3 and the read side): they
 start fast. Known problems are one line on stderr and exit 1; --debug shows the
 traceback.
@@ -17,7 +17,16 @@ from typer.core import TyperCommand
 from typer.models import CommandInfo
 
 from kithkeep.domain.errors import KithkeepError
-from kithkeep.services.cli import accounts, admin, directives, queries, referrals, store
+from kithkeep.services.cli import (
+    accounts,
+    admin,
+    directives,
+    me,
+    merges,
+    queries,
+    referrals,
+    store,
+)
 from kithkeep.services.cli.common import COMMAND_ORDER, app, err, hoist_global_options, state
 from kithkeep.services.cli.examples import add_examples
 
@@ -25,7 +34,7 @@ if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # Typer's own copy of click
 
 #: The command groups, registered on `app` as their modules are imported.
-GROUPS = (admin, queries, directives, referrals, accounts, store)
+GROUPS = (admin, queries, directives, referrals, accounts, store, me, merges)
 
 
 def _in_order(info: CommandInfo) -> int:

@@ -47,6 +47,8 @@ COMMAND_ORDER = (
     "company",
     "account",
     "config",
+    "me",
+    "merges",
     "referrals",
     "store",
 )
