@@ -58,15 +58,12 @@ def test_automated_senders_by_role_domain_and_marketing() -> None:
 
 def test_self_writing_once_overrides_the_rules_in_the_view() -> None:
     # The view asks the rules only of addresses self never wrote to (stats.last_out).
-    from kithkeep.domain.people import Totals
-    from kithkeep.projections.queries import _automated
+    from kithkeep.domain.senders import person_automated_reason as reason
 
-    never = Totals(first=1, last=2, last_in=2, n=1)
-    wrote = Totals(first=1, last=2, last_in=2, last_out=1, n=2)
-    assert _automated(["info@small.example"], never) == "role account: info"
-    assert _automated(["info@small.example"], wrote) == ""
+    assert reason(["info@small.example"], wrote=False) == "role account: info"
+    assert reason(["info@small.example"], wrote=True) == ""
     # A person with one real address is a person.
-    assert _automated(["info@small.example", "ann@small.example"], never) == ""
+    assert reason(["ann@small.example", "info@small.example"], wrote=False) == ""
 
 
 def test_addresses_no_one_can_have() -> None:
