@@ -317,7 +317,8 @@ class FileSource:
         signals: tuple[str, ...] = (),
     ) -> Iterator[tuple[Item, int]]:
         for start, end, separator, header in _mbox_messages(f, offset):
-            when = _from_line_time(separator) or file_time
+            delivered = _from_line_time(separator)
+            when = delivered or file_time
             yield (
                 parse_message(
                     header,
@@ -328,6 +329,7 @@ class FileSource:
                     shifted=shifted,
                     size=end - start - len(separator),
                     signals=signals,
+                    delivered=delivered is not None,
                 ),
                 end,
             )

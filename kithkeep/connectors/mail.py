@@ -271,6 +271,7 @@ def parse_message(
     seen: set[int] | None = None,
     shifted: ShiftedCopies | None = None,
     size: int = -1,
+    delivered: bool = False,
 ) -> Observation | Problem | Skip:
     """Reduce one raw message to metadata. Never raises for bad input.
 
@@ -280,7 +281,7 @@ def parse_message(
     the message's whole `size` in bytes, if known, as evidence.
     """
     try:
-        return _parse(data, origin, file_time, now, signals, seen, shifted, size)
+        return _parse(data, origin, file_time, now, signals, seen, shifted, size, delivered)
     except RecursionError:
         return Problem("headers too deeply nested", origin)
     except Exception as e:  # bad input must be counted, never fatal
@@ -296,6 +297,7 @@ def _parse(
     seen: set[int] | None,
     shifted: ShiftedCopies | None = None,
     size: int = -1,
+    delivered: bool = False,
 ) -> Observation | Problem | Skip:
     block = header_block(data)
     h = split_headers(block)
@@ -351,8 +353,10 @@ def _parse(
         occurred_at, date_source = _fallback_date(h, file_time, now)
 
     sig = list(signals)
-    if date_source == "file":
-        sig.append("date-unknown")  # kept with the event: the rules judge it
+    if date_source == "file" and not delivered:
+        # An export's own time, not the mail's (an mbox's From_ line, `delivered`, is the
+        # delivery time): kept with the event, the rules judge it.
+        sig.append("date-unknown")
     sig.extend("bad-address:" + r for r in dict.fromkeys(rejected))
     if b"list-id" in h:
         sig.append("list-id")

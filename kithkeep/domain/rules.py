@@ -182,8 +182,6 @@ def noise_reasons(o: Observation, policy: Policy, audience: int) -> tuple[str, .
     sender = o.sender.address if o.sender else ""
     if sender and not policy.is_self(sender) and is_automated_sender(sender):
         reasons.append("automated-sender")
-    if o.date_source == "file" and "date-unknown" not in reasons:
-        reasons.append("date-unknown")
     if audience > policy.max_audience:
         reasons.append("audience")
     return tuple(reasons)

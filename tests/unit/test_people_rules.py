@@ -190,7 +190,7 @@ def test_broadcasts_are_no_contact_but_not_noise() -> None:
         j = judge(o, ME)
         assert j.contacts == () and j.noise == ()
     assert judge(direct, ME).contacts == ("a@x.com",)
-    unknown = direct._replace(date_source="file")
+    unknown = direct._replace(date_source="file", signals=("date-unknown",))
     assert judge(unknown, ME).noise == ("date-unknown",)
 
 
