@@ -35,6 +35,9 @@ class Page:
     total: int = 0
     #: Copies of interactions this source already gave in this run (left out).
     duplicates: int = 0
+    #: What was left out or set aside, by reason, for the import report ('junk',
+    #: 'trash', 'time-zone copy', 'address left out: <why>').
+    notes: dict[str, int] = field(default_factory=dict)
     #: Natural keys of interactions the source no longer has (deleted, expunged, moved
     #: to Trash or Junk): withdrawn in the page's transaction.
     withdrawn: Sequence[str] = ()

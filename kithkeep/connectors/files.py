@@ -20,6 +20,8 @@ from typing import BinaryIO, NamedTuple
 
 from kithkeep.connectors import ics, vcard
 from kithkeep.connectors.base import PAGE_SIZE, Page, Problem
+from kithkeep.connectors.copies import ShiftedCopies
+from kithkeep.connectors.folders import folder_kind, left_out
 from kithkeep.connectors.mail import BODY_BYTES, Skip, parse_message
 from kithkeep.domain.card import Card
 from kithkeep.domain.errors import InputError
@@ -39,10 +41,6 @@ _SKIP_SUFFIXES = (
     ".db",
     ".log",
 )
-_SPAM_DIRS = frozenset(
-    {"spam", ".spam", "junk", ".junk", "junk e-mail", "junk email", "[gmail].spam"}
-)
-_DRAFT_DIRS = frozenset({"drafts", ".drafts", "draft", "[gmail].drafts"})
 _HEAD_BYTES = 1024 * 1024
 #: Identities remembered to drop copies early (about 100 bytes each).
 _SEEN_LIMIT = 250_000
@@ -87,12 +85,16 @@ class _Batch:
     skipped: int = 0
     duplicates: int = 0
     cards: list[Card] = field(default_factory=list)
+    notes: Counter[str] = field(default_factory=Counter)
 
     def add(self, item: Item) -> None:
         if isinstance(item, Observation):
             self.observations.append(item)
             if item.date_source != "header":
                 self.fallbacks[item.date_source] += 1
+            for s in item.signals:
+                if s.startswith("bad-address:"):
+                    self.notes["address left out: " + s[12:]] += 1
         elif isinstance(item, Card):
             self.cards.append(item)
         elif isinstance(item, Problem):
@@ -101,6 +103,7 @@ class _Batch:
             self.duplicates += 1
         else:
             self.skipped += 1
+            self.notes[item.reason] += 1
 
     def size(self) -> int:
         return (
@@ -122,6 +125,7 @@ class _Batch:
             total,
             self.duplicates,
             cards=self.cards,
+            notes=dict(self.notes),
         )
 
 
@@ -133,6 +137,8 @@ class FileSource:
     now: datetime
     local_tz: tzinfo = UTC
     page_size: int = PAGE_SIZE
+    #: Folders read although junk or trash (`folders.left_out`), by name.
+    include_folders: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -149,6 +155,9 @@ class FileSource:
         done = 0
         batch = _Batch()
         seen: set[int] = set()  # identities given in this run: copies are dropped early
+        shifted = ShiftedCopies()  # and copies whose Date an export shifted by hours
+        if start is not None:
+            self._recall(files, start, seen, shifted)
         for f in files:
             if start is not None and (
                 f.rel < start.path or (f.rel == start.path and start.offset == DONE)
@@ -157,7 +166,7 @@ class FileSource:
                 continue
             offset = start.offset if start is not None and f.rel == start.path else 0
             start = None
-            for item, next_offset in self._read(f, offset, seen):
+            for item, next_offset in self._read(f, offset, seen, shifted):
                 batch.add(item)
                 if batch.size() >= self.page_size:
                     progress = done + min(max(next_offset, 0), f.size)
@@ -165,8 +174,21 @@ class FileSource:
                     batch = _Batch()
                     if len(seen) > _SEEN_LIMIT:
                         seen.clear()  # bounded memory: the store still drops any copy
+                        shifted.clear()
             done += f.size
         yield batch.page(None, total, total)
+
+    def _recall(
+        self, files: list[_File], start: _Position, seen: set[int], shifted: ShiftedCopies
+    ) -> None:
+        """Remember what was read before `start` again (not giving it): a copy whose Date
+        an export shifted is known after a resumed import as in one run from the start."""
+        for f in files:
+            if f.rel > start.path:
+                return
+            for _, next_offset in self._read(f, 0, seen, shifted):
+                if f.rel == start.path and start.offset != DONE and next_offset >= start.offset:
+                    return
 
     def _files(self) -> list[_File]:
         """Every candidate file in sorted order (strings and one stat each: this is hot)."""
@@ -212,10 +234,16 @@ class FileSource:
         found.sort(key=lambda f: f.rel)
         return found
 
-    def _read(self, f: _File, offset: int, seen: set[int]) -> Iterator[tuple[Item, int]]:
+    def _read(
+        self, f: _File, offset: int, seen: set[int], shifted: ShiftedCopies
+    ) -> Iterator[tuple[Item, int]]:
         where = f.path
         lower = where.lower()
         file_time = datetime.fromtimestamp(f.mtime, UTC)
+        kind = left_out(f.rel, self.include_folders)
+        if kind:
+            yield from _left_out(where, offset, kind)
+            return
         try:
             if lower.endswith((".vcf", ".vcard")):
                 with open(where, "rb") as fh:
@@ -226,14 +254,15 @@ class FileSource:
                     yield from self._calendar(fh.read(), where, offset)
                 return
             if lower.endswith(".zip"):
-                yield from self._takeout(Path(where), offset, seen)
+                yield from self._takeout(Path(where), offset, seen, shifted)
                 return
             with open(where, "rb") as fh:
                 # Headers are at the top: a whole small file, or its first megabyte.
                 data = fh.read() if f.size <= _HEAD_BYTES else fh.read(_HEAD_BYTES)
                 if data[:5] == b"From " or lower.endswith(".mbox"):
                     fh.seek(offset)
-                    yield from self._mbox(fh, where, offset, file_time, seen)
+                    sent = ("sent-folder",) if left_out(f.rel, whole=True, kind="sent") else ()
+                    yield from self._mbox(fh, where, offset, file_time, seen, shifted, sent)
                     return
         except OSError as e:
             yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE
@@ -250,7 +279,14 @@ class FileSource:
             return
         yield (
             parse_message(
-                data, origin=where, file_time=file_time, now=self.now, signals=signals, seen=seen
+                data,
+                origin=where,
+                file_time=file_time,
+                now=self.now,
+                signals=signals,
+                seen=seen,
+                shifted=shifted,
+                size=f.size,
             ),
             DONE,
         )
@@ -271,18 +307,36 @@ class FileSource:
             yield item, index
 
     def _mbox(
-        self, f: BinaryIO, where: str, offset: int, file_time: datetime, seen: set[int]
+        self,
+        f: BinaryIO,
+        where: str,
+        offset: int,
+        file_time: datetime,
+        seen: set[int],
+        shifted: ShiftedCopies,
+        signals: tuple[str, ...] = (),
     ) -> Iterator[tuple[Item, int]]:
         for start, end, separator, header in _mbox_messages(f, offset):
-            when = _from_line_time(separator) or file_time
+            delivered = _from_line_time(separator)
+            when = delivered or file_time
             yield (
                 parse_message(
-                    header, origin=f"{where}@{start}", file_time=when, now=self.now, seen=seen
+                    header,
+                    origin=f"{where}@{start}",
+                    file_time=when,
+                    now=self.now,
+                    seen=seen,
+                    shifted=shifted,
+                    size=end - start - len(separator),
+                    signals=signals,
+                    delivered=delivered is not None,
                 ),
                 end,
             )
 
-    def _takeout(self, path: Path, skip: int, seen: set[int]) -> Iterator[tuple[Item, int]]:
+    def _takeout(
+        self, path: Path, skip: int, seen: set[int], shifted: ShiftedCopies
+    ) -> Iterator[tuple[Item, int]]:
         """A Google Takeout archive: its mbox(es), calendars and contacts, member by member."""
         try:
             z = zipfile.ZipFile(path)
@@ -296,16 +350,20 @@ class FileSource:
                 if info.is_dir() or not name.endswith((".mbox", ".ics", ".vcf")):
                     continue
                 where = f"{path}!{info.filename}"
+                kind = left_out(info.filename, self.include_folders, whole=True)
                 try:
                     with z.open(info) as member:
                         items: Iterable[tuple[Item, int]]
-                        if name.endswith(".ics"):
+                        if kind:
+                            messages = _mbox_messages(member, 0)  # type: ignore[arg-type]
+                            items = ((Skip(kind), 0) for _ in messages)
+                        elif name.endswith(".ics"):
                             items = self._calendar(member.read(), where, 0)
                         elif name.endswith(".vcf"):
                             items = self._cards(member.read(), where, 0)
                         else:
                             file_time = datetime(*info.date_time, tzinfo=UTC)
-                            items = self._mbox(member, where, 0, file_time, seen)  # type: ignore[arg-type]
+                            items = self._mbox(member, where, 0, file_time, seen, shifted)  # type: ignore[arg-type]
                         for item, _ in items:
                             index += 1
                             if index > skip:
@@ -369,18 +427,35 @@ def _from_line_time(separator: bytes) -> datetime | None:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
+def _left_out(
+    where: str, offset: int, kind: str
+) -> Iterator[tuple[Observation | Problem | Skip, int]]:
+    """Each message of a file in a folder left out (`folders.left_out`), counted unread."""
+    try:
+        with open(where, "rb") as fh:
+            if fh.read(5) != b"From " and not where.lower().endswith(".mbox"):
+                yield Skip(kind), DONE
+                return
+            fh.seek(offset)
+            for _, end, _, _ in _mbox_messages(fh, offset):
+                yield Skip(kind), end
+    except OSError as e:
+        yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE
+
+
 def _folder_hints(rel: str) -> tuple[tuple[str, ...], str]:
     """Signals and skip reasons a Maildir's folders and flags carry."""
     parts = rel.split("/")
     name = parts[-1]
-    folders = {part.lower() for part in parts[:-1]}
-    if folders & _SPAM_DIRS:
-        return (), "spam"
-    signals: tuple[str, ...] = ("draft",) if folders & _DRAFT_DIRS else ()
+    kinds = {folder_kind(p) for p in parts[:-1]}
+    # A Sent folder's mail is self's: a sender there not yet known as self may be an alias.
+    signals: tuple[str, ...] = ("draft",) if "drafts" in kinds else ()
+    if "sent" in kinds:
+        signals = (*signals, "sent-folder")
     _, sep, flags = name.rpartition(":2,")
     if sep:
         if "T" in flags:
             return signals, "trash"
-        if "D" in flags:
-            signals = ("draft",)
+        if "D" in flags and "draft" not in signals:
+            signals = ("draft", *signals)
     return signals, ""

@@ -301,7 +301,9 @@ class GmailSource(ServiceSource):
             # The snippet feeds introduction cues, in memory only; it is never stored.
             data += b"\r\n\r\n" + html.unescape(str(message["snippet"])).encode("utf-8")
         received = datetime.fromtimestamp(int(message.get("internalDate", "0")) / 1000, UTC)
-        return parse_message(data, origin=where, file_time=received, now=self.now)
+        # SENT: self's own mail, whatever address it went from (`me suggest`'s evidence).
+        signals = ("sent-folder",) if "SENT" in labels else ()
+        return parse_message(data, origin=where, file_time=received, now=self.now, signals=signals)
 
     # -- incremental: history ------------------------------------------------------------
 

@@ -231,7 +231,8 @@ class GraphSource:
                     origin=where,
                     file_time=instant(item.get("receivedDateTime")) or self.now,
                     now=self.now,
-                    signals=("draft",) if item.get("isDraft") else (),
+                    signals=(("draft",) if item.get("isDraft") else ())
+                    + (("sent-folder",) if folder == "sentitems" else ()),
                 )
                 if isinstance(read, Observation):
                     observations.append(read)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from kithkeep.connectors.base import Page, Problem
+from kithkeep.connectors.folders import folder_kind
 from kithkeep.connectors.imap_client import ImapConfig, close, connect, in_spans, reason, vanished
 from kithkeep.connectors.imap_folders import (
     FolderState,
@@ -330,7 +331,8 @@ class ImapSource:
                 origin=f"imap:{folder}/{uid}",
                 file_time=file_time,
                 now=self.now,
-                signals=("draft",) if b"\\draft" in flags else (),
+                signals=(("draft",) if b"\\draft" in flags else ())
+                + (("sent-folder",) if folder_kind(folder.rsplit("/", 1)[-1]) == "sent" else ()),
             )
             if isinstance(got, Observation):
                 observations.append(got)

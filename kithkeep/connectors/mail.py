@@ -15,11 +15,14 @@ from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
+from kithkeep.connectors.copies import ShiftedCopies
+from kithkeep.connectors.xnames import with_x_names
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
 from kithkeep.domain.introductions import introduction_cues, is_forward
 from kithkeep.domain.quoting import NEW_TEXT_CHARS, new_text
 from kithkeep.domain.referral_cues import referral_cues
 from kithkeep.domain.rules import is_plausible_date, normalize_address
+from kithkeep.domain.senders import address_problem
 
 _WANTED = frozenset(
     {
@@ -43,6 +46,9 @@ _WANTED = frozenset(
         b"x-autorespond",
         b"content-type",
         b"content-transfer-encoding",
+        b"x-from",
+        b"x-to",
+        b"x-cc",
     }
 )
 _UNFOLD = re.compile(rb"\r?\n[ \t]+")
@@ -109,13 +115,18 @@ def decode_words(value: str) -> str:
         return value
 
 
-def addresses(value: str) -> list[tuple[str, str]]:
-    """(display name, normalised address) pairs; groups and junk are dropped."""
+def addresses(value: str, rejected: list[str] | None = None) -> list[tuple[str, str]]:
+    """(display name, normalised address) pairs; groups and junk are dropped, and
+    addresses no one can have (`senders.address_problem`) too, their reasons added to
+    `rejected`."""
     if _SIMPLE_LIST.match(value):
         # The common case (bare addresses, as in most archives) needs no parser at all.
         plain = [a.strip().lower() for a in value.split(",")]
         if all(_PLAIN_ADDRESS.match(a) for a in plain if a):
-            return [("", a) for a in plain if a and len(a) <= 254]
+            found = [("", a) for a in plain if a and len(a) <= 254]
+            if any(address_problem(a) for _, a in found):
+                return _without_problems(found, rejected)
+            return found
         pairs = [("", part) for part in value.split(",")]
     elif _NAMED_LIST.match(value):
         pairs = []
@@ -130,6 +141,23 @@ def addresses(value: str) -> list[tuple[str, str]]:
         if a:
             n = _SPACE.sub(" ", decode_words(name)).strip().strip("'\"").strip() if name else ""
             out.append((n, a))
+        elif rejected is not None and "@" in addr:
+            problem = address_problem(addr.strip().strip("<>").strip().lower())
+            if problem:
+                rejected.append(problem)
+    return out
+
+
+def _without_problems(
+    found: list[tuple[str, str]], rejected: list[str] | None
+) -> list[tuple[str, str]]:
+    out = []
+    for name, a in found:
+        problem = address_problem(a)
+        if not problem:
+            out.append((name, a))
+        elif rejected is not None:
+            rejected.append(problem)
     return out
 
 
@@ -264,14 +292,19 @@ def parse_message(
     now: datetime,
     signals: tuple[str, ...] = (),
     seen: set[int] | None = None,
+    shifted: ShiftedCopies | None = None,
+    size: int = -1,
+    delivered: bool = False,
 ) -> Observation | Problem | Skip:
     """Reduce one raw message to metadata. Never raises for bad input.
 
     `seen` holds the identities given so far by the caller: a copy of one of them is
-    answered with `Skip("duplicate")` at the cost of its headers alone.
+    answered with `Skip("duplicate")` at the cost of its headers alone. `shifted` does
+    the same for copies whose Date an export shifted by whole hours (`copies.py`), with
+    the message's whole `size` in bytes, if known, as evidence.
     """
     try:
-        return _parse(data, origin=origin, file_time=file_time, now=now, signals=signals, seen=seen)
+        return _parse(data, origin, file_time, now, signals, seen, shifted, size, delivered)
     except RecursionError:
         return Problem("headers too deeply nested", origin)
     except Exception as e:  # bad input must be counted, never fatal
@@ -280,12 +313,14 @@ def parse_message(
 
 def _parse(
     data: bytes,
-    *,
     origin: str,
     file_time: datetime,
     now: datetime,
     signals: tuple[str, ...],
     seen: set[int] | None,
+    shifted: ShiftedCopies | None = None,
+    size: int = -1,
+    delivered: bool = False,
 ) -> Observation | Problem | Skip:
     block = header_block(data)
     h = split_headers(block)
@@ -302,6 +337,8 @@ def _parse(
         for skip in SKIP_LABELS:
             if skip in label_set:
                 return Skip(skip)
+        if "sent" in label_set:
+            signals = (*signals, "sent-folder")
     header_date = parse_date(one(b"date")) if b"date" in h else None
     if header_date is not None and not is_plausible_date(header_date, now):
         header_date = None
@@ -315,14 +352,20 @@ def _parse(
             return Skip("duplicate")
         seen.add(copy)
 
-    senders = addresses(one(b"from"))
+    rejected: list[str] = []
+    senders = addresses(one(b"from"), rejected)
     sender = Party(senders[0][1], senders[0][0]) if senders else None
     parties: list[Party] = []
     for name, role in ((b"to", Role.TO), (b"cc", Role.CC), (b"bcc", Role.BCC)):
         for value in h.get(name, ()):
-            parties.extend(Party(a, n, role) for n, a in addresses(text(value)))
+            parties.extend(Party(a, n, role) for n, a in addresses(text(value), rejected))
     if sender is None and not parties:
+        if rejected:
+            return Problem(f"no usable address ({rejected[0]})", origin)
         return Problem("not a mail message (no From, To or Cc)", origin)
+    if b"x-from" in h or b"x-to" in h:
+        x = {k: [text(v) for v in h.get(k, ())] for k in (b"x-from", b"x-to", b"x-cc")}
+        sender, parties = with_x_names(x[b"x-from"], x[b"x-to"], x[b"x-cc"], sender, parties)
 
     subject = _SPACE.sub(" ", decode_words(one(b"subject"))).strip()
     message_id = _message_id(one(b"message-id"))
@@ -333,6 +376,11 @@ def _parse(
         occurred_at, date_source = _fallback_date(h, file_time, now)
 
     sig = list(signals)
+    if date_source == "file" and not delivered:
+        # An export's own time, not the mail's (an mbox's From_ line, `delivered`, is the
+        # delivery time): kept with the event, the rules judge it.
+        sig.append("date-unknown")
+    sig.extend("bad-address:" + r for r in dict.fromkeys(rejected))
     if b"list-id" in h:
         sig.append("list-id")
     if b"list-unsubscribe" in h:
@@ -367,6 +415,13 @@ def _parse(
         if digest in seen:
             return Skip("duplicate")
         seen.add(digest)
+    if shifted is not None and header_date is not None and sender is not None:
+        identity = (sender.address, " ".join(subject.split()).casefold())
+        people = frozenset(p.address for p in parties if p.role != Role.BCC)
+        length = size - len(block) if size >= 0 else -1
+        at = int(header_date.timestamp())
+        if shifted.is_copy(identity, people, at, message_id, length):
+            return Skip("time-zone copy")
     if parties or sender is not None:
         # The body's new text is read for introduction and referral cues, then forgotten:
         # only the names of the cues that fired, and the person a referral names, are kept.

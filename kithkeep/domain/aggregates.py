@@ -329,6 +329,17 @@ class Directives(Aggregate):
     def unignore(self, pattern: str) -> None:
         self.ignored = [p for p in self.ignored if p != pattern]
 
+    @event("MergeAccepted")
+    def accept_merge(self, a: str, b: str) -> None:
+        """A suggested merge taken: the two addresses are one person (a link)."""
+        self.links.append([a, b])
+
+    @event("MergeRejected")
+    def reject_merge(self, a: str, b: str) -> None:
+        """A suggested merge refused: never proposed again."""
+        # Older histories were opened before this list existed.
+        self.rejected = [*getattr(self, "rejected", []), [a, b]]
+
 
 register_topic(f"{__name__}:AddressBook", Directives)
 

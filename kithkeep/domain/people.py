@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import sha1
 
 
 @dataclass
@@ -110,3 +112,47 @@ class Totals:
         self.w_in += o.w_in
         self.w_meet += o.w_meet
         self.replies += o.replies
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def name_tokens(text: str) -> tuple[str, ...]:
+    """The words of a name or an address's local part, lower case (`c..giron` → c, giron)."""
+    return tuple(_WORD.findall(text.lower()))
+
+
+def spells(local: str, name: tuple[str, ...]) -> bool:
+    """Whether an address's local part spells this name: first.last, first_last, f..last,
+    firstlast or flast (the surname last, each other word the name's or its initial)."""
+    words = name_tokens(local)
+    if len(name) < 2 or not words:
+        return False
+    first, surname = name[0], name[-1]
+    if len(words) == 1:
+        return words[0] in (first[0] + surname, first + surname)
+    if words[-1] != surname:
+        return False
+    return all(w in name or (len(w) == 1 and any(n[0] == w for n in name)) for w in words[:-1])
+
+
+def same_name_forms(a: str, b: str) -> str:
+    """Why two addresses at one domain look like one person's ('' if they do not):
+    `first.last` and `first_last`, or `flast` beside either."""
+    la, _, da = a.partition("@")
+    lb, _, db = b.partition("@")
+    if da != db or la == lb:
+        return ""
+    ta, tb = name_tokens(la), name_tokens(lb)
+    if len(ta) >= 2 and ta == tb:
+        return f"{la} and {lb} at {da}"
+    for full, short in ((ta, tb), (tb, ta)):
+        if len(full) == 2 and len(short) == 1 and short[0] == full[0][0] + full[1]:
+            return f"{la} and {lb} at {da}"
+    return ""
+
+
+def merge_id(a: str, b: str) -> str:
+    """A short, stable id for a pair of addresses (either order)."""
+    lo, hi = sorted((a, b))
+    return sha1(f"{lo}\x1f{hi}".encode()).hexdigest()[:8]

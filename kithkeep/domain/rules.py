@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from kithkeep.domain.interaction import Kind, Observation, Response, Role
+from kithkeep.domain.senders import address_problem
 
 DEFAULT_CADENCE_DAYS = 180
 DEFAULT_MAX_AUDIENCE = 15
@@ -52,12 +53,15 @@ _AUTOMATED_LOCAL = re.compile(
 
 
 def normalize_address(raw: str) -> str:
-    """Lower-case, trimmed, without `mailto:` or angle brackets; '' if not an address."""
+    """Lower-case, trimmed, without `mailto:` or angle brackets; '' if not an address, or
+    not one anyone can have (`senders.address_problem`)."""
     a = raw.strip().strip("<>").strip()
     if a[:7].lower() == "mailto:":
         a = a[7:]
-    a = a.strip().strip("'\"").lower()
-    if "@" not in a or " " in a or len(a) > 254:
+    a = a.strip().strip('"').lower()
+    if len(a) > 1 and a[0] == a[-1] == "'":
+        a = a[1:-1]  # quoted whole ('ada@example.com'); a lone quote is a problem
+    if "@" not in a or " " in a or len(a) > 254 or address_problem(a):
         return ""
     return a
 
@@ -153,10 +157,18 @@ def judge(o: Observation, policy: Policy) -> Judgement:
     else:
         direction = OUTBOUND if sender and policy.is_self(sender) else INBOUND
     noise = noise_reasons(o, policy, audience)
-    if noise:
+    if noise or (direction == INBOUND and is_broadcast(o, policy)):
         return Judgement(direction, noise, audience, (), tuple(others))
     contacts = tuple(_contacts(o, policy, direction, others))
     return Judgement(direction, noise, audience, contacts, tuple(others))
+
+
+def is_broadcast(o: Observation, policy: Policy) -> bool:
+    """Mail that names self in neither To nor Cc (Bcc'd on a broadcast, or come through a
+    list): not contact with its sender. Not noise either: it still says who knows whom."""
+    if o.kind is not Kind.EMAIL:
+        return False
+    return not any(p.role in (Role.TO, Role.CC) and policy.is_self(p.address) for p in o.parties)
 
 
 def noise_reasons(o: Observation, policy: Policy, audience: int) -> tuple[str, ...]:
@@ -170,7 +182,9 @@ def noise_reasons(o: Observation, policy: Policy, audience: int) -> tuple[str, .
             reasons.append(s)
         elif s.startswith("auto-submitted:") and s[15:] != "no":
             reasons.append("auto-submitted")
-        elif s in ("draft", "auto-reply"):
+        elif s in ("draft", "auto-reply", "date-unknown"):
+            # date-unknown: no Date or Received: to trust, so the time is the file's (an
+            # export's): kept in the timeline, it never moves last contact.
             reasons.append(s)
     sender = o.sender.address if o.sender else ""
     if sender and not policy.is_self(sender) and is_automated_sender(sender):

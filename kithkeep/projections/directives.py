@@ -1,6 +1,7 @@
 """The user's word as the views keep it: address-book and referral events into rows.
 
-Links, cadences set by hand and ignored patterns go into `directives`; introductions
+Links (and merges accepted), merges refused, cadences set by hand and ignored patterns
+go into `directives`; introductions
 logged, dismissed, closed or reopened into `referral_marks`.
 """
 
@@ -23,7 +24,7 @@ def apply_directive(c: Cursor, event: Directives.Event | Referrals.Event) -> Non
     # Their fields are made by `@event` from each command's arguments: unknown to mypy.
     e: Any = event
     name = type(e).__name__
-    if name == "Linked":
+    if name in ("Linked", "MergeAccepted"):
         a, b = sorted((e.a, e.b))
         c.execute("INSERT OR IGNORE INTO directives (kind, a, b) VALUES ('link', ?, ?)", (a, b))
         c.execute("DELETE FROM directives WHERE kind = 'unlink' AND a = ? AND b = ?", (a, b))
@@ -39,6 +40,9 @@ def apply_directive(c: Cursor, event: Directives.Event | Referrals.Event) -> Non
                 "INSERT INTO directives (kind, a, value) VALUES ('cadence', ?, ?)",
                 (e.address, e.days),
             )
+    elif name == "MergeRejected":
+        a, b = sorted((e.a, e.b))
+        c.execute("INSERT OR IGNORE INTO directives (kind, a, b) VALUES ('no-merge', ?, ?)", (a, b))
     elif name == "Ignored":
         c.execute("INSERT OR IGNORE INTO directives (kind, a) VALUES ('ignore', ?)", (e.pattern,))
     elif name == "Unignored":

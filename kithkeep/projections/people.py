@@ -21,15 +21,18 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 from kithkeep.domain.aggregates import Contact, Directives, Interaction, Referrals
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS, Policy, learned_by_address
+from kithkeep.domain.senders import automated_reason
 from kithkeep.projections.cards import apply_card, card_row
 from kithkeep.projections.directives import apply_directive
 from kithkeep.projections.people_sql import (
+    CLEAR_AUTOMATED,
     INSERTS,
     MARK_STALE,
     MATURED,
     RECOUNT_ALL_STATS,
     RECOUNT_NAMES,
     RECOUNT_STATS,
+    UNCLASSIFIED,
 )
 from kithkeep.projections.rows import PageRows, Plan, add_interaction
 from kithkeep.projections.schema import INDEXES, TABLES, VIEW_TABLES, VIEWS_VERSION
@@ -208,6 +211,7 @@ class PeopleProjection:
         self._bulk(c, "intros", rows.intros)
         self._bulk(c, "team_contacts", rows.team)
         self._bulk(c, "names", [(a, n, k) for (a, n), k in rows.names.items()])
+        self._bulk(c, "self_evidence", [(a, e, k) for (a, e), k in rows.evidence.items()])
         self._upsert_stats(c, rows.stats)
         for e in rows.directives:
             apply_directive(c, e)
@@ -295,6 +299,7 @@ class PeopleProjection:
             updates = [(learned, a) for a, learned in learned_by_address(rows)]
             self._bulk(c, "learned", updates)
             c.execute("UPDATE stats SET dirty = 0 WHERE dirty = 1")
+            self._classify(c)
             if recounted:
                 return  # with their names
             # The most frequent display name, kept here so that queries need not look it up.
@@ -304,6 +309,12 @@ class PeopleProjection:
                 "ORDER BY n.n DESC, n.name LIMIT 1), '') AS name FROM stats s) AS b "
                 "WHERE stats.address = b.address AND stats.name != b.name"
             )
+
+    def _classify(self, c: Any) -> None:
+        """Each address's automated-sender rule, for those self never wrote to."""
+        c.execute(CLEAR_AUTOMATED)
+        c.execute(UNCLASSIFIED)
+        self._bulk(c, "automated", [(automated_reason(a), a) for (a,) in c.fetchall()])
 
 
 class PeopleView(PeopleProjection, SQLiteTrackingRecorder):

@@ -40,6 +40,9 @@ UPSERT_STATS_SET = (
     "replies = stats.replies + excluded.replies, dirty = 1"
 )
 UPSERT_NAMES_SET = "ON CONFLICT (address, name) DO UPDATE SET n = names.n + excluded.n"
+UPSERT_EVIDENCE_SET = (
+    "ON CONFLICT (address, evidence) DO UPDATE SET n = self_evidence.n + excluded.n"
+)
 _UPSERT_STATS = (
     f"INSERT INTO stats ({', '.join(STATS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
     + UPSERT_STATS_SET
@@ -87,6 +90,7 @@ INSERTS = {
     "intros": "INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)",
     "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?,?)",
     "names": "INSERT INTO names VALUES (?,?,?) " + UPSERT_NAMES_SET,
+    "self_evidence": "INSERT INTO self_evidence VALUES (?,?,?) " + UPSERT_EVIDENCE_SET,
     "stats": _UPSERT_STATS,
     # Into an emptied table: totals counted whole, with the learned cadence and the name.
     "counted_stats": "INSERT INTO stats (address, first, last, last_out, last_in, "
@@ -94,7 +98,15 @@ INSERTS = {
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "counted_names": "INSERT INTO names VALUES (?,?,?)",
     "learned": "UPDATE stats SET learned = ?, dirty = 0 WHERE address = ?",
+    "automated": "UPDATE stats SET automated_reason = ? WHERE address = ?",
 }
+
+#: Self wrote to them: no automated-sender rule holds (`senders.automated_reason`).
+CLEAR_AUTOMATED = (
+    "UPDATE stats SET automated_reason = '' WHERE last_out IS NOT NULL "
+    "AND (automated_reason IS NULL OR automated_reason != '')"
+)
+UNCLASSIFIED = "SELECT address FROM stats WHERE automated_reason IS NULL"
 
 #: Bulk pages were written: `settle` counts every address's totals and names again.
 MARK_STALE = (

@@ -28,6 +28,7 @@ from kithkeep.projections.people import PeopleProjection
 from kithkeep.projections.people_sql import (
     RECOUNT_ALL,
     STATS_COLUMNS,
+    UPSERT_EVIDENCE_SET,
     UPSERT_NAMES_SET,
     UPSERT_STATS_SET,
 )
@@ -111,6 +112,7 @@ _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("how", "text"), ("contact", "bigint"),
     ),
     "names": (("address", "text"), ("name", "text"), ("n", "bigint")),
+    "self_evidence": (("address", "text"), ("evidence", "text"), ("n", "bigint")),
     "stats": tuple((c, "text" if c == "address" else "bigint") for c in STATS_COLUMNS[:-1]),
     "counted_stats": (
         *((c, "text" if c == "address" else "bigint") for c in STATS_COLUMNS[:-1]),
@@ -124,12 +126,19 @@ _COUNTED = {"counted_stats": "stats", "counted_names": "names"}
 _APPEND_ONLY = frozenset(("interactions", "participants", "future", "intros", "team_contacts"))
 _CONFLICT = {
     "names": UPSERT_NAMES_SET,
+    "self_evidence": UPSERT_EVIDENCE_SET,
     "stats": UPSERT_STATS_SET,
 }
 
 
 @cache
 def _unnest_insert(table: str) -> str:
+    if table == "automated":
+        return (
+            "UPDATE stats SET automated_reason = u.reason "
+            "FROM unnest(%s::text[], %s::text[]) AS u (reason, address) "
+            "WHERE stats.address = u.address"
+        )
     if table == "learned":
         return (
             "UPDATE stats SET learned = u.learned, dirty = 0 "

@@ -8,126 +8,35 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter, defaultdict
-from json import dumps
 from pathlib import Path
-from time import gmtime, strftime
 from typing import Any, NamedTuple, TypeVar
 
-from kithkeep.domain.card import Card
 from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
+from kithkeep.domain.senders import person_automated_reason
 from kithkeep.domain.strength import DUE, WEIGHTS, Bond
 from kithkeep.projections import standing
-from kithkeep.projections.book import CARD_FIELDS, AddressBook, address_book, card_json, carded
+from kithkeep.projections.answers import PERSON_FIELDS, Answer, Person, iso
+from kithkeep.projections.book import AddressBook, address_book, carded
 from kithkeep.projections.people_sql import MATURED
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import ISO
 
-PERSON_FIELDS = (
-    "name",
-    "addresses",
-    "first_contact",
-    "last_contact",
-    "last_outbound",
-    "last_inbound",
-    "last_meeting",
-    "interactions",
-    "cadence_days",
-    "cadence_source",
-    "due_at",
-    "overdue_days",
-    *CARD_FIELDS,
-    "strength",
-    "tier",
-    "state",
-    "fading",
-)
-
-
-class Person(NamedTuple):
-    """One person's answer. A tuple: `due` may build tens of thousands.
-
-    Times are ISO-8601 strings in UTC (they sort as they compare), ready for --json.
-    """
-
-    key: str
-    name: str
-    addresses: tuple[str, ...]
-    first_contact: str | None
-    last_contact: str | None
-    last_outbound: str | None
-    last_inbound: str | None
-    last_meeting: str | None
-    interactions: int
-    cadence_days: int
-    cadence_source: str
-    due_at: str | None
-    overdue_days: int | None
-    #: What the person's contact card says, if they have one.
-    card: Card | None = None
-    strength: int = 0
-    tier: str = ""
-    state: str = ""
-    #: None where not asked (`due`'s rows).
-    fading: bool | None = None
-    #: What is at stake (strength x lateness), and why: `due`'s rows only.
-    at_stake: float | None = None
-    why: str | None = None
-    #: The running figures the standing was worked out from.
-    bond: Bond | None = None
-
-    def answer(self) -> Answer:
-        text = dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
-        return Answer(
-            self.key,
-            self.name,
-            self.last_contact,
-            self.overdue_days,
-            text,
-            self.addresses,
-            self.at_stake or 0.0,
-            self.strength,
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name or None,
-            "addresses": list(self.addresses),
-            "first_contact": self.first_contact,
-            "last_contact": self.last_contact,
-            "last_outbound": self.last_outbound,
-            "last_inbound": self.last_inbound,
-            "last_meeting": self.last_meeting,
-            "interactions": self.interactions,
-            "cadence_days": self.cadence_days,
-            "cadence_source": self.cadence_source,
-            "due_at": self.due_at,
-            "overdue_days": self.overdue_days,
-            **card_json(self.card),
-            "strength": self.strength,
-            "tier": self.tier,
-            "state": self.state,
-            **({} if self.fading is None else {"fading": self.fading}),
-            **({} if self.at_stake is None else {"at_stake": self.at_stake, "why": self.why}),
-        }
-
-
-class Answer(NamedTuple):
-    """A person as --json shows them: what sorting needs, and the JSON object's text."""
-
-    key: str
-    name: str
-    last_contact: str | None
-    overdue_days: int | None
-    json: str
-    addresses: tuple[str, ...] = ()
-    stake: float = 0.0
-    strength: int = 0
-
-
-def iso(t: int | None) -> str | None:
-    """ISO-8601 in UTC with its offset (time.strftime: a third faster than datetime)."""
-    return None if t is None else strftime("%Y-%m-%dT%H:%M:%S+00:00", gmtime(t))
+# Answers are built in answers.py; the read side's callers find them here as before.
+__all__ = [
+    "PERSON_FIELDS",
+    "Answer",
+    "Person",
+    "Sortable",
+    "answers",
+    "connect",
+    "directory",
+    "due",
+    "due_json",
+    "iso",
+    "people",
+    "sort_people",
+]
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -238,6 +147,7 @@ def _simple_now(
     only_due: bool,
     as_json: bool,
     book: AddressBook | None = None,
+    include_automated: bool = False,
 ) -> list[_Found]:
     """People with one address and current running totals, answered by SQLite at once
     (with `as_json`, SQLite writes each JSON object too: there may be tens of thousands).
@@ -252,6 +162,8 @@ def _simple_now(
         joins = "LEFT JOIN directives d ON d.kind = 'cadence' AND d.a = s.address"
         days = "coalesce(d.value, s.learned, :default)"
         source = f"CASE WHEN d.value IS NOT NULL THEN 'set' ELSE {source} END"
+    if not include_automated:
+        where.append("coalesce(s.automated_reason, '') = ''")
     if d.links:
         where.append(
             "s.address NOT IN (SELECT a FROM directives WHERE kind = 'link' "
@@ -290,7 +202,8 @@ def _simple_now(
                     'cadence_days', {days}, 'cadence_source', {source},
                     'due_at', {due_iso}, 'overdue_days', {overdue}, 'organization', NULL,
                     'title', NULL, 'birthday', NULL, 'anniversary', NULL,
-                    'card_source', NULL) AS js
+                    'card_source', NULL,
+                    'automated_reason', nullif(coalesce(s.automated_reason, ''), '')) AS js
             {source_from}"""
         rows = c.execute(query, params)
         # fmt: off
@@ -302,14 +215,15 @@ def _simple_now(
         # fmt: on
     query = f"""
         SELECT s.address, s.name, s.first_iso, s.last_iso, s.last_out_iso, s.last_in_iso,
-            s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue}, {figures}
+            s.last_meeting_iso, s.n, {days}, {source}, {due_iso}, {overdue}, {figures},
+            coalesce(s.automated_reason, '')
         {source_from}"""
     # A row: the person's fields but `addresses`, then the figures of their bond.
     # fmt: off
     return [
         _Found(r[0], (r[0],), Bond(r[12], r[13], r[14], r[15], r[16], r[17], r[18], r[19]),
                r[8], r[9], Person(r[0], r[1], (r[0],), r[2], r[3], r[4], r[5], r[6], r[7],
-                                  r[8], r[9], r[10], r[11]), None)
+                                  r[8], r[9], r[10], r[11], automated_reason=r[20]), None)
         for r in c.execute(query, params)
     ]
     # fmt: on
@@ -377,9 +291,11 @@ def people(
     default_cadence: int,
     as_of: int | None = None,
     only_due: bool = False,
+    include_automated: bool = False,
 ) -> list[Person]:
-    """Everyone self has been in touch with, as of `as_of` (else now); or just those due."""
-    found = _people(c, now, default_cadence, as_of, only_due, as_json=False)
+    """Everyone self has been in touch with, as of `as_of` (else now); or just those due.
+    Automated senders (`Person.automated_reason`) only with `include_automated`."""
+    found = _people(c, now, default_cadence, as_of, only_due, include_automated, as_json=False)
     return [p for p in found if isinstance(p, Person)]
 
 
@@ -390,9 +306,10 @@ def answers(
     default_cadence: int,
     as_of: int | None = None,
     only_due: bool = False,
+    include_automated: bool = False,
 ) -> list[Answer]:
     """As `people`, ready for --json."""
-    found = _people(c, now, default_cadence, as_of, only_due, as_json=True)
+    found = _people(c, now, default_cadence, as_of, only_due, include_automated, as_json=True)
     return [p if isinstance(p, Answer) else p.answer() for p in found]
 
 
@@ -402,6 +319,7 @@ def _people(
     default_cadence: int,
     as_of: int | None,
     only_due: bool,
+    include_automated: bool,
     *,
     as_json: bool,
 ) -> list[Person | Answer]:
@@ -416,12 +334,25 @@ def _people(
     if d.ignored or book.own:
         # Self's own card: its addresses are self's, never a person.
         rows = {a: r for a, r in rows.items() if not d.is_ignored(a) and a not in book.own}
-    chosen: list[tuple[str, list[str], Totals, int, str, int | None, int | None, int | None]] = []
+    chosen: list[
+        tuple[str, list[str], Totals, int, str, int | None, int | None, int | None, str]
+    ] = []
     found: list[_Found] = []
     if as_of is None:
         # Most people have one address and current running totals: SQLite answers for
         # them in one statement; only linked or just-matured addresses are merged below.
-        found.extend(_simple_now(c, d, now, default_cadence, only_due, as_json, book=book))
+        found.extend(
+            _simple_now(
+                c,
+                d,
+                now,
+                default_cadence,
+                only_due,
+                as_json,
+                book=book,
+                include_automated=include_automated,
+            )
+        )
     groups: dict[str, list[str]] = defaultdict(list)
     for a, key in d.groups(rows).items():
         if a in rows:
@@ -446,10 +377,13 @@ def _people(
         days, source = cadence(set_days, learned, default_cadence)
         due_at = None if total.last is None else total.last + days * DAY
         overdue = None if due_at is None else (at - due_at) // DAY
+        why = person_automated_reason(sorted(members), wrote=total.last_out is not None)
+        if why and not include_automated:
+            continue
         if not only_due or (overdue is not None and overdue >= 0):
-            chosen.append((key, members, total, days, source, due_at, overdue, learned))
+            chosen.append((key, members, total, days, source, due_at, overdue, learned, why))
     names = _names(c, [a for item in chosen for a in item[1]], as_of)
-    for key, members, total, days, source, due_at, overdue, learned in chosen:
+    for key, members, total, days, source, due_at, overdue, learned, why in chosen:
         if len(members) == 1:
             counts = names.get(key, Counter())
         else:
@@ -462,6 +396,7 @@ def _people(
             key, (card and card.name) or best_name(counts), tuple(sorted(members)),
             iso(total.first), iso(total.last), iso(total.last_out), iso(total.last_in),
             iso(total.last_meeting), total.n, days, source, iso(due_at), overdue, card,
+            automated_reason=why,
         )
         # fmt: on
         b = standing.bond(total, learned)
@@ -489,12 +424,3 @@ def due(found: list[Sortable]) -> list[Sortable]:
         found,
         key=lambda p: (-(p.stake if isinstance(p, Answer) else p.at_stake or 0.0), p.key),
     )
-
-
-def find_person(found: list[Person], query: str) -> list[Person]:
-    """The person with this address; else everyone whose name contains the text."""
-    q = query.strip().lower()
-    for p in found:
-        if q in p.addresses:
-            return [p]
-    return [p for p in found if p.name and q in p.name.lower()]

@@ -29,6 +29,8 @@ class PageRows:
     participants: list[tuple[Any, ...]] = field(default_factory=list)
     future: list[tuple[Any, ...]] = field(default_factory=list)
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: (address, evidence) that an address is self's own (`schema`'s self_evidence).
+    evidence: Counter[tuple[str, str]] = field(default_factory=Counter)
     stats: dict[str, Totals] = field(default_factory=dict)
     intros: list[tuple[Any, ...]] = field(default_factory=list)
     team: list[tuple[Any, ...]] = field(default_factory=list)
@@ -76,6 +78,12 @@ def add_interaction(
     for p in o.parties:
         if p.name:
             names.setdefault(p.address, p.name)
+    if o.sender and o.sender.address:
+        if policy.is_self(o.sender.address):
+            if o.sender.name and j.direction == OUTBOUND:
+                rows.evidence[(o.sender.address, "name:" + o.sender.name)] += 1
+        elif "sent-folder" in o.signals:
+            rows.evidence[(o.sender.address, "sent")] += 1
     contacts = set(j.contacts)
     members = _members(o, policy) if policy.team else ()
     for address in j.counterparts:

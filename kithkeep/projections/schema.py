@@ -2,13 +2,15 @@
 
 Times are integer seconds since the epoch (UTC). `participants.how` is 'out' (outbound
 mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules count
-the interaction as being in touch with that address.
+the interaction as being in touch with that address. `stats.automated_reason` is the
+automated-sender rule an address fires ('' if none, or if self ever wrote to it; NULL
+until `settle` has classified it): such an address is no one to keep in touch with.
 """
 
 from kithkeep.domain.strength import WEIGHTS
 
 #: The views' shape, and the contact weights their running sums were counted with.
-VIEWS_VERSION = f"9|{WEIGHTS.fingerprint()}"
+VIEWS_VERSION = f"10|{WEIGHTS.fingerprint()}"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
@@ -63,6 +65,7 @@ TABLES = (
         learned INTEGER,
         dirty INTEGER NOT NULL DEFAULT 0,
         name TEXT NOT NULL DEFAULT '',
+        automated_reason TEXT,
         first_iso TEXT GENERATED ALWAYS AS ({iso_first}) STORED,
         last_iso TEXT GENERATED ALWAYS AS ({iso_last}) STORED,
         last_out_iso TEXT GENERATED ALWAYS AS ({iso_last_out}) STORED,
@@ -116,6 +119,14 @@ TABLES = (
         PRIMARY KEY (address, member, at, iid)
     ) WITHOUT ROWID""",
     INDEXES["team_contacts_iid"],
+    # What says an address is self's own: messages from it in a Sent folder ('sent'),
+    # and the names self's own mail goes by ('name:Drew Fossum'), for `me suggest`.
+    """CREATE TABLE IF NOT EXISTS self_evidence (
+        address TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (address, evidence)
+    ) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS directives (
         kind TEXT NOT NULL,
         a TEXT NOT NULL,
@@ -154,4 +165,5 @@ VIEW_TABLES = (
     "team_contacts",
     "cards",
     "card_addresses",
+    "self_evidence",
 )

@@ -16,6 +16,9 @@ class Entry:
     subject: str
     counts: bool
     noise: str
+    #: 'to' (self wrote to them), 'from' (they wrote), 'cc' (they were on mail someone
+    #: else wrote), 'meeting'.
+    role: str = ""
 
 
 def timeline(
@@ -28,7 +31,7 @@ def timeline(
     """The latest interactions with these addresses; on a team's store (`member`), the
     subjects of other members' mail are left out."""
     marks = ",".join("?" * len(addresses))
-    subject, params = "i.subject", [*addresses, until, limit]
+    subject, params = "i.subject", [*addresses, *addresses, until, limit]
     if member is not None:
         subject = (
             "CASE WHEN EXISTS (SELECT 1 FROM team_contacts t WHERE t.iid = i.iid "
@@ -36,13 +39,15 @@ def timeline(
         )
         params = [member, *params]
     rows = c.execute(
-        f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise "
+        f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise, "
+        f"CASE WHEN i.kind = 'meeting' THEN 'meeting' WHEN i.direction = 'outbound' "
+        f"THEN 'to' WHEN i.sender IN ({marks}) THEN 'from' ELSE 'cc' END "
         "FROM participants p JOIN interactions i ON i.iid = p.iid "
         f"WHERE p.address IN ({marks}) AND p.at <= ? "
         "GROUP BY i.iid ORDER BY i.at DESC, i.iid DESC LIMIT ?",
         params,
     ).fetchall()
-    return [Entry(at, kind, d, s, bool(k), noise) for at, kind, d, s, k, noise in rows]
+    return [Entry(at, kind, d, s, bool(k), noise, r) for at, kind, d, s, k, noise, r in rows]
 
 
 def monthly_contacts(

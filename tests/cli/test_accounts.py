@@ -13,7 +13,9 @@ HERE = Path(__file__).parent.parent / "data" / "introductions"
 
 def _home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
-    run_cli(home, "init", "--me", "me@example.com")
+    run_cli(
+        home, "init", "--me", "me@example.com", "--me", "robin@example.com"
+    )  # robin: the corpus
     config = home / "config.toml"
     config.write_text(config.read_text() + "\n# my own note, kept\n")
     return home

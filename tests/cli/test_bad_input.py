@@ -103,7 +103,7 @@ def test_errors_are_one_line_without_traceback_unless_debug(cli: Run, home: Path
 def test_a_store_or_views_file_that_is_not_a_database_is_one_line(
     cli: Run, home: Path, tmp_path: Path
 ) -> None:
-    cli("init", "--me", "me@example.com")
+    cli("init", "--me", "robin@example.com")  # whose mail the corpus is
     cli("import", str(Path(__file__).parents[1] / "data" / "introductions"))
     events = (home / "events.sqlite").read_bytes()
     (home / "views.sqlite").write_bytes(b"not a database at all" * 300)

@@ -30,28 +30,51 @@ def _addrs(msg: object, name: str) -> list[str]:
     found = []
     for _, raw in getaddresses([str(v) for v in values]):
         a = raw.strip().lower()
-        if "@" in a and " " not in a:
+        if "@" in a and " " not in a and not re.search(r"^[.']|[.']@", a):  # no one's
             found.append(a)
     return found
+
+
+def _read(root: Path) -> list[Path]:
+    """The files an import reads: junk and trash folders are left out."""
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not {"deleted_items", "junk_file"} & set(p.relative_to(root).parts)
+    )
 
 
 def distinct_messages(root: Path) -> int:
     """Copies of one mail share Date, From, To/Cc and Subject, whatever their Message-ID."""
     seen = set()
-    for path in (p for p in root.rglob("*") if p.is_file()):
+    for path in _read(root):
         with path.open("rb") as f:
             msg = message_from_binary_file(f, policy=policy.compat32)
         when = parsedate_to_datetime(msg["Date"]).timestamp()
         rcpt = tuple(sorted(set(_addrs(msg, "To") + _addrs(msg, "Cc"))))
         subject = " ".join(str(msg["Subject"] or "").split()).casefold()
         seen.add((when, tuple(_addrs(msg, "From")), rcpt, subject))
-    return len(seen)
+    # ... or a Date an export shifted by whole hours (1-14), with mostly the same To/Cc.
+    kept: dict[tuple[object, str], list[tuple[float, set[str]]]] = {}
+    copies = 0
+    for when, sender, rcpt, subject in sorted(seen):
+        earlier = kept.setdefault((sender, subject), [])
+        people = set(rcpt)
+        if any(
+            0 < abs(when - t) <= 14 * 3600
+            and abs(when - t) % 3600 == 0
+            and (people == r or 2 * len(people & r) > min(len(people), len(r)))
+            for t, r in earlier
+        ):
+            copies += 1
+        earlier.append((when, people))
+    return len(seen) - copies
 
 
 def independent_last_contact(root: Path, now: datetime) -> dict[str, datetime]:
     """Counterpart address -> last contact, read straight from the files."""
     last: dict[str, datetime] = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in _read(root):
         with path.open("rb") as f:
             msg = message_from_binary_file(f, policy=policy.compat32)
         senders = _addrs(msg, "From")
@@ -73,8 +96,8 @@ def independent_last_contact(root: Path, now: datetime) -> dict[str, datetime]:
             or (sender != ME and bool(AUTOMATED.match(sender.split("@")[0])))
             or len({a for a in [sender, *to] if a and a != ME}) > 15
         )
-        if noisy:
-            continue
+        if noisy or (sender != ME and ME not in _addrs(msg, "To") + _addrs(msg, "Cc")):
+            continue  # noise, or mail that named self in neither To nor Cc
         counted = [a for a in to if a != ME] if sender == ME else [sender] if sender else []
         for a in counted:
             if a not in last or when > last[a]:
@@ -95,7 +118,7 @@ def test_derrick_imports_once_and_agrees_with_an_independent_reading(cli: Run) -
     assert "Imported 0 new interactions" in second.out
     assert cli("status", "--json").json()["events"] == events
 
-    people = cli("people", "--json").json()
+    people = cli("people", "--all", "--json").json()
     ours = {}
     for p in people:
         assert len(p["addresses"]) == 1  # nothing was linked

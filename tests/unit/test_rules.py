@@ -60,7 +60,7 @@ def test_noise_is_recorded_with_its_reasons_and_is_no_contact() -> None:
     for signals, reason in cases.items():
         j = judge(mail("a@x.com", "me@example.com", signals=signals), ME)
         assert reason in j.noise and j.contacts == ()
-    assert judge(mail("a@x.com", signals=("auto-submitted:no",)), ME).noise == ()
+    assert judge(mail("a@x.com", "me@example.com", signals=("auto-submitted:no",)), ME).noise == ()
     assert judge(mail("a@x.com", signals=("precedence:first-class",)), ME).noise == ()
     automated = ("no-reply@x.com", "noreply@x.com", "notifications@x.com",
                  "mailer-daemon@x.com", "postmaster@x.com", "do-not-reply@x.com")  # fmt: skip

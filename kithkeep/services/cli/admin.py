@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from kithkeep.services.cli.common import (
 from kithkeep.services.cli.output import FormatOpt, Listing, emit, output_format
 from kithkeep.services.cli.render import progress_bar, render_report
 
+if TYPE_CHECKING:
+    from kithkeep.services.config.settings import Settings
+
 
 @app.command()
 def init(
@@ -37,7 +40,8 @@ def init(
 
     paths = current_paths()
     path = write_config(paths, me, force=force)
-    load(paths.home)  # the addresses given must be valid
+    settings = load(paths.home)  # the addresses given must be valid
+    _suggest_self(settings)  # a home with mail in it already
     typer.echo(f"Wrote {path}")
 
 
@@ -46,16 +50,41 @@ def import_(
     path: Annotated[
         Path, typer.Argument(help="Maildir, mbox, .eml folder, .ics, .vcf or Takeout .zip")
     ],
+    include_folder: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include-folder",
+            metavar="NAME",
+            help="Read this junk, spam or trash folder too (repeatable)",
+        ),
+    ] = None,
 ) -> None:
-    """Import a mailbox, calendar or address book export (auto-detected); safe to run again."""
+    """Import a mailbox, calendar or address book export (auto-detected); safe to run again.
+
+    Junk, spam and trash folders are left out (counted), as every account leaves them out.
+    """
     from kithkeep.services.usecases.ingest import import_path
 
     settings = current_settings()
-    report = import_path(settings, path, progress=progress_bar())
+    report = import_path(
+        settings, path, progress=progress_bar(), include_folders=frozenset(include_folder or ())
+    )
     render_report(report, path)
     if report.read == 0 and report.skipped == 0:
         err(f"nothing could be read from {path}")
         raise typer.Exit(1)
+    _suggest_self(settings)
+
+
+def _suggest_self(settings: Settings) -> None:
+    """Addresses that are probably yours, with their evidence, if there are any."""
+    from kithkeep.services.usecases.me import suggest
+
+    found = suggest(settings)
+    if found:
+        typer.echo("These addresses may be yours (add with `kithkeep me add ADDRESS`):")
+        for s in found[:10]:
+            typer.echo(f"  {s.addresses[0]}: {'; '.join(s.evidence)}")
 
 
 @app.command()

@@ -49,6 +49,8 @@ COMMAND_ORDER = (
     "company",
     "account",
     "config",
+    "me",
+    "merges",
     "referrals",
     "store",
 )

@@ -23,6 +23,9 @@ from kithkeep.services.cli.common import (
 )
 from kithkeep.services.cli.output import FormatOpt, human_date, output_format
 from kithkeep.services.cli.render import (
+    NOTES,
+    ROLES,
+    UNCOUNTED,
     ago,
     ledgers_at,
     print_answers,
@@ -46,6 +49,9 @@ def people(
             "--company", help="Only people at this organization (or domain), e.g. --company acme."
         ),
     ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Automated senders too, each with its reason.")
+    ] = False,
 ) -> None:
     """Everyone you have been in touch with: last contact, cadence, when due, strength."""
     if sort not in ("last", "name", "overdue", "strength"):
@@ -65,14 +71,18 @@ def people(
             render_people(queries.sort_people(chosen, sort)[:limit], title=f"At {company}", fmt=fmt)
             return
     if fmt == "json":
-        found = queries.answers(conn, now=now, default_cadence=cadence_days, as_of=moment)
+        found = queries.answers(
+            conn, now=now, default_cadence=cadence_days, as_of=moment, include_automated=all_
+        )
         if company is not None:
             found = only(found, chosen)
         rows = queries.sort_people(found, sort)[:limit]
         ledger = ledgers_at(conn, policy, moment or now)
         print_answers([with_ledger(a, ledger) for a in rows])
         return
-    found_people = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
+    found_people = queries.people(
+        conn, now=now, default_cadence=cadence_days, as_of=moment, include_automated=all_
+    )
     render_people(
         queries.sort_people(found_people, sort)[:limit], title="People", fmt=fmt, at=moment
     )
@@ -125,12 +135,26 @@ def person(
     cadence_days = policy.default_cadence_days
     now = int(datetime.now(UTC).timestamp())
     at = moment or now
-    found = queries.people(conn, now=now, default_cadence=cadence_days, as_of=moment)
-    matches = queries.find_person(found, who)
+    from kithkeep.projections import lookup
+
+    found = queries.people(
+        conn, now=now, default_cadence=cadence_days, as_of=moment, include_automated=True
+    )
+    matches = lookup.find_person(found, who)
     if not matches:
+        n, reasons = lookup.not_counted(conn, who.strip().lower(), at)
+        if n:
+            from kithkeep.domain.senders import automated_reason
+
+            rule = automated_reason(who.strip().lower())
+            words = [NOTES.get(r, r) for r in reasons]
+            if rule:
+                words.insert(0, f"automated sender ({rule})")
+            why = ", ".join(words) or "none was mail to you, or from you"
+            raise KithkeepError(f"{who} does not count: {n} interactions, none a contact ({why})")
         raise KithkeepError(f"no one matches {who!r} (try an address, or `kithkeep people`)")
     if len(matches) > 1:
-        some = ", ".join(f"{m.name} <{m.key}>" for m in matches[:5])
+        some = ", ".join(f"{m.name} <{m.key}>" for m in matches[:10])
         raise KithkeepError(f"{len(matches)} people match {who!r}: {some}; give an address")
     p = matches[0]
     entries = timeline.timeline(conn, p.addresses, at, limit, policy.viewer)
@@ -152,6 +176,7 @@ def person(
                 "kind": e.kind,
                 "direction": e.direction,
                 "subject": e.subject,
+                "role": e.role,
                 "contact": e.counts,
                 "noise": e.noise.split(",") if e.noise else [],
             }
@@ -179,6 +204,8 @@ def person(
     )
     fading = " · fading" if p.fading else ""
     console.print(f"strength {p.strength} · {p.tier} · {p.state}{fading}: " + "; ".join(facts))
+    if p.automated_reason:
+        console.print(f"does not count: automated sender ({p.automated_reason})")
     console.print(f"24 months: {timeline.sparkline(months)}")
     ratio = ledger.initiative_ratio
     console.print(
@@ -190,9 +217,10 @@ def person(
     for col in ("when", "", "subject", "note"):
         table.add_column(col, overflow="fold")  # wrapped, never cut
     for e in entries:
-        arrow = {"outbound": "→", "inbound": "←"}.get(e.direction, "")
-        kind = "meeting" if e.kind == "meeting" else arrow
-        note = e.noise if e.noise else ("" if e.counts else "not a contact")
+        kind = ROLES.get(e.role, e.role)
+        note = ", ".join(NOTES.get(r, r) for r in e.noise.split(",")) if e.noise else ""
+        if not note and not e.counts:
+            note = UNCOUNTED.get(e.role, "not a contact")
         table.add_row(f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d}", kind, e.subject, note)
     console.print(table)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from kithkeep.projections.queries import Answer, Person
     from kithkeep.projections.reading import ReadConnection
     from kithkeep.projections.referrals import Ledger
+    from kithkeep.projections.suggestions import Suggestion
     from kithkeep.services.cli.output import Format
     from kithkeep.services.usecases.pull import Report
 
@@ -49,11 +50,42 @@ def progress_bar(description: str = "importing") -> Progress | None:
     return update
 
 
+#: A timeline entry's role, as the table shows it.
+ROLES = {"to": "→ to", "from": "← from", "cc": "← cc'd", "meeting": "meeting"}
+#: Why an interaction is not a contact (`rules.noise_reasons`), in words.
+NOTES = {
+    "list-id": "bulk (mailing list)",
+    "list-unsubscribe": "bulk (unsubscribe link)",
+    "auto-submitted": "automated (Auto-Submitted)",
+    "automated-sender": "automated sender",
+    "date-unknown": "date unknown",
+    "audience": "too many recipients",
+    "draft": "draft",
+    "auto-reply": "auto-reply",
+}
+
+#: Why an entry with no noise is not a contact, by its role.
+UNCOUNTED = {
+    "meeting": "not a contact (declined, cancelled, or not yet)",
+    "cc": "you were only cc'd on mail between others",
+    "from": "not to you: you were in neither To nor Cc (Bcc'd, or a list)",
+    "to": "not a contact",
+}
+
+_NOTES = {
+    "junk": "skipped: {n} in junk folders",
+    "trash": "skipped: {n} in trash folders",
+    "spam": "skipped: {n} labelled spam",
+    "draft": "skipped: {n} drafts",
+    "time-zone copy": "{n} copies whose Date an export shifted by whole hours, merged",
+}
+
+
 def render_report(report: Report, path: Path) -> None:
     typer.echo(
         f"Imported {report.added} new interactions from {path}: "
         f"{report.copies} copies within this import, {report.already_known} already known, "
-        f"{report.noise} noise (kept, never counted), {report.skipped} skipped as spam/trash, "
+        f"{report.noise} noise (kept, never counted), {report.skipped} skipped, "
         f"{sum(report.problems.values())} problems."
     )
     if report.cards_read:
@@ -61,10 +93,14 @@ def render_report(report: Report, path: Path) -> None:
             f"  {report.cards_read} contact cards read: {report.cards} new or changed"
             + (f", {report.cards_withdrawn} withdrawn" if report.cards_withdrawn else "")
         )
+    for reason, n in sorted(report.notes.items()):
+        line = _NOTES[reason].format(n=n) if reason in _NOTES else f"{n} × {reason}"
+        typer.echo(f"  {line}")
     for source, n in sorted(report.fallbacks.items()):
-        label = {"received": "its Received: header", "file": "the file's own time"}.get(
-            source, source
-        )
+        label = {
+            "received": "its Received: header",
+            "file": "the file's own time (date unknown: kept, never counted as contact)",
+        }.get(source, source)
         typer.echo(f"  {n} with a missing or implausible Date took it from {label}")
     for reason, n in report.problems.most_common():
         typer.echo(f"  {n} unreadable: {reason} (e.g. {report.examples[reason]})")
@@ -133,3 +169,17 @@ def render_people(
             f"{p.strength} {p.tier}" + (" (fading)" if p.fading else ""),
         )
     emit(listing, fmt)
+
+
+def print_suggestions(found: list[Suggestion], json_: bool, hint: str, *, ids: bool) -> None:
+    """Suggestions (`me suggest`, `merges`): each with its evidence, then what to do."""
+    if json_:
+        sys.stdout.write(json.dumps([s.as_json() for s in found]) + "\n")
+        return
+    if not found:
+        typer.echo("No suggestions.")
+        return
+    for s in found:
+        head = f"{s.id}  " if ids else ""
+        typer.echo(f"{head}{' + '.join(s.addresses)}: {'; '.join(s.evidence)}")
+    typer.echo(hint)

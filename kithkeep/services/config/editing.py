@@ -104,3 +104,24 @@ def update_account(paths: Paths, name: str, changes: Mapping[str, TomlValue]) ->
         raise ConfigError(f"no account named {name!r} in {paths.config}")
     _write_doc(paths, doc)
     return load(paths.home).account(name)
+
+
+def set_me(paths: Paths, add: str = "", remove: str = "") -> tuple[str, ...]:
+    """Add an address to `me` (or take one out), changing nothing else in the file: the
+    array is edited in place, so comments and `[[accounts]]` tables stay as they were."""
+    import tomlkit
+
+    doc = _read_doc(paths)
+    me = doc.get("me")
+    if me is None:
+        me = tomlkit.array()
+        doc["me"] = me
+    present = [str(a).lower() for a in me]
+    if add and add not in present:
+        me.append(add)
+    if remove:
+        if remove not in present:
+            raise ConfigError(f"{remove} is not one of your addresses in {paths.config}")
+        del me[present.index(remove)]
+    _write_doc(paths, doc)
+    return load(paths.home).me

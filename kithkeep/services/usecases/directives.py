@@ -46,10 +46,17 @@ def ignore(settings: Settings, pattern: str, *, undo: bool) -> str:
 
 
 def link(settings: Settings, a: str, b: str, *, undo: bool) -> tuple[str, str]:
-    """Two addresses are one person (or, with `undo`, no longer)."""
+    """Two addresses are one person (or, with `undo`, no longer); linked to one of self's
+    addresses, an address becomes self's (`me add`)."""
     x, y = address(a), address(b)
     if x == y:
         raise ConfigError("link needs two different addresses")
+    policy = settings.policy()
+    if not undo and (policy.is_self(x) or policy.is_self(y)):
+        from kithkeep.services.usecases import me
+
+        me.add(settings, y if policy.is_self(x) else x)  # linked to self: self's own
+        return x, y
     _directive(settings, lambda d: d.unlink(x, y) if undo else d.link(x, y))
     return x, y
 

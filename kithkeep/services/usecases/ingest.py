@@ -30,15 +30,21 @@ def _require_me(settings: Settings) -> None:
         )
 
 
-def import_path(settings: Settings, path: Path, progress: Progress | None = None) -> Report:
-    """Import a file or folder, then bring the views up to date."""
+def import_path(
+    settings: Settings,
+    path: Path,
+    progress: Progress | None = None,
+    include_folders: frozenset[str] = frozenset(),
+) -> Report:
+    """Import a file or folder, then bring the views up to date (junk and trash folders
+    left out unless named in `include_folders`)."""
     _require_me(settings)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     now = datetime.now(UTC)
     policy = settings.policy()
     with open_runtime(settings) as rt:
-        source = FileSource(path, now=now, local_tz=rt.local_tz())
+        source = FileSource(path, now=now, local_tz=rt.local_tz(), include_folders=include_folders)
         try:
             report = pull.run(
                 source,

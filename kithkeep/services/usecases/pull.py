@@ -47,6 +47,8 @@ class Report:
     cards_read: int = 0
     cards: int = 0
     cards_withdrawn: int = 0
+    #: What sources left out or set aside, by reason (`Page.notes`).
+    notes: Counter[str] = field(default_factory=Counter)
 
     @property
     def read(self) -> int:
@@ -65,6 +67,7 @@ class Report:
         self._seen |= unique
         self.skipped += page.skipped
         self.fallbacks.update(page.fallbacks)
+        self.notes.update(page.notes)
         for p in page.problems:
             self._problem(p)
 

@@ -41,6 +41,8 @@ class Status(TypedDict, total=False):
     events: int
     interactions: int
     people: int | None
+    #: Addresses that are probably self's, not yet added (`kithkeep me suggest`).
+    self_suggestions: list[str]
     views_position: int
     views_lag: int | None
     sources: list[str]
@@ -77,6 +79,7 @@ def status(paths: Paths) -> Status:
             row = v.execute("SELECT max(notification_id) FROM tracking").fetchone()
             position = row[0] or 0
             info["people"] = v.execute("SELECT count(*) FROM stats WHERE n > 0").fetchone()[0]
+            info["self_suggestions"] = _pending(paths, v)
         except sqlite3.Error:
             pass
         v.close()
@@ -216,3 +219,14 @@ def note_source(
 
 def _topic(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _pending(paths: Paths, views: sqlite3.Connection) -> list[str]:
+    """Addresses that are probably self's, not yet added (`kithkeep me suggest`)."""
+    from kithkeep.projections.suggestions import self_suggestions
+    from kithkeep.services.config.settings import light_policy
+
+    policy = light_policy(paths)
+    if policy is None:
+        return []
+    return [s.addresses[0] for s in self_suggestions(views, policy.me)]
