@@ -53,7 +53,9 @@ def test_automated_senders_are_listed_with_their_reason_and_never_due(
     )
     assert everyone["info@small.example"]["automated_reason"] is None
     due = {p["addresses"][0] for p in cli("due", "--json").json()}
-    assert "newsletter@rigzone.example" not in due and "ann@x.example" in due
+    # ann wrote once and was never answered: one-way, no relationship to be due for (#15).
+    assert "newsletter@rigzone.example" not in due and "ann@x.example" not in due
+    assert everyone["ann@x.example"]["tier"] == "one-way"
     for moment in ("2024-01-01", "2024-06-30"):
         listed = cli("due", "--json", "--as-of", moment).json()
         assert "newsletter@rigzone.example" not in {a for p in listed for a in p["addresses"]}

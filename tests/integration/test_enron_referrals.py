@@ -16,10 +16,11 @@ from tests.conftest import run_cli, shared_data
 pytestmark = pytest.mark.slow
 
 
-def referrals_of(tmp_path: Path, mailbox: str, me: str) -> list[dict[str, Any]]:
+def referrals_of(tmp_path: Path, mailbox: str, me: str, *include: str) -> list[dict[str, Any]]:
     home = tmp_path / mailbox
     run_cli(home, "init", "--me", me)
-    run_cli(home, "import", str(shared_data("enron", "maildir", mailbox)))
+    folders = [arg for name in include for arg in ("--include-folder", name)]
+    run_cli(home, "import", str(shared_data("enron", "maildir", mailbox)), *folders)
     rows: list[dict[str, Any]] = run_cli(home, "referrals", "--json", "--explain").json()
     return rows
 
@@ -29,14 +30,15 @@ def by_subject(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def names(row: dict[str, Any]) -> set[str]:
-    return {p["name"] or p["address"] for p in row["parties"]}
+    """Each party's name and address, whichever are known."""
+    return {x for p in row["parties"] for x in (p["name"], p["address"]) if x}
 
 
 def test_fossum_passes_contacts_on(tmp_path: Path) -> None:
     found = by_subject(referrals_of(tmp_path, "fossum-d", "drew.fossum@enron.com"))
     paul = found["Paul B"]  # "Paul Bieniawski's phone number is …, give him a call"
     assert paul["kind"] == "made-one-sided"
-    assert names(paul) == {"frank.oldenhuis@enron.com", "Paul Bieniawski"}
+    assert {"frank.oldenhuis@enron.com", "Paul Bieniawski"} <= names(paul)
     steve = found["Re: Transwestern"]  # "Steve Harris is VP of marketing … Steve is at 713-…"
     assert "Steve Harris" in names(steve)
     assert found["California Storage"]["cues"] == ["hook-up"]  # "hook you up with our …"
@@ -45,7 +47,11 @@ def test_fossum_passes_contacts_on(tmp_path: Path) -> None:
 
 
 def test_derrick_gives_and_receives_referrals(tmp_path: Path) -> None:
-    found = by_subject(referrals_of(tmp_path, "derrick-j", "james.derrick@enron.com"))
+    # Marc Manly's "thanks for the referral" lies in deleted_items, which an import
+    # leaves out unless asked (deleted mail is treated as every source treats Trash).
+    found = by_subject(
+        referrals_of(tmp_path, "derrick-j", "james.derrick@enron.com", "deleted_items")
+    )
     eric = found["Eric Johnson"]  # "I gave him your name and number"
     assert eric["kind"] == "made-one-sided"
     assert "Eric Johnson" in names(eric)

@@ -246,7 +246,7 @@ def independent_contacts(root: Path, me: str, who: str) -> int:
 
 
 def test_time_zone_shifted_copies_are_one_interaction(imported: dict[str, Mailbox]) -> None:
-    from kithkeep.projections.queries import timeline
+    from kithkeep.projections.timeline import timeline
 
     fossum = imported["fossum-d"]
     assert "copies whose Date an export shifted by whole hours, merged" in fossum.report
