@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
+from kithkeep.connectors.limits import DEFAULT, Limits
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
 from kithkeep.domain.introductions import introduction_cues, is_forward
 from kithkeep.domain.quoting import NEW_TEXT_CHARS, new_text
@@ -99,10 +100,19 @@ def text(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words; leave the text as it was if they are broken."""
+def decode_words(value: str, limit: int = DEFAULT.encoded_words) -> str:
+    """Decode RFC 2047 encoded words (the first `limit`: the library's decoding grows
+    faster than the input); leave the text as it was if they are broken."""
     if "=?" not in value:
         return value
+    at = -2
+    for _ in range(limit):
+        at = value.find("=?", at + 2)
+        if at == -1:
+            break
+    else:
+        end = value.find("?=", value.find("?", value.find("?", at + 2) + 1) + 1)
+        value = value[: end + 2] if end != -1 else value[:at]
     try:
         return str(make_header(decode_header(value)))
     except (ValueError, LookupError, UnicodeError, AssertionError):
@@ -264,6 +274,7 @@ def parse_message(
     now: datetime,
     signals: tuple[str, ...] = (),
     seen: set[int] | None = None,
+    limits: Limits = DEFAULT,
 ) -> Observation | Problem | Skip:
     """Reduce one raw message to metadata. Never raises for bad input.
 
@@ -271,7 +282,7 @@ def parse_message(
     answered with `Skip("duplicate")` at the cost of its headers alone.
     """
     try:
-        return _parse(data, origin=origin, file_time=file_time, now=now, signals=signals, seen=seen)
+        return _parse(data, origin, file_time, now, signals, seen, limits)
     except RecursionError:
         return Problem("headers too deeply nested", origin)
     except Exception as e:  # bad input must be counted, never fatal
@@ -280,14 +291,16 @@ def parse_message(
 
 def _parse(
     data: bytes,
-    *,
     origin: str,
     file_time: datetime,
     now: datetime,
     signals: tuple[str, ...],
     seen: set[int] | None,
+    limits: Limits,
 ) -> Observation | Problem | Skip:
     block = header_block(data)
+    if len(block) > limits.header_block_bytes:
+        return Problem(f"header block over {limits.header_block_bytes // 1024} KB", origin)
     h = split_headers(block)
     if not h:
         return Problem("not a mail message (no headers)", origin)
@@ -317,14 +330,11 @@ def _parse(
 
     senders = addresses(one(b"from"))
     sender = Party(senders[0][1], senders[0][0]) if senders else None
-    parties: list[Party] = []
-    for name, role in ((b"to", Role.TO), (b"cc", Role.CC), (b"bcc", Role.BCC)):
-        for value in h.get(name, ()):
-            parties.extend(Party(a, n, role) for n, a in addresses(text(value)))
+    parties, capped = _recipients(h, limits)
     if sender is None and not parties:
         return Problem("not a mail message (no From, To or Cc)", origin)
 
-    subject = _SPACE.sub(" ", decode_words(one(b"subject"))).strip()
+    subject = _SPACE.sub(" ", decode_words(one(b"subject"), limits.encoded_words)).strip()
     message_id = _message_id(one(b"message-id"))
 
     occurred_at = header_date
@@ -333,6 +343,8 @@ def _parse(
         occurred_at, date_source = _fallback_date(h, file_time, now)
 
     sig = list(signals)
+    if capped:
+        sig.append("recipients-capped")
     if b"list-id" in h:
         sig.append("list-id")
     if b"list-unsubscribe" in h:
@@ -392,6 +404,21 @@ def _parse(
         date_source=date_source,
         origin=origin,
     )
+
+
+def _recipients(h: dict[bytes, list[bytes]], limits: Limits) -> tuple[list[Party], bool]:
+    """To, Cc and Bcc, at most `limits.recipients` of them; whether some were left unread."""
+    parties: list[Party] = []
+    capped = False
+    for name, role in ((b"to", Role.TO), (b"cc", Role.CC), (b"bcc", Role.BCC)):
+        for value in h.get(name, ()):
+            room = limits.recipients - len(parties)
+            if room <= 0:
+                return parties, True
+            head, cut = replace(limits, recipients=room).recipients_cut(text(value))
+            capped |= cut
+            parties.extend(Party(a, n, role) for n, a in addresses(head)[:room])
+    return parties, capped
 
 
 def _fallback_date(

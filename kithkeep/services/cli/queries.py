@@ -29,6 +29,7 @@ from kithkeep.services.cli.render import (
     render_people,
     with_ledger,
 )
+from kithkeep.services.cli.safe import safe
 
 
 @app.command()
@@ -165,14 +166,17 @@ def person(
     from kithkeep.services.cli.output import every, screen
 
     console = screen()
-    console.print(Text(p.name, style="bold") + "  " if p.name else Text(), ", ".join(p.addresses))
+    name = safe(p.name, markup=False)
+    addresses = Text(safe(", ".join(p.addresses), markup=False))
+    console.print(Text(name, style="bold") + "  " if name else Text(), addresses)
     if p.card is not None:
         facts = [
             ", ".join(x for x in (p.card.title, p.card.organization) if x),
             f"birthday {p.card.birthday}" if p.card.birthday else "",
             f"card from {p.card.source}" if p.card.source else "",
         ]
-        console.print(" · ".join(f for f in facts if f), markup=False, highlight=False)
+        line = safe(" · ".join(f for f in facts if f), markup=False)
+        console.print(line, markup=False, highlight=False)
     console.print(
         f"last contact {ago(p.last_contact, at)} · {p.interactions} contacts · "
         f"{every(p.cadence_days)} ({p.cadence_source}) · due {human_date(p.due_at, at)}"
@@ -193,7 +197,8 @@ def person(
         arrow = {"outbound": "→", "inbound": "←"}.get(e.direction, "")
         kind = "meeting" if e.kind == "meeting" else arrow
         note = e.noise if e.noise else ("" if e.counts else "not a contact")
-        table.add_row(f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d}", kind, e.subject, note)
+        when = f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d}"
+        table.add_row(when, kind, *(Text(safe(v, markup=False)) for v in (e.subject, note)))
     console.print(table)
 
 
@@ -213,7 +218,8 @@ def digest(
     if json_:
         print_json(today.as_json(limit))
         return
-    typer.echo(today.text(limit), nl=False)
+    text = today.text(limit)
+    typer.echo("".join(safe(line, markup=False) + "\n" for line in text.splitlines()), nl=False)
 
 
 @app.command()
