@@ -32,7 +32,7 @@ TOP_LEVEL_KEYS = frozenset(
     {
         "me", "max_audience", "default_cadence_days", "follow_up_after_days", "timezone",
         "accounts", "daemon", "digest", "gmail", "google_calendar", "outlook", "store",
-        "team", "limits",
+        "team", "limits", "google_contacts",
     }
 )  # fmt: skip
 
