@@ -379,7 +379,11 @@ class FileSource:
                     yield Problem(f"unreadable zip member ({type(e).__name__})", where), index
 
 
-def _lines(f: BinaryIO, limit: int) -> Iterator[tuple[bytes, bool]]:
+#: Longest piece of a line read at once (by default): a line without end stays bounded.
+_LINE_LIMIT = DEFAULT.header_line_bytes
+
+
+def _lines(f: BinaryIO, limit: int = _LINE_LIMIT) -> Iterator[tuple[bytes, bool]]:
     """(piece, starts a line) for each line of `f`, long lines cut in pieces of `limit`
     bytes: a line of any length holds bounded memory."""
     at_start = True
