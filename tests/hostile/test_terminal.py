@@ -24,6 +24,14 @@ HOSTILE_SUBJECTS = [
 ]
 
 
+def _days_ago(days: int) -> str:
+    """A Date: header this many days before now (due, not yet dormant, today)."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    return format_datetime(datetime.now(UTC) - timedelta(days=days))
+
+
 def _mbox(path: Path) -> None:
     """A two-way history with every hostile name and subject, long overdue."""
     out = []
@@ -36,14 +44,14 @@ def _mbox(path: Path) -> None:
                 out.append(
                     f"From x Tue May  1 10:00:00 2001\nFrom: {frm}\nTo: {to}\n"
                     f"Subject: {subject}\nMessage-ID: <h{i}-{j}-{k}@example.org>\n"
-                    f"Date: Tue, {j + 1} May 2001 1{k}:00:00 -0500\n\nhello\n\n"
+                    f"Date: {_days_ago(200 + 20 * j + k)}\n\nhello\n\n"
                 )
     # An introduction by self between two of them, its subject hostile too.
     out.append(
         "From x Tue May  1 10:00:00 2001\nFrom: me@example.com\n"
         f'To: "{HOSTILE_NAMES[0]}" <p0@example.org>, "{HOSTILE_NAMES[1]}" <p1@example.org>\n'
         "Subject: Introduction: [/] meet \x1b[2J [link=http://x]\nMessage-ID: <intro@x>\n"
-        "Date: Tue, 8 May 2001 10:00:00 -0500\n\nI'd like to introduce you two.\n\n"
+        f"Date: {_days_ago(150)}\n\nI'd like to introduce you two.\n\n"
     )
     path.write_text("".join(out), encoding="utf-8")
 

@@ -283,7 +283,7 @@ def upcoming(
         return
     today = day_of(at)
     for o in found:
-        typer.echo(f"{o.on:%a %Y-%m-%d}  {sentence(o, today)}")
+        typer.echo(safe(f"{o.on:%a %Y-%m-%d}  {sentence(o, today)}", markup=False))
 
 
 @app.command()

@@ -32,7 +32,7 @@ TOP_LEVEL_KEYS = frozenset(
     {
         "me", "max_audience", "default_cadence_days", "follow_up_after_days", "timezone",
         "accounts", "daemon", "digest", "gmail", "google_calendar", "outlook", "store",
-        "team", "limits", "google_contacts",
+        "team", "limits", "google_contacts", "owed_after_days",
     }
 )  # fmt: skip
 
