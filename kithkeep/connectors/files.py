@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -22,7 +22,16 @@ from kithkeep.connectors import ics, vcard
 from kithkeep.connectors.base import PAGE_SIZE, Page, Problem
 from kithkeep.connectors.copies import ShiftedCopies
 from kithkeep.connectors.folders import folder_kind, left_out
-from kithkeep.connectors.mail import BODY_BYTES, Skip, parse_message
+from kithkeep.connectors.limits import (
+    DEFAULT,
+    Limits,
+    member_refused,
+    not_regular,
+    open_regular,
+    unreadable,
+)
+from kithkeep.connectors.mail import Skip, parse_message
+from kithkeep.connectors.mbox import from_line_time, mbox_messages
 from kithkeep.domain.card import Card
 from kithkeep.domain.errors import InputError
 from kithkeep.domain.interaction import Observation
@@ -75,6 +84,8 @@ class _File(NamedTuple):
     path: str
     size: int
     mtime: float
+    #: Why it is not read (a FIFO, a device, a link out of the folder), counted as a problem.
+    problem: str = ""
 
 
 @dataclass
@@ -139,6 +150,9 @@ class FileSource:
     page_size: int = PAGE_SIZE
     #: Folders read although junk or trash (`folders.left_out`), by name.
     include_folders: frozenset[str] = frozenset()
+    limits: Limits = DEFAULT
+    #: Follow symbolic links that lead out of `root` (never to anything but a regular file).
+    follow_links: bool = False
 
     @property
     def key(self) -> str:
@@ -192,17 +206,21 @@ class FileSource:
 
     def _files(self) -> list[_File]:
         """Every candidate file in sorted order (strings and one stat each: this is hot)."""
-        if self.root.is_file():
+        if not self.root.is_dir():
             st = self.root.stat()
-            return [_File("", str(self.root), st.st_size, st.st_mtime)]
+            kind = "" if stat.S_ISREG(st.st_mode) else not_regular(st.st_mode)
+            return [_File("", str(self.root), st.st_size, st.st_mtime, kind)]
         found: list[_File] = []
         root = str(self.root)
+        inside = os.path.realpath(root)
         pending = [("", root)]
         while pending:
             rel_dir, path = pending.pop()
             try:
                 entries = list(os.scandir(path))
-            except OSError:
+            except OSError as error:
+                if rel_dir:  # counted, and the rest of the folder is read
+                    found.append(_File(rel_dir, path, 0, 0.0, unreadable(error, "folder")))
                 continue
             dirs = {e.name for e in entries if e.is_dir(follow_symlinks=False)}
             maildir = {"cur", "new"} <= dirs
@@ -226,18 +244,33 @@ class FileSource:
                     or lower.endswith(_SKIP_SUFFIXES)
                 ):
                     continue
-                try:
-                    st = e.stat()
-                    found.append(_File(rel, e.path, st.st_size, st.st_mtime))
-                except OSError:
-                    found.append(_File(rel, e.path, 0, 0.0))
+                found.append(self._candidate(e, rel, inside))
         found.sort(key=lambda f: f.rel)
         return found
+
+    def _candidate(self, e: os.DirEntry[str], rel: str, inside: str) -> _File:
+        """A file to read, or why it is not read: only regular files are, and a symbolic
+        link out of the folder only with `follow_links`."""
+        try:
+            st = e.stat(follow_symlinks=False)
+            if stat.S_ISLNK(st.st_mode):
+                target = os.path.realpath(e.path)
+                if not self.follow_links and os.path.commonpath([inside, target]) != inside:
+                    return _File(rel, e.path, 0, 0.0, "link out of the folder (--follow-links)")
+                st = os.stat(e.path)
+        except OSError as error:
+            return _File(rel, e.path, 0, 0.0, unreadable(error, "file"))
+        if not stat.S_ISREG(st.st_mode):
+            return _File(rel, e.path, 0, 0.0, not_regular(st.st_mode))
+        return _File(rel, e.path, st.st_size, st.st_mtime)
 
     def _read(
         self, f: _File, offset: int, seen: set[int], shifted: ShiftedCopies
     ) -> Iterator[tuple[Item, int]]:
         where = f.path
+        if f.problem:
+            yield Problem(f.problem, where), DONE
+            return
         lower = where.lower()
         file_time = datetime.fromtimestamp(f.mtime, UTC)
         kind = left_out(f.rel, self.include_folders)
@@ -250,13 +283,17 @@ class FileSource:
                     yield from self._cards(fh.read(), where, offset)
                 return
             if lower.endswith((".ics", ".ical", ".ifb")):
-                with open(where, "rb") as fh:
-                    yield from self._calendar(fh.read(), where, offset)
+                with open_regular(where) as fh:
+                    data = fh.read(self.limits.calendar_bytes + 1)
+                if len(data) > self.limits.calendar_bytes:
+                    yield Problem(self._too_large("calendar"), where), DONE
+                    return
+                yield from self._calendar(data, where, offset)
                 return
             if lower.endswith(".zip"):
                 yield from self._takeout(Path(where), offset, seen, shifted)
                 return
-            with open(where, "rb") as fh:
+            with open_regular(where) as fh:
                 # Headers are at the top: a whole small file, or its first megabyte.
                 data = fh.read() if f.size <= _HEAD_BYTES else fh.read(_HEAD_BYTES)
                 if data[:5] == b"From " or lower.endswith(".mbox"):
@@ -265,7 +302,7 @@ class FileSource:
                     yield from self._mbox(fh, where, offset, file_time, seen, shifted, sent)
                     return
         except OSError as e:
-            yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE
+            yield Problem(unreadable(e, "file"), where), DONE
             return
         if data[:11].upper() == b"BEGIN:VCARD":
             yield from self._cards(data, where, offset)
@@ -287,6 +324,7 @@ class FileSource:
                 seen=seen,
                 shifted=shifted,
                 size=f.size,
+                limits=self.limits,
             ),
             DONE,
         )
@@ -300,7 +338,11 @@ class FileSource:
     def _calendar(self, data: bytes, where: str, skip: int) -> Iterator[tuple[Item, int]]:
         """A calendar's items in a fixed order; the offset counts items already read."""
         observations, problems = ics.parse_calendar(
-            data, origin=where, now=self.now, local_tz=self.local_tz
+            data,
+            origin=where,
+            now=self.now,
+            local_tz=self.local_tz,
+            keep=self.limits.occurrences_per_file,
         )
         items: list[Observation | Problem] = [*observations, *problems]
         for index, item in enumerate(items[skip:], start=skip + 1):
@@ -316,8 +358,11 @@ class FileSource:
         shifted: ShiftedCopies,
         signals: tuple[str, ...] = (),
     ) -> Iterator[tuple[Item, int]]:
-        for start, end, separator, header in _mbox_messages(f, offset):
-            delivered = _from_line_time(separator)
+        for start, end, separator, header in mbox_messages(f, offset, self.limits):
+            if header is None:
+                yield Problem(self._too_large("header line or block"), f"{where}@{start}"), end
+                continue
+            delivered = from_line_time(separator)
             when = delivered or file_time
             yield (
                 parse_message(
@@ -330,9 +375,14 @@ class FileSource:
                     size=end - start - len(separator),
                     signals=signals,
                     delivered=delivered is not None,
+                    limits=self.limits,
                 ),
                 end,
             )
+
+    def _too_large(self, what: str) -> str:
+        cap = self.limits.calendar_bytes if what == "calendar" else self.limits.header_block_bytes
+        return f"{what} over the limit ({cap // 1024} KB; see [limits])"
 
     def _takeout(
         self, path: Path, skip: int, seen: set[int], shifted: ShiftedCopies
@@ -351,11 +401,17 @@ class FileSource:
                     continue
                 where = f"{path}!{info.filename}"
                 kind = left_out(info.filename, self.include_folders, whole=True)
+                too_large = member_refused(info, self.limits)
+                if too_large:
+                    index += 1
+                    if index > skip:
+                        yield Problem(too_large, where), index
+                    continue
                 try:
                     with z.open(info) as member:
                         items: Iterable[tuple[Item, int]]
                         if kind:
-                            messages = _mbox_messages(member, 0)  # type: ignore[arg-type]
+                            messages = mbox_messages(member, 0)  # type: ignore[arg-type]
                             items = ((Skip(kind), 0) for _ in messages)
                         elif name.endswith(".ics"):
                             items = self._calendar(member.read(), where, 0)
@@ -372,61 +428,6 @@ class FileSource:
                     yield Problem(f"unreadable zip member ({type(e).__name__})", where), index
 
 
-#: Longest piece of a line read at once: a 100 MB line without a newline stays bounded.
-_LINE_LIMIT = 64 * 1024
-
-
-def _lines(f: BinaryIO) -> Iterator[tuple[bytes, bool]]:
-    """(piece, starts a line) for each line of `f`, long lines cut in bounded pieces."""
-    at_start = True
-    while piece := f.readline(_LINE_LIMIT):
-        yield piece, at_start
-        at_start = piece.endswith(b"\n")
-
-
-def _mbox_messages(f: BinaryIO, offset: int) -> Iterator[tuple[int, int, bytes, bytes]]:
-    """(start, end, From_ line, headers + the first `BODY_BYTES` of the body) per message.
-
-    Streamed: however long a message, at most a header block and `BODY_BYTES` of its
-    body are held, for cues (never stored); the rest is read past.
-    """
-    pos = offset
-    start = -1
-    separator = b""
-    kept: list[bytes] = []
-    in_header = False
-    body_left = 0
-    previous_blank = True
-    for line, line_start in _lines(f):
-        if line_start and previous_blank and line.startswith(b"From "):
-            if start >= 0:
-                yield start, pos, separator, b"".join(kept)
-            start, separator, kept, in_header = pos, line, [], True
-        elif in_header:
-            kept.append(line)
-            if line in (b"\n", b"\r\n"):
-                in_header, body_left = False, BODY_BYTES
-        elif body_left > 0:
-            kept.append(line[:body_left])
-            body_left -= len(line)
-        pos += len(line)
-        previous_blank = line_start and line in (b"\n", b"\r\n")
-    if start >= 0:
-        yield start, pos, separator, b"".join(kept)
-
-
-def _from_line_time(separator: bytes) -> datetime | None:
-    """The delivery time on an mbox `From ` line (asctime format), if it has one."""
-    parts = separator.decode("ascii", "replace").split()
-    if len(parts) < 7:
-        return None
-    try:
-        d = parsedate_to_datetime(" ".join(parts[2:7]))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
 def _left_out(
     where: str, offset: int, kind: str
 ) -> Iterator[tuple[Observation | Problem | Skip, int]]:
@@ -437,7 +438,7 @@ def _left_out(
                 yield Skip(kind), DONE
                 return
             fh.seek(offset)
-            for _, end, _, _ in _mbox_messages(fh, offset):
+            for _, end, _, _ in mbox_messages(fh, offset):
                 yield Skip(kind), end
     except OSError as e:
         yield Problem(f"unreadable file ({e.strerror or type(e).__name__})", where), DONE

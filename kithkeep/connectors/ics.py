@@ -25,6 +25,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from recurring_ical_events import CalendarQuery
 
 from kithkeep.connectors.base import Problem
+from kithkeep.connectors.ics_recent import Recent, fast_forward, sub_daily
 from kithkeep.domain.interaction import (
     Kind,
     Observation,
@@ -41,7 +42,7 @@ from kithkeep.domain.rules import EARLIEST_PLAUSIBLE, normalize_address
 MAX_OCCURRENCES = 5000
 # Enough for a daily series since 1990 (where expansion starts), so only sub-daily
 # rules can run out before reaching `now`.
-_MAX_GENERATED = 3 * MAX_OCCURRENCES
+_GENERATED_PER_KEPT = 3
 _PER_WINDOW = 300
 # Expansion windows are in UTC while floating and all-day series are compared in
 # wall-clock time; two days covers every UTC offset. Exact filtering happens after.
@@ -64,14 +65,14 @@ class _Unreadable(Exception):
 
 
 def parse_calendar(
-    data: bytes, *, origin: str, now: datetime, local_tz: tzinfo
+    data: bytes, *, origin: str, now: datetime, local_tz: tzinfo, keep: int = 20_000
 ) -> tuple[list[Observation], list[Problem]]:
     """Meetings in one .ics file: every non-recurring event, and every occurrence of a
-    recurring one that has started by `now`. Floating and all-day times are read in
-    `local_tz`. Never raises for bad input."""
+    recurring one that has started by `now` (the most recent `keep` of them in all).
+    Floating and all-day times are read in `local_tz`. Never raises for bad input."""
     if now.tzinfo is None:
         now = _attach(now, local_tz)
-    reader = _Reader(origin, now.astimezone(UTC), local_tz)
+    reader = _Reader(origin, now.astimezone(UTC), local_tz, Recent(keep))
     try:
         # The libraries warn about the very input this module exists to tolerate.
         with warnings.catch_warnings():
@@ -82,7 +83,7 @@ def parse_calendar(
         reader.problem("calendar too deeply nested")
     except Exception as e:  # bad input must be counted, never fatal
         reader.problem(f"unreadable calendar ({type(e).__name__})")
-    return reader.observations, reader.problems
+    return reader.recent.observations(), reader.problems + reader.recent.problems(origin)
 
 
 def _prepare(data: bytes) -> bytes:
@@ -103,10 +104,11 @@ class _Reader:
 
     zones: _Zones
     cancel_all: bool
+    sub_daily_cap: int
 
-    def __init__(self, origin: str, now: datetime, local_tz: tzinfo) -> None:
+    def __init__(self, origin: str, now: datetime, local_tz: tzinfo, recent: Recent) -> None:
         self.origin, self.now, self.local_tz = origin, now, local_tz
-        self.observations: list[Observation] = []
+        self.recent = recent
         self.problems: list[Problem] = []
 
     def problem(self, reason: str, uid: str = "") -> None:
@@ -164,6 +166,8 @@ class _Reader:
             # Events without a UID cannot be told apart from each other: never a series.
             key = _text(event.get("UID")) or f"\x00{len(series)}"
             series.setdefault(key, []).append(event)
+        many = sum(1 for events in series.values() if any(sub_daily(e) for e in events))
+        self.sub_daily_cap = min(MAX_OCCURRENCES, max(50, self.recent.keep // max(many, 1)))
         for key, events in series.items():
             uid = key if key[:1] != "\x00" else ""
             readable = [e for e in events if self.check(e, uid)]
@@ -196,9 +200,10 @@ class _Reader:
         try:
             if len(events) == 1 and not any(p in events[0] for p in _RECURRING):
                 start = self.zones.utc(_start(events[0]))
-                self.observations.append(self.observe(events[0], uid, start, None))
+                self.recent.add(self.observe(events[0], uid, start, None))
             else:
-                self.observations += self.expand(uid, events, where)
+                for o in self.expand(uid, events, where):
+                    self.recent.add(o)
         except _Unreadable as e:
             self.problem(str(e), where)
         except Exception as e:
@@ -208,9 +213,14 @@ class _Reader:
         """The series' occurrences that started by `now`, the latest `MAX_OCCURRENCES`
         of them. Walked forward in windows sized to the series' density, so a rule with
         millions of occurrences costs a bounded amount of work, not all of memory."""
+        # A sub-daily series shares the file's room with the others of its kind.
+        cap = self.sub_daily_cap if any(sub_daily(e) for e in events) else MAX_OCCURRENCES
+        forwarded = set()
         mini = Calendar()
         for event in events:
+            forwarded.add(fast_forward(event, self.now, cap))
             mini.add_component(event)
+        exact = bool(forwarded - {""})
         query = CalendarQuery(mini, components=("VEVENT",))
         utc = self.zones.utc
         starts = [utc(_start(e)) for e in events]
@@ -218,12 +228,12 @@ class _Reader:
         first = max(min(starts), EARLIEST_PLAUSIBLE)
         if first > self.now:
             return []
-        high = self.now + _MARGIN
+        high = self.now if exact else self.now + _MARGIN
         # Nothing starts inside the margin, so the first window spans it without growing.
         low, stop, window = first - _MARGIN, min(first + _WINDOW, high), _WINDOW
-        kept: deque[Observation] = deque(maxlen=MAX_OCCURRENCES)
+        kept: deque[Observation] = deque(maxlen=cap)
         seen: set[datetime] = set()
-        generated, truncated = 0, False
+        generated, truncated = 0, "moved" in forwarded
         while True:
             found = query.between(low, stop)
             generated += len(found)
@@ -233,9 +243,9 @@ class _Reader:
                 original = utc(rid) if rid is not None else start
                 if start <= self.now and original not in seen:
                     seen.add(original)
-                    truncated |= len(kept) == MAX_OCCURRENCES
+                    truncated |= len(kept) == cap
                     kept.append(self.observe(occurrence, uid, start, original))
-            if generated > _MAX_GENERATED:
+            if generated > _GENERATED_PER_KEPT * cap:
                 truncated = True
                 break
             if stop >= high:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
 from kithkeep.connectors.base import Problem
 from kithkeep.connectors.copies import ShiftedCopies
+from kithkeep.connectors.limits import DEFAULT, Limits
 from kithkeep.connectors.xnames import with_x_names
 from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
 from kithkeep.domain.introductions import introduction_cues, is_forward
@@ -105,10 +106,19 @@ def text(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words; leave the text as it was if they are broken."""
+def decode_words(value: str, limit: int = DEFAULT.encoded_words) -> str:
+    """Decode RFC 2047 encoded words (the first `limit`: the library's decoding grows
+    faster than the input); leave the text as it was if they are broken."""
     if "=?" not in value:
         return value
+    at = -2
+    for _ in range(limit):
+        at = value.find("=?", at + 2)
+        if at == -1:
+            break
+    else:
+        end = value.find("?=", value.find("?", value.find("?", at + 2) + 1) + 1)
+        value = value[: end + 2] if end != -1 else value[:at]
     try:
         return str(make_header(decode_header(value)))
     except (ValueError, LookupError, UnicodeError, AssertionError):
@@ -295,6 +305,7 @@ def parse_message(
     shifted: ShiftedCopies | None = None,
     size: int = -1,
     delivered: bool = False,
+    limits: Limits = DEFAULT,
 ) -> Observation | Problem | Skip:
     """Reduce one raw message to metadata. Never raises for bad input.
 
@@ -304,7 +315,7 @@ def parse_message(
     the message's whole `size` in bytes, if known, as evidence.
     """
     try:
-        return _parse(data, origin, file_time, now, signals, seen, shifted, size, delivered)
+        return _parse(data, origin, file_time, now, signals, seen, shifted, size, delivered, limits)
     except RecursionError:
         return Problem("headers too deeply nested", origin)
     except Exception as e:  # bad input must be counted, never fatal
@@ -321,8 +332,11 @@ def _parse(
     shifted: ShiftedCopies | None = None,
     size: int = -1,
     delivered: bool = False,
+    limits: Limits = DEFAULT,
 ) -> Observation | Problem | Skip:
     block = header_block(data)
+    if len(block) > limits.header_block_bytes:
+        return Problem(f"header block over {limits.header_block_bytes // 1024} KB", origin)
     h = split_headers(block)
     if not h:
         return Problem("not a mail message (no headers)", origin)
@@ -355,10 +369,7 @@ def _parse(
     rejected: list[str] = []
     senders = addresses(one(b"from"), rejected)
     sender = Party(senders[0][1], senders[0][0]) if senders else None
-    parties: list[Party] = []
-    for name, role in ((b"to", Role.TO), (b"cc", Role.CC), (b"bcc", Role.BCC)):
-        for value in h.get(name, ()):
-            parties.extend(Party(a, n, role) for n, a in addresses(text(value), rejected))
+    parties, capped = _recipients(h, limits, rejected)
     if sender is None and not parties:
         if rejected:
             return Problem(f"no usable address ({rejected[0]})", origin)
@@ -367,7 +378,7 @@ def _parse(
         x = {k: [text(v) for v in h.get(k, ())] for k in (b"x-from", b"x-to", b"x-cc")}
         sender, parties = with_x_names(x[b"x-from"], x[b"x-to"], x[b"x-cc"], sender, parties)
 
-    subject = _SPACE.sub(" ", decode_words(one(b"subject"))).strip()
+    subject = _SPACE.sub(" ", decode_words(one(b"subject"), limits.encoded_words)).strip()
     message_id = _message_id(one(b"message-id"))
 
     occurred_at = header_date
@@ -381,6 +392,8 @@ def _parse(
         # delivery time): kept with the event, the rules judge it.
         sig.append("date-unknown")
     sig.extend("bad-address:" + r for r in dict.fromkeys(rejected))
+    if capped:
+        sig.append("recipients-capped")
     if b"list-id" in h:
         sig.append("list-id")
     if b"list-unsubscribe" in h:
@@ -447,6 +460,24 @@ def _parse(
         date_source=date_source,
         origin=origin,
     )
+
+
+def _recipients(
+    h: dict[bytes, list[bytes]], limits: Limits, rejected: list[str] | None = None
+) -> tuple[list[Party], bool]:
+    """To, Cc and Bcc, at most `limits.recipients` of them; whether some were left unread.
+    Addresses no one can have are left out, their reasons added to `rejected`."""
+    parties: list[Party] = []
+    capped = False
+    for name, role in ((b"to", Role.TO), (b"cc", Role.CC), (b"bcc", Role.BCC)):
+        for value in h.get(name, ()):
+            room = limits.recipients - len(parties)
+            if room <= 0:
+                return parties, True
+            head, cut = replace(limits, recipients=room).recipients_cut(text(value))
+            capped |= cut
+            parties.extend(Party(a, n, role) for n, a in addresses(head, rejected)[:room])
+    return parties, capped
 
 
 def _fallback_date(

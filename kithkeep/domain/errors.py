@@ -23,3 +23,11 @@ class CursorExpiredError(ConnectorError):
 
 class StoreError(KithkeepError):
     """The event store or the views cannot be used."""
+
+
+class StoppedError(KithkeepError):
+    """The user stopped an import or a sync (Ctrl-C); what was saved stays saved."""
+
+    def __init__(self, read: int) -> None:
+        super().__init__(f"interrupted after {read} messages; run the same command again to resume")
+        self.read = read

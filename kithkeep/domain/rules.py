@@ -189,7 +189,8 @@ def noise_reasons(o: Observation, policy: Policy, audience: int) -> tuple[str, .
     sender = o.sender.address if o.sender else ""
     if sender and not policy.is_self(sender) and is_automated_sender(sender):
         reasons.append("automated-sender")
-    if audience > policy.max_audience:
+    # More recipients than a reader takes in (`recipients-capped`) is bulk whatever the list.
+    if audience > policy.max_audience or "recipients-capped" in o.signals:
         reasons.append("audience")
     return tuple(reasons)
 

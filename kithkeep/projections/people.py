@@ -34,6 +34,7 @@ from kithkeep.projections.people_sql import (
     RECOUNT_STATS,
     UNCLASSIFIED,
 )
+from kithkeep.projections.reading import like_literal
 from kithkeep.projections.rows import PageRows, Plan, add_interaction
 from kithkeep.projections.schema import INDEXES, TABLES, VIEW_TABLES, VIEWS_VERSION
 from kithkeep.projections.tally import Tally, tallied
@@ -90,6 +91,23 @@ class PeopleProjection:
             c.execute("SELECT value FROM meta WHERE key = ?", (key,))
             row = c.fetchone()
         return None if row is None else str(row[0])
+
+    def knows(self, address: str) -> bool:
+        """Whether any interaction names this address."""
+        with self._tx(commit=False) as c:
+            c.execute("SELECT 1 FROM stats WHERE address = ?", (address,))
+            return c.fetchone() is not None
+
+    def count_domain(self, domain: str) -> tuple[int, int]:
+        """(addresses at `@domain`, addresses in all) that interactions name."""
+        with self._tx(commit=False) as c:
+            c.execute(
+                "SELECT count(*), coalesce(sum(CASE WHEN address LIKE ? ESCAPE '!' "
+                "THEN 1 ELSE 0 END), 0) FROM stats",
+                ("%" + like_literal(domain),),
+            )
+            known, matched = c.fetchone()
+        return int(matched), int(known)
 
     def ensure_built_for(self, policy: Policy, application_name: str) -> bool:
         """Reset the view if it was built under other rules; True if it was reset."""

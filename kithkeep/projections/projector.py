@@ -108,6 +108,8 @@ class Projector:
         #: Reads the state of an `Interaction.Observed` (a transcoder may know a faster
         #: way for one whose fields are only strings and datetimes).
         self.decode_observed: Callable[[bytes], Any] = mapper.transcoder.decode
+        #: Called first in a forked helper with its parent's pid (to die with it).
+        self.in_helper: Callable[[int], None] = lambda _: None
 
     def position(self) -> int:
         found: int | None = self.view.max_tracking_id(self.application_name)  # type: ignore[attr-defined]
@@ -331,7 +333,7 @@ def _process_helper(
         receive, send = context.Pipe(duplex=False)
         helper = context.Process(
             target=_plan_in_process,
-            args=(projector, start, end, policy, now, (i, n), send),
+            args=(projector, start, end, policy, now, (i, n), send, os.getpid()),
             name="kithkeep-projector",
             daemon=True,
         )
@@ -370,7 +372,9 @@ def _plan_in_process(
     now: int,
     share: tuple[int, int],
     send: Connection,
+    parent: int,
 ) -> None:
+    projector.in_helper(parent)
     gc.disable()  # a short life of acyclic pages
     try:
         for item in projector.planned_pages(start, end, policy, now, share):

@@ -28,3 +28,8 @@ class ReadConnection(Protocol):
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = (), /) -> Rows: ...
 
     def close(self) -> None: ...
+
+
+def like_literal(text: str) -> str:
+    """`text` matched literally by `LIKE ? ESCAPE '!'` (its `%` and `_` are not wildcards)."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")

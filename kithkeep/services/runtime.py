@@ -8,11 +8,13 @@ daemon or the CLI.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import PersistenceError
@@ -24,7 +26,11 @@ from kithkeep.projections.projector import Caught, Projector
 from kithkeep.projections.schema import APPLICATION_NAME
 from kithkeep.services.config.settings import Settings
 from kithkeep.services.store.events import Store, Written
+from kithkeep.services.store.health import damage, is_empty
+from kithkeep.services.store.orphans import die_with_parent
 from kithkeep.services.store.persistence import FastJSONTranscoder
+
+log = logging.getLogger(__name__)
 
 #: Called with each page an import or sync has just saved.
 OnSaved = Callable[[Written], None]
@@ -58,6 +64,59 @@ class Runtime:
         return local_timezone(self.settings.timezone)
 
 
+def check_views(views: Path, events: Path, latest: int) -> None:
+    """Views that are damaged, or tracked past the events, are moved aside (to be built
+    again from the events); events that are gone while the views remember them are
+    refused, since the views are then the only copy and must not be emptied."""
+    problem = damage(views)
+    if not problem and views.exists():
+        try:
+            position = tracked_position(views)
+        except sqlite3.Error as e:
+            problem = str(e)
+        else:
+            if position > latest:
+                problem = f"tracked past the events ({position} > {latest})"
+    if problem:
+        aside = views.with_name(f"{views.name}.damaged")
+        views.replace(aside)
+        for extra in ("-wal", "-shm"):
+            views.with_name(views.name + extra).unlink(missing_ok=True)
+        log.warning(
+            "views %s: %s; moved to %s and built again from the events", views, problem, aside
+        )
+
+
+def refuse_lost_events(views: Path, events: Path) -> None:
+    """Refuse to start a new event store where the views were built from one (the events
+    file gone or emptied): the views are then the only copy, and must not be emptied."""
+    if (events.exists() and not is_empty(events)) or damage(views) or not views.exists():
+        return
+    try:
+        position = tracked_position(views)
+    except sqlite3.Error:
+        return
+    if position:
+        raise StoreError(
+            f"the event store {events} is empty or gone, but the views were built from "
+            f"{position} events: restore it from a backup (or move {views.name} aside to "
+            "start afresh)"
+        )
+
+
+def tracked_position(views: Path) -> int:
+    """How far the views say they have read the events (0: not at all)."""
+    c = sqlite3.connect(f"file:{views}?mode=ro", uri=True, timeout=30)
+    try:
+        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "tracking" not in tables:
+            return 0
+        row = c.execute("SELECT max(notification_id) FROM tracking").fetchone()
+        return int(row[0] or 0)
+    finally:
+        c.close()
+
+
 def local_timezone(name: str) -> tzinfo:
     if name != "local":
         return ZoneInfo(name)
@@ -79,7 +138,13 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
         # One pool for the events and the views; its own threads only ever wait for work.
         pool_threads = f"{pg.pg_recorder.datastore.pool.name}-"
     else:
+        refuse_lost_events(settings.paths.views, settings.paths.events)
         store = Store(settings.paths.events)
+        try:
+            check_views(settings.paths.views, settings.paths.events, store.max_notification_id())
+        except StoreError:
+            store.close()
+            raise
         sqlite_views = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
         view = PeopleView(sqlite_views)
         try:
@@ -95,6 +160,7 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
     transcoder = store.app.mapper.transcoder
     if isinstance(transcoder, FastJSONTranscoder):
         projector.decode_observed = transcoder.decode_numberless
+    projector.in_helper = die_with_parent
     if pool_threads:
         # A forked helper never touches the pool (it reads on a connection of its own).
         projector.quiet_thread = lambda t: t.daemon and t.name.startswith(pool_threads)

@@ -8,8 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from kithkeep.connectors.files import _LINE_LIMIT, _mbox_messages
 from kithkeep.connectors.mail import BODY_BYTES
+from kithkeep.connectors.mbox import LINE_LIMIT, mbox_messages
 
 HEAD = (
     b"From sam@harbor.example Mon Jan  1 10:00:00 2024\n"
@@ -54,11 +54,11 @@ class Endless(io.RawIOBase):
 
 def test_a_100_mb_body_is_read_in_bounded_pieces_and_only_its_start_is_kept() -> None:
     stream = Endless()
-    messages = list(_mbox_messages(stream, 0))  # type: ignore[arg-type]
+    messages = list(mbox_messages(stream, 0))  # type: ignore[arg-type]
     assert len(messages) == 2
     start, end, _, kept = messages[0]
     assert end - start > BIG  # every byte was read past ...
-    assert stream.largest <= _LINE_LIMIT  # ... a bounded piece at a time ...
+    assert stream.largest <= LINE_LIMIT  # ... a bounded piece at a time ...
     assert len(kept) <= len(HEAD) + BODY_BYTES  # ... and only the body's start was kept
     assert b"give him a call" in kept
     assert messages[1][3].startswith(b"From: bo@x.example")

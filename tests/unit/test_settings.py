@@ -13,6 +13,7 @@ from kithkeep.services.config.schema import (
     DaemonModel,
     DigestModel,
     GoogleModel,
+    LimitsModel,
     OutlookModel,
     SettingsModel,
     StoreModel,
@@ -38,6 +39,7 @@ def test_the_example_config_loads_and_names_every_setting(tmp_path: Path) -> Non
         *OutlookModel.model_fields,
         *StoreModel.model_fields,
         *TeamModel.model_fields,
+        *LimitsModel.model_fields,
     ]:
         assert name in text, f"config/kithkeep.toml does not document {name}"
 
@@ -76,3 +78,31 @@ def test_bad_settings_are_one_clear_error(tmp_path: Path, text: str, message: st
     with pytest.raises(ConfigError, match=message) as e:
         load(tmp_path)
     assert "\n" not in str(e.value)
+
+
+def test_the_quick_reader_knows_every_top_level_key() -> None:
+    from kithkeep.services.config.settings import TOP_LEVEL_KEYS
+
+    assert set(SettingsModel.model_fields) == TOP_LEVEL_KEYS
+
+
+def test_the_limits_model_defaults_are_the_connectors(tmp_path: Path) -> None:
+    from kithkeep.connectors.limits import DEFAULT
+
+    (tmp_path / "config.toml").write_text('me = ["a@x.com"]\n[limits]\nrecipients = 50\n')
+    assert load(tmp_path).limits.recipients == 50
+    assert LimitsModel().model_dump() == {f: getattr(DEFAULT, f) for f in LimitsModel.model_fields}
+
+
+def test_a_typo_in_the_config_is_an_error_naming_the_nearest_key(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('me = ["a@x.com"]\nmax_audiance = 3\n')
+    with pytest.raises(
+        ConfigError, match="max_audiance: unknown setting; did you mean 'max_audience'"
+    ):
+        load(tmp_path)
+    (tmp_path / "config.toml").write_text(
+        'me = ["a@x.com"]\n[[accounts]]\nname = "a"\ntype = "folder"\npath = "x"\n'
+        "intervall_minutes = 3\n"
+    )
+    with pytest.raises(ConfigError, match="did you mean 'interval_minutes'"):
+        load(tmp_path)

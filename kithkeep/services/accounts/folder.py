@@ -46,5 +46,10 @@ class FolderProvider(Provider[FolderRequest]):
 
         if not account.path.exists():
             raise InputError(f"{account.path}: no such file or folder")
-        source = FileSource(account.path, now=context.now, local_tz=context.local_tz)
+        source = FileSource(
+            account.path,
+            now=context.now,
+            local_tz=context.local_tz,
+            limits=context.settings.limits,
+        )
         return windowed(source, account, context)

@@ -19,6 +19,7 @@ from kithkeep.services.cli.common import (
     current_paths,
     current_settings,
     err,
+    note,
     print_json,
     read_secret,
     state,
@@ -375,6 +376,7 @@ def sync(
         full=full,
         progress=lambda name: progress_bar(f"syncing {name}"),
         debug=state.debug,
+        on_wait=note,
     )
     failed = 0
     for r in results:

@@ -18,6 +18,7 @@ from kithkeep.services.cli.common import (
     current_settings,
     err,
     keep_secret,
+    note,
     print_json,
     state,
 )
@@ -33,16 +34,25 @@ def init(
     me: Annotated[
         list[str], typer.Option("--me", help="One of your own addresses; repeat for more.")
     ],
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing config.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Start an existing config again (its accounts and a backup kept)."
+        ),
+    ] = False,
 ) -> None:
-    """Write a config file naming your own addresses."""
-    from kithkeep.services.config.settings import load, write_config
+    """Write a config file naming your own addresses.
+
+    An existing config is never overwritten: `--force` starts it again, keeping its
+    [[accounts]] and the old file as a timestamped backup.
+    """
+    from kithkeep.services.config.editing import init_config
+    from kithkeep.services.config.settings import load
 
     paths = current_paths()
-    path = write_config(paths, me, force=force)
-    settings = load(paths.home)  # the addresses given must be valid
-    _suggest_self(settings)  # a home with mail in it already
-    typer.echo(f"Wrote {path}")
+    backup = init_config(paths, me, force=force)
+    _suggest_self(load(paths.home))  # a home with mail in it already
+    typer.echo(f"Wrote {paths.config}" + (f" (the old one is kept as {backup})" if backup else ""))
 
 
 @app.command("import")
@@ -58,6 +68,10 @@ def import_(
             help="Read this junk, spam or trash folder too (repeatable)",
         ),
     ] = None,
+    follow_links: Annotated[
+        bool,
+        typer.Option("--follow-links", help="Also read what symbolic links out of PATH lead to."),
+    ] = False,
 ) -> None:
     """Import a mailbox, calendar or address book export (auto-detected); safe to run again.
 
@@ -67,7 +81,12 @@ def import_(
 
     settings = current_settings()
     report = import_path(
-        settings, path, progress=progress_bar(), include_folders=frozenset(include_folder or ())
+        settings,
+        path,
+        progress=progress_bar(),
+        include_folders=frozenset(include_folder or ()),
+        follow_links=follow_links,
+        on_wait=note,
     )
     render_report(report, path)
     if report.read == 0 and report.skipped == 0:
@@ -200,7 +219,7 @@ def rebuild() -> None:
     """Replay every event into fresh views."""
     from kithkeep.services.usecases.views import rebuild as rebuild_views
 
-    caught = rebuild_views(current_settings())
+    caught = rebuild_views(current_settings(), on_wait=note)
     typer.echo(f"Rebuilt the views from {caught.events} events.")
 
 

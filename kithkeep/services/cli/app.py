@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperCommand
 from typer.models import CommandInfo
 
-from kithkeep.domain.errors import KithkeepError
+from kithkeep.domain.errors import KithkeepError, StoppedError
 from kithkeep.services.cli import (
     accounts,
     admin,
@@ -74,10 +74,46 @@ def _plain_usage(group: typer.Typer) -> None:
 _plain_usage(app)
 
 
+def storage_problem(e: BaseException) -> str:
+    """One line for what the disk or a database said (full, read-only, damaged, busy);
+    '' for anything else, which is a bug and keeps its traceback."""
+    import errno
+
+    if isinstance(e, OSError):
+        if e.errno == errno.ENOSPC:
+            return f"the disk is full ({e.filename or 'writing'}); nothing half-written is kept"
+        if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return f"cannot write {e.filename or 'the home'}: {e.strerror} (a read-only home?)"
+        return f"{e.strerror or type(e).__name__}: {e.filename or ''}".rstrip(": ")
+    module = type(e).__module__
+    if not module.startswith(("sqlite3", "eventsourcing")):
+        return ""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    lowered = text.lower()
+    if "full" in lowered:
+        return f"the disk is full: {text}; nothing half-written is kept"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the home is read-only: {text}"
+    if "locked" in lowered or "busy" in lowered:
+        return f"the store is busy ({text}): another kithkeep is writing; try again"
+    return f"the store: {text} (`kithkeep status` says more)"
+
+
+def _restore_terminal() -> None:
+    """Show the cursor again (a progress bar hides it) when stopped half-way."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\x1b[?25h")
+        sys.stderr.flush()
+
+
 def main() -> None:
     try:
         # Without standalone mode click hands back typer.Exit's code instead of exiting.
         code = app(args=hoist_global_options(sys.argv[1:]), standalone_mode=False)
+    except StoppedError as e:
+        _restore_terminal()
+        err(str(e))
+        sys.exit(130)
     except KithkeepError as e:
         if state.debug:
             raise
@@ -89,7 +125,8 @@ def main() -> None:
         err("aborted")
         sys.exit(130)
     except KeyboardInterrupt:
-        err("interrupted; what was saved stays saved")
+        _restore_terminal()
+        err("interrupted; what was saved stays saved: run the same command again to resume")
         sys.exit(130)
     except Exception as e:
         # Usage errors (unknown command, bad option) are click's, vendored by typer.
@@ -97,5 +134,10 @@ def main() -> None:
         if callable(show) and isinstance(getattr(e, "exit_code", None), int):
             show()
             sys.exit(e.exit_code)  # type: ignore[attr-defined]
+        line = storage_problem(e)
+        if line and not state.debug:
+            _restore_terminal()
+            err(line)
+            sys.exit(1)
         raise
     sys.exit(code if isinstance(code, int) else 0)

@@ -172,6 +172,12 @@ def err(message: str) -> None:
     sys.stderr.write(f"error: {message}\n")
 
 
+def note(message: str) -> None:
+    """A line on stderr that is not an error (waiting for another writer)."""
+    sys.stderr.write(f"{message}\n")
+    sys.stderr.flush()
+
+
 def current_paths() -> Paths:
     return Paths(home_dir(state.home))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -9,6 +10,10 @@ import typer
 from kithkeep.domain.errors import ConfigError
 from kithkeep.services.cli.common import JsonOpt, LimitOpt, app, current_settings, print_json
 from kithkeep.services.cli.output import FormatOpt, Listing, emit, every, output_format
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
 
 
 def _parse_days(value: str) -> int | None:
@@ -40,7 +45,7 @@ def cadence(
     from kithkeep.services.usecases import directives
 
     days = _parse_days(every_)
-    address = directives.set_cadence(current_settings(), who, days)
+    address = directives.set_cadence(current_settings(), who, days, warn=warn)
     typer.echo(f"{address}: " + (every(days) if days else "cadence learned again"))
 
 
@@ -52,7 +57,7 @@ def ignore(
     """Never count this sender (an address, or a whole @domain)."""
     from kithkeep.services.usecases import directives
 
-    p = directives.ignore(current_settings(), pattern, undo=undo)
+    p = directives.ignore(current_settings(), pattern, undo=undo, warn=warn)
     typer.echo(f"{'No longer ignoring' if undo else 'Ignoring'} {p}")
 
 
@@ -65,7 +70,7 @@ def link(a: AddressA, b: AddressB) -> None:
     """Two addresses are the same person."""
     from kithkeep.services.usecases import directives
 
-    x, y = directives.link(current_settings(), a, b, undo=False)
+    x, y = directives.link(current_settings(), a, b, undo=False, warn=warn)
     typer.echo(f"Linked {x} and {y}")
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from kithkeep.domain.errors import ConfigError
+from kithkeep.services.cli.safe import safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -75,8 +76,9 @@ class Listing:
 
 
 def tsv_cell(value: str) -> str:
-    # A tab or a line break inside a value would split it: one space instead.
-    return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    # A tab or a line break inside a value would split it: one space instead; other
+    # control codes (a stranger's ESC[2J) are dropped.
+    return safe(value.replace("\t", " ").replace("\r", " ").replace("\n", " "), markup=False)
 
 
 def emit(listing: Listing, fmt: Format, *, empty: str = "No one.") -> None:
@@ -91,12 +93,14 @@ def emit(listing: Listing, fmt: Format, *, empty: str = "No one.") -> None:
         typer.echo(empty)
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=listing.title or None)
     for col in listing.columns:
         table.add_column(col, overflow="fold")  # wrapped, never cut with '…'
     for row in listing.rows:
-        table.add_row(*row)
+        # Strangers' text: never markup (Text), never a control code (safe).
+        table.add_row(*(Text(safe(v, markup=False)) for v in row))
     print_paged(table, len(listing.rows) + 4)
 
 

@@ -32,6 +32,7 @@ from kithkeep.services.cli.render import (
     render_people,
     with_ledger,
 )
+from kithkeep.services.cli.safe import safe
 
 
 @app.command()
@@ -190,14 +191,17 @@ def person(
     from kithkeep.services.cli.output import every, screen
 
     console = screen()
-    console.print(Text(p.name, style="bold") + "  " if p.name else Text(), ", ".join(p.addresses))
+    name = safe(p.name, markup=False)
+    addresses = Text(safe(", ".join(p.addresses), markup=False))
+    console.print(Text(name, style="bold") + "  " if name else Text(), addresses)
     if p.card is not None:
         facts = [
             ", ".join(x for x in (p.card.title, p.card.organization) if x),
             f"birthday {p.card.birthday}" if p.card.birthday else "",
             f"card from {p.card.source}" if p.card.source else "",
         ]
-        console.print(" · ".join(f for f in facts if f), markup=False, highlight=False)
+        line = safe(" · ".join(f for f in facts if f), markup=False)
+        console.print(line, markup=False, highlight=False)
     console.print(
         f"last contact {ago(p.last_contact, at)} · {p.interactions} contacts · "
         f"{every(p.cadence_days)} ({p.cadence_source}) · due {human_date(p.due_at, at)}"
@@ -221,7 +225,8 @@ def person(
         note = ", ".join(NOTES.get(r, r) for r in e.noise.split(",")) if e.noise else ""
         if not note and not e.counts:
             note = UNCOUNTED.get(e.role, "not a contact")
-        table.add_row(f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d}", kind, e.subject, note)
+        when = f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d}"
+        table.add_row(when, kind, *(Text(safe(v, markup=False)) for v in (e.subject, note)))
     console.print(table)
 
 
@@ -241,7 +246,8 @@ def digest(
     if json_:
         print_json(today.as_json(limit))
         return
-    typer.echo(today.text(limit), nl=False)
+    text = today.text(limit)
+    typer.echo("".join(safe(line, markup=False) + "\n" for line in text.splitlines()), nl=False)
 
 
 @app.command()
@@ -305,7 +311,7 @@ def upcoming(
         return
     today = day_of(at)
     for o in found:
-        typer.echo(f"{o.on:%a %Y-%m-%d}  {sentence(o, today)}")
+        typer.echo(safe(f"{o.on:%a %Y-%m-%d}  {sentence(o, today)}", markup=False))
 
 
 @app.command()

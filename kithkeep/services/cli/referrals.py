@@ -20,6 +20,7 @@ from kithkeep.services.cli.common import (
     query_conn,
 )
 from kithkeep.services.cli.output import FormatOpt, Listing, emit, output_format
+from kithkeep.services.cli.safe import safe
 
 if TYPE_CHECKING:
     from kithkeep.projections.reading import ReadConnection
@@ -94,7 +95,7 @@ def referrals(
     emit(listing, fmt, empty="No introductions" + (f" with status {status_}." if status_ else "."))
     if explain and fmt == "table":
         for r in rows:
-            typer.echo(f"{r.id} {r.subject or r.note}: " + "; ".join(r.reasons))
+            typer.echo(safe(f"{r.id} {r.subject or r.note}: " + "; ".join(r.reasons), markup=False))
 
 
 def _verdict(prefix: str, verdict: Verdict, done: str) -> None:

@@ -17,6 +17,7 @@ from kithkeep.services.cli.common import (
     query_conn,
 )
 from kithkeep.services.cli.render import ago
+from kithkeep.services.cli.safe import safe
 
 
 @app.command()
@@ -35,7 +36,8 @@ def owed(as_of: AsOfOpt = None, json_: JsonOpt = False, limit: LimitOpt = None) 
         typer.echo("No replies owed.")
         return
     for o in found:
-        typer.echo(f"{ago(iso(o.at), at)}  {o.sender}: {o.subject or '(no subject)'}")
+        line = f"{ago(iso(o.at), at)}  {o.sender}: {o.subject or '(no subject)'}"
+        typer.echo(safe(line, markup=False))  # a stranger's subject: no control codes
 
 
 @app.command()
@@ -55,7 +57,7 @@ def reconnect(as_of: AsOfOpt = None, json_: JsonOpt = False, limit: LimitOpt = N
         typer.echo("No dormant relationships.")
         return
     for p, then in found:
+        who = safe(f"{p.name or p.key} <{p.key}>", markup=False)
         typer.echo(
-            f"{p.name or p.key} <{p.key}>: strength {then} when last in touch, "
-            f"last contact {ago(p.last_contact, at)}"
+            f"{who}: strength {then} when last in touch, last contact {ago(p.last_contact, at)}"
         )

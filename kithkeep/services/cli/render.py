@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from kithkeep.services.cli.safe import safe
+
 if TYPE_CHECKING:
     from kithkeep.domain.rules import Policy
     from kithkeep.projections.queries import Answer, Person
@@ -103,7 +105,8 @@ def render_report(report: Report, path: Path) -> None:
         }.get(source, source)
         typer.echo(f"  {n} with a missing or implausible Date took it from {label}")
     for reason, n in report.problems.most_common():
-        typer.echo(f"  {n} unreadable: {reason} (e.g. {report.examples[reason]})")
+        example = safe(report.examples[reason], markup=False)
+        typer.echo(f"  {n} unreadable: {reason} (e.g. {example})")
 
 
 def ago(when: str | None, now: int) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kithkeep.domain.errors import ConfigError
-from kithkeep.services.config.settings import Account, Paths, load
+from kithkeep.services.config.settings import Account, Paths, config_text, load
 
 #: A value of an `[[accounts]]` table as kithkeep writes it (None and "" are left out).
 TomlValue = str | int | float | bool | Path | list[str] | None
@@ -42,6 +42,36 @@ def add_account(paths: Paths, table: Mapping[str, TomlValue], *, replace: bool =
     accounts.append(item)
     _write_doc(paths, doc)
     return load(paths.home).account(name)
+
+
+def init_config(paths: Paths, me: list[str], *, force: bool) -> Path | None:
+    """A new config naming `me`, checked before it is written; never over an existing
+    one unless `force`, and then its `[[accounts]]` tables are carried over and the old
+    file is kept beside it (the backup's path is returned)."""
+    import shutil
+    from datetime import UTC, datetime
+
+    import tomlkit
+
+    text = config_text(me)
+    if not paths.config.exists():
+        paths.home.mkdir(parents=True, exist_ok=True)
+        _write_doc(paths, tomlkit.parse(text))
+        return None
+    if not force:
+        raise ConfigError(
+            f"{paths.config} exists and is kept; change your addresses with `kithkeep me add`, "
+            "or start it again with `init --force` (a backup is kept)"
+        )
+    doc = tomlkit.parse(text)
+    accounts = _read_doc(paths).get("accounts")
+    if accounts:
+        doc["accounts"] = accounts
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    backup = paths.config.with_name(f"{paths.config.name}.{stamp}.bak")
+    shutil.copy2(paths.config, backup)
+    _write_doc(paths, doc)
+    return backup
 
 
 def remove_account(paths: Paths, name: str) -> None:
@@ -78,7 +108,7 @@ def _write_doc(paths: Paths, doc: Any) -> None:
     import tomlkit
     from pydantic import ValidationError
 
-    from kithkeep.services.config.schema import SettingsModel
+    from kithkeep.services.config.schema import SettingsModel, explain
 
     tmp = paths.config.with_name(paths.config.name + ".new")
     tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
@@ -86,9 +116,7 @@ def _write_doc(paths: Paths, doc: Any) -> None:
         SettingsModel.from_file(tmp)
     except ValidationError as e:
         tmp.unlink(missing_ok=True)
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "config"
-        raise ConfigError(f"{where}: {first['msg']}") from None
+        raise ConfigError(explain(e)) from None
     os.replace(tmp, paths.config)
 
 

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -15,6 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from kithkeep.connectors.limits import DEFAULT as DEFAULT_LIMITS
 from kithkeep.domain.rules import (
     DEFAULT_CADENCE_DAYS,
     DEFAULT_FOLLOW_UP_AFTER_DAYS,
@@ -125,6 +133,21 @@ class StoreModel(BaseModel):
     url: Annotated[str, Field(pattern=r"^((postgresql|postgres)://.*)?$")] = ""
 
 
+class LimitsModel(BaseModel):
+    """What one input may cost (`connectors.limits.Limits`; its defaults)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    header_line_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_LIMITS.header_line_bytes
+    header_block_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_LIMITS.header_block_bytes
+    recipients: Annotated[int, Field(ge=1)] = DEFAULT_LIMITS.recipients
+    encoded_words: Annotated[int, Field(ge=1)] = DEFAULT_LIMITS.encoded_words
+    calendar_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_LIMITS.calendar_bytes
+    occurrences_per_file: Annotated[int, Field(ge=1)] = DEFAULT_LIMITS.occurrences_per_file
+    zip_member_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_LIMITS.zip_member_bytes
+    zip_ratio: Annotated[int, Field(ge=2)] = DEFAULT_LIMITS.zip_ratio
+
+
 class TeamModel(BaseModel):
     """A team on one shared store: each member's own addresses, kept apart."""
 
@@ -150,7 +173,7 @@ class TeamModel(BaseModel):
 
 class SettingsModel(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="KITHKEEP_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="KITHKEEP_", env_nested_delimiter="__", extra="forbid"
     )
     toml_path: ClassVar[Path | None] = None
 
@@ -169,6 +192,7 @@ class SettingsModel(BaseSettings):
     outlook: OutlookModel = OutlookModel()
     store: StoreModel = StoreModel()
     team: TeamModel = TeamModel()
+    limits: LimitsModel = LimitsModel()
 
     @field_validator("accounts")
     @classmethod
@@ -221,3 +245,27 @@ class SettingsModel(BaseSettings):
         model = bound()
         assert isinstance(model, SettingsModel)
         return model
+
+
+def explain(e: ValidationError) -> str:
+    """The first problem in one line: where, and what (an unknown key with the nearest
+    known one, since a typo must not be silently ignored)."""
+    import difflib
+
+    first = e.errors()[0]
+    loc = first["loc"]
+    where = ".".join(str(x) for x in loc) or "config"
+    if first["type"] != "extra_forbidden":
+        return f"{where}: {first['msg']}"
+    model: type[BaseModel] = SettingsModel
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        inner = model.model_fields[str(part)].annotation
+        inner = getattr(inner, "__args__", (inner,))[0]  # list[AccountModel] → AccountModel
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    near = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"{where}: unknown setting{hint}"

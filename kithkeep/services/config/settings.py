@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kithkeep.connectors.limits import DEFAULT as DEFAULT_LIMITS
+from kithkeep.connectors.limits import Limits
 from kithkeep.domain.errors import ConfigError
 from kithkeep.domain.rules import (
     DEFAULT_CADENCE_DAYS,
@@ -25,6 +27,14 @@ if TYPE_CHECKING:
 
 ENV_PREFIX = "KITHKEEP_"
 CONFIG_NAME = "config.toml"
+#: The config file's top-level keys (`schema.SettingsModel`'s fields; a test keeps it so).
+TOP_LEVEL_KEYS = frozenset(
+    {
+        "me", "max_audience", "default_cadence_days", "follow_up_after_days", "timezone",
+        "accounts", "daemon", "digest", "gmail", "google_calendar", "outlook", "store",
+        "team", "limits", "google_contacts", "owed_after_days",
+    }
+)  # fmt: skip
 
 
 def home_dir(option: Path | None = None) -> Path:
@@ -118,8 +128,8 @@ def light_policy(paths: Paths) -> Policy | None:
         return None
     if not isinstance(me, list) or not all(isinstance(a, str) for a in me):
         return None
-    if data.get("team") or store_url(paths):
-        return None  # a team or a shared store: the full settings
+    if data.get("team") or store_url(paths) or not TOP_LEVEL_KEYS.issuperset(data):
+        return None  # a team, a shared store, a key unknown (a typo?): the full settings
     accounts = data.get("accounts", [])
     if not isinstance(accounts, list) or not all(isinstance(a, dict) for a in accounts):
         return None
@@ -227,6 +237,7 @@ class Settings:
     #: Team members and their own addresses.
     team: tuple[tuple[str, tuple[str, ...]], ...] = ()
     endpoints: Endpoints = Endpoints()
+    limits: Limits = DEFAULT_LIMITS
 
     def account(self, name: str) -> Account:
         for a in self.accounts:
@@ -252,7 +263,7 @@ def load(home: Path) -> Settings:
     """Config file, overridden by KITHKEEP_* variables, validated."""
     from pydantic import ValidationError
 
-    from kithkeep.services.config.schema import SettingsModel
+    from kithkeep.services.config.schema import SettingsModel, explain
 
     paths = Paths(home)
     _read_toml(paths.config)  # a broken file is one clear line, not a traceback
@@ -260,11 +271,10 @@ def load(home: Path) -> Settings:
         model = SettingsModel.from_file(paths.config)
     except ValidationError as e:
         first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "config"
         var = env_name(*(str(x) for x in first["loc"][:2]))
         if first["loc"] and var in os.environ:  # the environment's value, not the file's
             raise ConfigError(f"{var}={os.environ[var]!r}: {first['msg']}") from None
-        raise ConfigError(f"{paths.config}: {where}: {first['msg']}") from None
+        raise ConfigError(f"{paths.config}: {explain(e)}") from None
     return Settings(
         paths=paths,
         me=_self_addresses(
@@ -299,6 +309,7 @@ def load(home: Path) -> Settings:
             model.google_calendar.quota_per_minute,
             contacts_api=model.google_contacts.api_endpoint,
         ),
+        limits=Limits(**model.limits.model_dump()),
     )
 
 
@@ -359,9 +370,22 @@ def write_config(paths: Paths, me: list[str], *, force: bool) -> Path:
     """The starting config file, every setting present and commented."""
     if paths.config.exists() and not force:
         raise ConfigError(f"{paths.config} exists; use --force to replace it")
+    text = config_text(me)  # checked before anything is written
     paths.home.mkdir(parents=True, exist_ok=True)
-    quoted = ", ".join(f'"{a}"' for a in me)
-    paths.config.write_text(
+    paths.config.write_text(text, encoding="utf-8")
+    return paths.config
+
+
+def config_text(me: list[str]) -> str:
+    """The starting config's text; the addresses are checked before anything is written."""
+    from kithkeep.domain.rules import normalize_address
+
+    for raw in me:
+        a = normalize_address(raw)
+        if not a or a.startswith("@") or a.endswith("@") or any(c in a for c in '"\\,;<>'):
+            raise ConfigError(f"--me {raw!r} is not an email address")
+    quoted = ", ".join(f'"{normalize_address(a)}"' for a in me)
+    return (
         "# kithkeep configuration. Every setting can also be given as KITHKEEP_<NAME>.\n\n"
         "# Your own addresses: every account's address, aliases, send-as addresses.\n"
         f"me = [{quoted}]\n\n"
@@ -374,7 +398,5 @@ def write_config(paths: Paths, me: list[str], *, force: bool) -> Path:
         "# Days before personal mail you have not answered is a reply owed (`kithkeep owed`).\n"
         f"owed_after_days = {DEFAULT_OWED_AFTER_DAYS}\n\n"
         '# Time zone for calendar times without one ("local": this machine\'s).\n'
-        'timezone = "local"\n',
-        encoding="utf-8",
+        'timezone = "local"\n'
     )
-    return paths.config

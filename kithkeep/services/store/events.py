@@ -43,6 +43,7 @@ from kithkeep.domain.errors import StoreError
 from kithkeep.domain.interaction import Observation, interaction_id
 from kithkeep.projections.projector import LogReader
 from kithkeep.projections.schema import APPLICATION_NAME
+from kithkeep.services.store.health import damage
 from kithkeep.services.store.logreader import SQLiteLog
 from kithkeep.services.store.persistence import (
     BatchSQLiteRecorder,
@@ -105,6 +106,11 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if problem := damage(path):
+            raise StoreError(
+                f"the event store {path} is {problem}: nothing was written to it; "
+                "restore it from a backup (the views can be rebuilt from it, never it from them)"
+            )
         self._start(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",

@@ -1,8 +1,16 @@
-"""What the user tells kithkeep about people: cadences, senders to ignore, links."""
+"""What the user tells kithkeep about people: cadences, senders to ignore, links.
+
+A directive that can only be a slip is refused in one line: a pattern that matches no
+address (a wildcard: kithkeep takes an address or a whole @domain) or everyone, an
+undo of what was never done. One about an address in no interaction yet is kept, with
+a warning: their mail may come later.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,42 +18,95 @@ from kithkeep.domain.aggregates import DIRECTIVES_ID, REFERRALS_ID, Directives
 from kithkeep.domain.errors import ConfigError
 from kithkeep.domain.rules import normalize_address
 from kithkeep.services.config.settings import Settings
-from kithkeep.services.runtime import open_runtime
+from kithkeep.services.runtime import Runtime, open_runtime
+
+#: Told of a directive kept despite a doubt (an address never seen).
+Warn = Callable[[str], None]
+
+_LABELS = r"(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+_DOMAIN = re.compile(r"^@" + _LABELS + r"\.[a-z0-9-]{2,}$")
+_ADDRESS = re.compile(r"^[^\s@*?%\[\]<>(),;:\\\"]+@" + _LABELS + "$")
 
 
 def address(raw: str) -> str:
     """The address as stored (lower case, no display name); a non-address is one line."""
     a = normalize_address(raw)
-    if not a:
+    if not a or not _ADDRESS.match(a):
         raise ConfigError(f"{raw!r} is not an email address")
     return a
 
 
-def _directive(settings: Settings, act: Callable[[Directives], None]) -> None:
-    """Record one directive, then bring the views up to date with it."""
+@contextmanager
+def _directives(settings: Settings) -> Iterator[tuple[Runtime, Directives]]:
+    """The directives to change (saved, then projected, if the block raises nothing)."""
     with open_runtime(settings) as rt:
         with rt.store.directives() as directives:
-            act(directives)
+            yield rt, directives
         rt.project()
 
 
-def set_cadence(settings: Settings, who: str, days: int | None) -> str:
+def _warn_unseen(rt: Runtime, addresses: list[str], warn: Warn | None) -> None:
+    if warn is None:
+        return
+    for a in addresses:
+        if not rt.view.knows(a):
+            warn(f"{a} is in no interaction yet; kept for when they are")
+
+
+def set_cadence(settings: Settings, who: str, days: int | None, warn: Warn | None = None) -> str:
     """How often to be in touch with someone (None: learn it again); their address."""
     a = address(who)
-    _directive(settings, lambda d: d.set_cadence(a, days))
+    with _directives(settings) as (rt, d):
+        if days is None and a not in d.cadences:
+            raise ConfigError(f"nothing to undo: no cadence was set for {a}")
+        _warn_unseen(rt, [a], warn)
+        d.set_cadence(a, days)
     return a
 
 
-def ignore(settings: Settings, pattern: str, *, undo: bool) -> str:
+def pattern_of(raw: str) -> str:
+    """An address or a whole @domain to ignore; anything else (a wildcard, `@`) is refused."""
+    p = raw.strip().lower()
+    if p.startswith("@"):
+        if not _DOMAIN.match(p):
+            raise ConfigError(f"{raw!r}: expected a whole domain such as @example.com")
+        return p
+    if "*" in p or "?" in p or "%" in p:
+        hint = "@" + p.rpartition("@")[2] if "@" in p else "@example.com"
+        raise ConfigError(
+            f"{raw!r}: no wildcards; give an address, or {hint} for everyone at that domain"
+        )
+    return address(raw)
+
+
+def ignore(settings: Settings, pattern: str, *, undo: bool, warn: Warn | None = None) -> str:
     """Never count (or, with `undo`, count again) an address or a whole @domain."""
-    p = pattern.strip().lower()
-    if not (p.startswith("@") and "." in p) and not normalize_address(p):
-        raise ConfigError(f"{pattern!r}: expected an address or @domain")
-    _directive(settings, lambda d: d.unignore(p) if undo else d.ignore(p))
+    p = pattern_of(pattern)
+    with _directives(settings) as (rt, d):
+        if undo:
+            if p not in d.ignored:
+                raise ConfigError(f"nothing to undo: {p} is not ignored")
+            d.unignore(p)
+            return p
+        if p in d.ignored:
+            raise ConfigError(f"{p} is already ignored")
+        if p.startswith("@"):
+            matched, known = rt.view.count_domain(p)
+            if known > 1 and matched == known:
+                raise ConfigError(f"{p} would ignore everyone ({known} addresses); not done")
+            if matched == 0 and warn is not None:
+                warn(f"no address at {p[1:]} is in any interaction yet; kept for when one is")
+        else:
+            if p in settings.me:
+                raise ConfigError(f"{p} is one of your own addresses; it is never counted anyway")
+            _warn_unseen(rt, [p], warn)
+        d.ignore(p)
     return p
 
 
-def link(settings: Settings, a: str, b: str, *, undo: bool) -> tuple[str, str]:
+def link(
+    settings: Settings, a: str, b: str, *, undo: bool, warn: Warn | None = None
+) -> tuple[str, str]:
     """Two addresses are one person (or, with `undo`, no longer); linked to one of self's
     addresses, an address becomes self's (`me add`)."""
     x, y = address(a), address(b)
@@ -57,7 +118,17 @@ def link(settings: Settings, a: str, b: str, *, undo: bool) -> tuple[str, str]:
 
         me.add(settings, y if policy.is_self(x) else x)  # linked to self: self's own
         return x, y
-    _directive(settings, lambda d: d.unlink(x, y) if undo else d.link(x, y))
+    with _directives(settings) as (rt, d):
+        linked = any({p[0], p[1]} == {x, y} for p in d.links)
+        if undo:
+            if not linked:
+                raise ConfigError(f"nothing to undo: {x} and {y} were never linked")
+            d.unlink(x, y)
+            return x, y
+        if linked:
+            raise ConfigError(f"{x} and {y} are already linked")
+        _warn_unseen(rt, [x, y], warn)
+        d.link(x, y)
     return x, y
 
 

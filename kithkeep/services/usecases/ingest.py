@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kithkeep.connectors.files import FileSource
-from kithkeep.domain.errors import ConfigError, InputError, KithkeepError
+from kithkeep.domain.errors import ConfigError, InputError, KithkeepError, StoppedError
 from kithkeep.domain.rules import judge
 from kithkeep.services.accounts import SyncContext, build_source, provider_for
 from kithkeep.services.config.settings import Account, Settings
 from kithkeep.services.runtime import Runtime, open_runtime
+from kithkeep.services.store.writer import OnWait, writing
 from kithkeep.services.usecases import pull
 from kithkeep.services.usecases.pull import Progress, Report
 from kithkeep.services.usecases.status import note_source
@@ -35,16 +36,27 @@ def import_path(
     path: Path,
     progress: Progress | None = None,
     include_folders: frozenset[str] = frozenset(),
+    *,
+    follow_links: bool = False,
+    on_wait: OnWait | None = None,
 ) -> Report:
     """Import a file or folder, then bring the views up to date (junk and trash folders
-    left out unless named in `include_folders`)."""
+    left out unless named in `include_folders`; `follow_links`: also what symbolic links
+    out of the folder lead to)."""
     _require_me(settings)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     now = datetime.now(UTC)
     policy = settings.policy()
-    with open_runtime(settings) as rt:
-        source = FileSource(path, now=now, local_tz=rt.local_tz(), include_folders=include_folders)
+    with writing(settings, "import", on_wait), open_runtime(settings) as rt:
+        source = FileSource(
+            path,
+            now=now,
+            local_tz=rt.local_tz(),
+            include_folders=include_folders,
+            limits=settings.limits,
+            follow_links=follow_links,
+        )
         try:
             report = pull.run(
                 source,
@@ -109,6 +121,7 @@ def sync_accounts(
     full: bool = False,
     progress: Callable[[str], Progress | None] | None = None,
     debug: bool = False,
+    on_wait: OnWait | None = None,
 ) -> list[Synced]:
     """Sync the named accounts (all enabled ones if none named), each on its own.
 
@@ -127,7 +140,7 @@ def sync_accounts(
         )
     out: list[Synced] = []
     now = datetime.now(UTC)
-    with open_runtime(settings) as rt:
+    with writing(settings, "sync", on_wait), open_runtime(settings) as rt:
         for account in accounts:
             try:
                 report = sync_one(
@@ -139,6 +152,8 @@ def sync_accounts(
                     full=full,
                 )
                 out.append(Synced(account, report))
+            except StoppedError:
+                raise  # Ctrl-C stops every account, not just this one
             except KithkeepError as e:
                 out.append(Synced(account, error=str(e)))
             except Exception as e:

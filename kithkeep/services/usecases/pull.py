@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kithkeep.connectors.base import Page, Problem, Source
-from kithkeep.domain.errors import ConnectorError, KithkeepError
+from kithkeep.domain.errors import ConnectorError, KithkeepError, StoppedError
 from kithkeep.domain.interaction import Observation
 from kithkeep.services.store.events import Store, Written
+from kithkeep.services.store.orphans import die_with_parent
 
 Progress = Callable[[int, int], None]
 _DONE = "done"
@@ -120,6 +121,8 @@ def run(
                 progress(page.done, page.total)
             if should_stop is not None and should_stop():
                 break  # between pages: what was saved is whole, the cursor says where to resume
+    except KeyboardInterrupt:
+        raise StoppedError(report.read + report.skipped) from None
     finally:
         # A source lets go of its connections when its pages end, also when they end early.
         close = getattr(pages, "close", None)
@@ -130,6 +133,7 @@ def run(
 
 def _produce(source: Source, cursor: str | None, q: Any, parent: int) -> None:
     """Child process: read pages and hand them over; give up if the parent is gone."""
+    die_with_parent(parent)
     try:
         for page in source.pages(cursor):
             while True:

@@ -30,6 +30,10 @@ def refer(settings: Settings, a: str, b: str, made_at: datetime, note: str) -> s
     x, y = sorted((address(a), address(b)))
     if x == y:
         raise ConfigError("an introduction needs two different people")
+    policy = settings.policy()
+    for party in (x, y):
+        if policy.is_self(party):
+            raise ConfigError(f"{party} is you: an introduction is between two other people")
     rid = referral_id(f"logged:{x}:{y}:{int(made_at.timestamp())}:{note}")
     _referral_act(settings, lambda ledger: ledger.log(rid, x, y, made_at, note))
     return rid

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
+from kithkeep.domain.errors import StoreError
 from kithkeep.projections.queries import connect
 from kithkeep.services.config.daemon_files import read_state, running_pid
 from kithkeep.services.config.settings import Paths, store_url
+from kithkeep.services.store.health import damage
 
 if TYPE_CHECKING:
     import psycopg
@@ -45,6 +47,8 @@ class Status(TypedDict, total=False):
     self_suggestions: list[str]
     views_position: int
     views_lag: int | None
+    #: Why the views will be built again (damaged), when they will.
+    views: str
     sources: list[str]
 
 
@@ -61,19 +65,30 @@ def status(paths: Paths) -> Status:
     if not paths.events.exists():
         info["events"] = 0
         return info
+    if problem := damage(paths.events):
+        raise StoreError(f"the event store {paths.events} is {problem}; restore it from a backup")
+    from kithkeep.services.runtime import refuse_lost_events  # the store's library: not before
+
+    refuse_lost_events(paths.views, paths.events)  # emptied, while the views remember it
     ev = connect(paths.events)
     try:
         topics = ev.execute("SELECT topic, count(*) FROM stored_events GROUP BY topic")
         counts = dict(topics.fetchall())
         (latest,) = ev.execute("SELECT max(rowid) FROM stored_events").fetchone()
-    except sqlite3.OperationalError:  # the store is being created this very moment
-        counts, latest = {}, 0
+    except sqlite3.OperationalError as e:
+        if "no such table" not in str(e):
+            raise StoreError(f"the event store {paths.events}: {e}") from None
+        counts, latest = {}, 0  # the store is being created this very moment
+    except sqlite3.Error as e:
+        raise StoreError(f"the event store {paths.events}: {e}") from None
     finally:
         ev.close()
     info["events"] = sum(counts.values())
     info["interactions"] = sum(n for t, n in counts.items() if "Interaction.Observed" in t)
     position = 0
-    if paths.views.exists():
+    if problem := damage(paths.views):
+        info["views"] = f"{problem}: built again from the events by the next command"
+    elif paths.views.exists():
         v = connect(paths.views)
         try:
             row = v.execute("SELECT max(notification_id) FROM tracking").fetchone()

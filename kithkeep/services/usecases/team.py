@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from kithkeep.domain.errors import ConfigError
 from kithkeep.domain.rules import DAY, normalize_address
 from kithkeep.projections.queries import iso
-from kithkeep.projections.reading import ReadConnection
+from kithkeep.projections.reading import ReadConnection, like_literal
 
 #: A contact this many days old counts half as much as one today.
 HALF_LIFE_DAYS = 180
@@ -66,7 +66,7 @@ def who_knows(
     """
     q = target(who)
     if q.startswith("@"):
-        where, param = "address LIKE ?", "%" + q
+        where, param = "address LIKE ? ESCAPE '!'", "%" + like_literal(q)
     else:
         where, param = "address = ?", q
     rows = c.execute(

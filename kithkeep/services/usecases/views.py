@@ -18,6 +18,7 @@ from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import APPLICATION_NAME, VIEWS_VERSION
 from kithkeep.services.config.daemon_files import running_pid
 from kithkeep.services.config.settings import Paths, Settings, light_policy, store_url
+from kithkeep.services.store.writer import OnWait, writing
 
 if TYPE_CHECKING:
     from kithkeep.projections.projector import Caught
@@ -113,14 +114,17 @@ def _views_stale(paths: Paths, fingerprint: str) -> bool:
     except sqlite3.Error:
         return True
     position = row[0] if row else 0
-    return (latest or 0) > position or rules is None or rules[0] != f"{VIEWS_VERSION}|{fingerprint}"
+    return (
+        (latest or 0) != position or rules is None or rules[0] != f"{VIEWS_VERSION}|{fingerprint}"
+    )
 
 
-def rebuild(settings: Settings) -> Caught:
-    """Replay every event into fresh views."""
+def rebuild(settings: Settings, on_wait: OnWait | None = None) -> Caught:
+    """Replay every event into fresh views (the events are checked first: views are
+    never emptied for events that cannot be read)."""
     from kithkeep.services.runtime import open_runtime
 
-    with open_runtime(settings) as rt:
+    with writing(settings, "rebuild", on_wait), open_runtime(settings) as rt:
         return rt.projector.rebuild(settings.policy(), int(datetime.now(UTC).timestamp()))
 
 
