@@ -162,8 +162,22 @@ def _options(
     state.home = home
     state.debug = debug
     state.no_pager = no_pager
+    _private_home()
     if ctx.invoked_subcommand is None:
         typer.echo(FIRST_STEPS, nl=False)
+
+
+def _private_home() -> None:
+    """Whatever this run writes is the user's alone; what an older run left is tightened."""
+    from kithkeep.services.config.privacy import make_private, tighten
+
+    make_private()
+    home = home_dir(state.home)
+    changed = tighten(home)
+    if changed:
+        sys.stderr.write(
+            f"note: made {len(changed)} path(s) under {home} private (folders 0700, files 0600)\n"
+        )
 
 
 def err(message: str) -> None:

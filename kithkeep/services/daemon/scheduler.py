@@ -70,7 +70,7 @@ def only_accounts(settings: Settings, names: list[str]) -> Settings:
 def home_lock(paths: Paths) -> Iterator[None]:
     """Hold the home's lock; a stale one (its process gone) is taken over."""
     paths.home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(paths), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path(paths), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
