@@ -1,7 +1,7 @@
 """The command line: the Typer app with every command group registered, and `main`.
 
 Each group lives in its own module (`queries`, `relationships`, `directives`, `referrals`,
-`accounts`, `admin`, `store`); a command parses its options, calls one use case and renders the
+`accounts`, `admin`, `store`, `privacy`); a command parses its options, calls one use case and renders the
 answer. Query commands import only what they use (sqlite3 and the read side): they
 start fast. Known problems are one line on stderr and exit 1; --debug shows the
 traceback.
@@ -21,6 +21,7 @@ from kithkeep.services.cli import (
     accounts,
     admin,
     directives,
+    privacy,
     queries,
     referrals,
     relationships,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # Typer's own copy of click
 
 #: The command groups, registered on `app` as their modules are imported.
-GROUPS = (admin, queries, relationships, directives, referrals, accounts, store)
+GROUPS = (admin, queries, relationships, directives, referrals, accounts, store, privacy)
 
 
 def _in_order(info: CommandInfo) -> int:

@@ -47,6 +47,8 @@ COMMAND_ORDER = (
     "directives",
     "upcoming",
     "company",
+    "export",
+    "backup",
     "account",
     "config",
     "referrals",
