@@ -47,6 +47,7 @@ COMMAND_ORDER = (
     "directives",
     "upcoming",
     "company",
+    "forget",
     "export",
     "backup",
     "account",

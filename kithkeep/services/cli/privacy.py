@@ -1,4 +1,4 @@
-"""Your data: `export` (JSON, CSV, vCard 4) and `backup`."""
+"""Your data: `forget` a person, `export` (JSON, CSV, vCard 4), `backup`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,31 @@ import typer
 
 from kithkeep.domain.errors import ConfigError
 from kithkeep.services.cli.common import app, current_paths, current_settings, query_conn
+
+
+@app.command()
+def forget(
+    who: Annotated[str, typer.Argument(help="An address, or a person's name.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
+) -> None:
+    """Erase a person for good: events, views, logs, digests; later imports drop them."""
+    from kithkeep.services.usecases.forget import forget as erase
+    from kithkeep.services.usecases.forget import resolve
+
+    settings = current_settings()
+    target = resolve(settings, who)
+    shown = ", ".join(target.addresses)
+    if not target.known:
+        typer.echo(f"{shown} is not in the views: they will be kept out of what comes in.")
+    if not yes and not typer.confirm(
+        f"Forget {shown} for good? This cannot be undone", default=False
+    ):
+        raise typer.Exit(1)
+    done = erase(settings, target)
+    typer.echo(
+        f"Forgot {done.addresses} address(es): {done.events} events rewritten, "
+        f"{done.files} files scrubbed; later imports leave them out."
+    )
 
 
 @app.command()

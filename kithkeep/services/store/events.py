@@ -30,9 +30,11 @@ from eventsourcing.utils import get_topic
 
 from kithkeep.domain.aggregates import (
     DIRECTIVES_ID,
+    FORGOTTEN_ID,
     REFERRALS_ID,
     Contact,
     Directives,
+    Forgotten,
     Interaction,
     Referrals,
     SyncPosition,
@@ -40,6 +42,7 @@ from kithkeep.domain.aggregates import (
 )
 from kithkeep.domain.card import Card, card_id
 from kithkeep.domain.errors import StoreError
+from kithkeep.domain.forgetting import Door
 from kithkeep.domain.interaction import Observation, interaction_id
 from kithkeep.projections.projector import LogReader
 from kithkeep.projections.schema import APPLICATION_NAME
@@ -123,6 +126,7 @@ class Store:
     def _start(self, env: Mapping[str, str], where: str) -> None:
         #: Positions as last saved here, by source key.
         self._positions: dict[str, SyncPosition] = {}
+        self._door: Door | None = None
         try:
             self.app = KithkeepApplication(env=dict(env))
         except (OperationalError, InterfaceError) as e:
@@ -166,7 +170,11 @@ class Store:
         stored observation whose fields differ (an edited calendar event) is revised.
         With `keep_cursor`, the cursor is saved even when nothing else is (it ends a listing).
         Contact `cards` are recorded if new or changed, `cards_withdrawn` (keys) withdrawn.
+        Forgotten people are taken out of every observation first (`door`).
         """
+        door = self.door()
+        if door is not None:
+            observations = [door.observation(o) for o in observations]
         for _attempt in range(3):
             fresh, known = self._fresh(observations)
             # Seen and gone within one page nets out: gone.
@@ -374,6 +382,24 @@ class Store:
     def referral_ledger(self) -> AbstractContextManager[Referrals]:
         """The user's word on referrals: logged, dismissed, closed, reopened."""
         return self._singleton(REFERRALS_ID, Referrals)
+
+    def forgotten(self) -> AbstractContextManager[Forgotten]:
+        """The people forgotten (salted hashes only), saved if the block succeeds."""
+        from secrets import token_hex
+
+        self._door = None
+        return self._singleton(FORGOTTEN_ID, lambda: Forgotten(salt=token_hex(16)))
+
+    def door(self) -> Door | None:
+        """Who is forgotten (read once per store), or None when no one is."""
+        if self._door is None:
+            try:
+                found: Any = self.app.repository.get(FORGOTTEN_ID)
+            except AggregateNotFoundError:
+                self._door = Door("", frozenset(), frozenset())
+            else:
+                self._door = found.door()
+        return self._door or None
 
     # -- reading --------------------------------------------------------------------
 
