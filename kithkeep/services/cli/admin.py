@@ -31,11 +31,24 @@ def init(
         list[str], typer.Option("--me", help="One of your own addresses; repeat for more.")
     ],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing config.")] = False,
+    encrypt: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt",
+            help="Encrypt the events and views (key in the OS keyring, else a passphrase "
+            "asked here or read from KITHKEEP_PASSPHRASE_FILE).",
+        ),
+    ] = False,
 ) -> None:
     """Write a config file naming your own addresses."""
     from kithkeep.services.config.settings import load, write_config
 
     paths = current_paths()
+    if encrypt:
+        from kithkeep.services.usecases.encrypt import start_encrypted
+
+        where = start_encrypted(paths)
+        typer.echo(f"Encrypted {paths.home}; its key comes from {where}.")
     path = write_config(paths, me, force=force)
     load(paths.home)  # the addresses given must be valid
     typer.echo(f"Wrote {path}")

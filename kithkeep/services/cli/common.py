@@ -50,6 +50,7 @@ COMMAND_ORDER = (
     "forget",
     "export",
     "backup",
+    "encrypt",
     "account",
     "config",
     "referrals",

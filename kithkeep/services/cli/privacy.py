@@ -1,4 +1,4 @@
-"""Your data: `forget` a person, `export` (JSON, CSV, vCard 4), `backup`."""
+"""Your data: `forget` a person, `export` (JSON, CSV, vCard 4), `backup`, `encrypt`."""
 
 from __future__ import annotations
 
@@ -91,3 +91,16 @@ def backup(
         )
     done = copy_home(current_paths(), path)
     typer.echo(f"Backed up {done.databases} databases and {done.files} files to {done.target}")
+
+
+@app.command()
+def encrypt() -> None:
+    """Encrypt a home in use (events, and views on SQLite); run again if interrupted."""
+    from kithkeep.services.usecases.encrypt import encrypt_home
+
+    settings = current_settings()
+    done = encrypt_home(settings)
+    typer.echo(
+        f"Encrypted {settings.paths.home}: {done.events} events encrypted now, "
+        f"{done.removed} files in clear removed, the views built again encrypted."
+    )

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kithkeep.domain.errors import ConfigError, StoreError
+from kithkeep.services.config.encryption import HomeKey, home_key
 from kithkeep.services.config.settings import Paths
+from kithkeep.services.store import cipher
 
 #: Plain files copied as they are (small; written whole and replaced atomically).
 PLAIN_FILES = ("config.toml", "daemon.json", "encryption.json")
@@ -41,6 +43,7 @@ def backup(paths: Paths, target: Path) -> Backed:
         raise ConfigError(f"{target} is inside the home: a backup goes elsewhere")
     if not paths.events.exists():
         raise StoreError(f"nothing to back up in {paths.home}: no event store there")
+    key = home_key(paths)  # an encrypted home's views are copied through SQLCipher
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True, mode=0o700)
@@ -49,7 +52,7 @@ def backup(paths: Paths, target: Path) -> Backed:
         for source in _databases(paths):
             dest = partial / source.relative_to(paths.home)
             dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            copy_database(source, dest)
+            copy_database(source, dest, key if source == paths.views else None)
             databases += 1
         for name in PLAIN_FILES:
             if (paths.home / name).is_file():
@@ -62,7 +65,7 @@ def backup(paths: Paths, target: Path) -> Backed:
         if target.exists():
             target.rmdir()
         partial.rename(target)
-    except (OSError, sqlite3.Error) as e:
+    except (OSError, sqlite3.Error, *cipher.errors(key)) as e:  # type: ignore[misc]
         shutil.rmtree(partial, ignore_errors=True)
         raise StoreError(f"cannot back up {paths.home} to {target}: {e}") from None
     return Backed(target, databases, files)
@@ -75,10 +78,15 @@ def _databases(paths: Paths) -> list[Path]:
     return [p for p in found if p.is_file()]
 
 
-def copy_database(source: Path, dest: Path) -> None:
-    """One SQLite file, copied in one step of the online backup API (a snapshot)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(dest)
+def copy_database(source: Path, dest: Path, key: HomeKey | None = None) -> None:
+    """One SQLite file, copied in one step of the online backup API (a snapshot); with
+    `key`, a SQLCipher file, copied encrypted with the same key."""
+    if key is None:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(dest)
+    else:
+        src = cipher.connect(source, key, read_only=True, timeout=30)
+        dst = cipher.connect(dest, key)
     try:
         src.backup(dst)
         dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")

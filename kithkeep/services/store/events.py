@@ -106,7 +106,8 @@ class Store:
     shared = False
     recorder: ApplicationRecorder
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cipher: Mapping[str, str] | None = None) -> None:
+        """`cipher`: the library's CIPHER_TOPIC and CIPHER_KEY, for an encrypted home."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._start(
             {
@@ -114,6 +115,7 @@ class Store:
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": get_topic(BatchSQLiteRecorder),
+                **(cipher or {}),
             },
             str(path),
         )

@@ -1,4 +1,5 @@
-"""Forgetting in the event store: stored events rewritten in place, then the space compacted.
+"""Stored events rewritten in place (to forget a person, or to encrypt a home), then the
+space they held compacted.
 
 The `eventsourcing` library treats stored events as immutable, and kithkeep does too
 everywhere else; forgetting is the one, deliberate exception (see the README: why
@@ -14,11 +15,13 @@ table is rewritten with VACUUM FULL.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kithkeep.domain.errors import StoreError
 from kithkeep.domain.forgetting import FORGOTTEN, Door
+from kithkeep.services.config.encryption import HomeKey
 from kithkeep.services.store.events import Store
 
 #: Event fields whose text may hold a forgotten name (scrubbed word by word).
@@ -29,6 +32,29 @@ _PAGE = 2000
 def rewrite_events(store: Store, door: Door) -> int:
     """Take the forgotten out of every stored event; how many events were rewritten."""
     mapper = store.app.mapper
+
+    def change(state: bytes) -> bytes | None:
+        plain = state
+        if mapper.cipher:
+            plain = mapper.cipher.decrypt(plain)
+        if mapper.compressor:
+            plain = mapper.compressor.decompress(plain)
+        data = mapper.transcoder.decode(plain)
+        if not isinstance(data, dict) or not _scrub_state(data, door):
+            return None
+        new = mapper.transcoder.encode(data)
+        if mapper.compressor:
+            new = mapper.compressor.compress(new)
+        if mapper.cipher:
+            new = mapper.cipher.encrypt(new)
+        return new
+
+    return rewrite_states(store, change)
+
+
+def rewrite_states(store: Store, change: Callable[[bytes], bytes | None]) -> int:
+    """Every stored state passed through `change` (None: left as it is), a page of
+    events per transaction, in the log's order; how many were rewritten."""
     rewritten = 0
     start = 0
     while True:
@@ -38,23 +64,28 @@ def rewrite_events(store: Store, door: Door) -> int:
         updates: list[tuple[bytes, Any, int]] = []
         for nid, originator_id, version, _topic, state in rows:
             start = nid
-            plain = bytes(state)
-            if mapper.cipher:
-                plain = mapper.cipher.decrypt(plain)
-            if mapper.compressor:
-                plain = mapper.compressor.decompress(plain)
-            data = mapper.transcoder.decode(plain)
-            if not isinstance(data, dict) or not _scrub_state(data, door):
-                continue
-            new = mapper.transcoder.encode(data)
-            if mapper.compressor:
-                new = mapper.compressor.compress(new)
-            if mapper.cipher:
-                new = mapper.cipher.encrypt(new)
-            updates.append((new, originator_id, version))
+            new = change(bytes(state))
+            if new is not None:
+                updates.append((new, originator_id, version))
         if updates:
             _write(store, updates)
             rewritten += len(updates)
+
+
+def encrypt_events(store: Store) -> int:
+    """Encrypt in place every stored event still in clear (the store's cipher is set);
+    an event that decrypts already is left, so a rerun goes on where one stopped."""
+    cipher = store.app.mapper.cipher
+    assert cipher is not None
+
+    def change(state: bytes) -> bytes | None:
+        try:
+            cipher.decrypt(state)
+        except ValueError:
+            return bytes(cipher.encrypt(state))
+        return None
+
+    return rewrite_states(store, change)
 
 
 def _scrub_state(state: dict[str, Any], door: Door) -> bool:
@@ -104,12 +135,19 @@ def _write(store: Store, updates: list[tuple[bytes, Any, int]]) -> None:
         )
 
 
-def compact_sqlite(path: Path) -> None:
-    """Empty the WAL and the free pages of a SQLite file: what was rewritten is gone."""
+def compact_sqlite(path: Path, key: HomeKey | None = None) -> None:
+    """Empty the WAL and the free pages of a SQLite file: what was rewritten is gone.
+
+    With `key`, the file is SQLCipher's (an encrypted home's views)."""
     if not path.exists():
         return
     try:
-        c = sqlite3.connect(path, timeout=30, isolation_level=None)
+        if key is None:
+            c = sqlite3.connect(path, timeout=30, isolation_level=None)
+        else:
+            from kithkeep.services.store.cipher import connect
+
+            c = connect(path, key, timeout=30, isolation_level=None)
         try:
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             c.execute("VACUUM")
@@ -118,6 +156,10 @@ def compact_sqlite(path: Path) -> None:
             c.close()
     except sqlite3.Error as e:
         raise StoreError(f"cannot compact {path}: {e}") from None
+    except Exception as e:  # SQLCipher's errors are its own classes
+        if type(e).__module__.startswith("sqlcipher3"):
+            raise StoreError(f"cannot compact {path}: {e}") from None
+        raise
 
 
 def compact_pg(store: Store) -> None:

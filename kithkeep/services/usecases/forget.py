@@ -20,6 +20,7 @@ from kithkeep.domain.errors import ConfigError, KithkeepError
 from kithkeep.domain.forgetting import Door, name_keys, salted
 from kithkeep.projections import queries
 from kithkeep.services.config.daemon_files import running_pid
+from kithkeep.services.config.encryption import home_key
 from kithkeep.services.config.settings import Paths, Settings
 
 #: Text files in the home that may name people (the digests, the log, the daemon's state).
@@ -50,6 +51,7 @@ def resolve(settings: Settings, who: str) -> Target:
     query = who.strip()
     if not query:
         raise ConfigError("forget whom? give an address or a name")
+    home_key(settings.paths)  # a wrong or missing key: one line, before anything else
     try:
         conn, policy = open_views(settings.paths, heavy=lambda: settings)
     except KithkeepError:
@@ -112,7 +114,7 @@ def forget(settings: Settings, target: Target) -> Forgot:
             forgetting.compact_sqlite(extra)
         with open_runtime(settings) as rt:
             rt.project(now)
-        forgetting.compact_sqlite(paths.views)
+        forgetting.compact_sqlite(paths.views, home_key(paths))
     return Forgot(len(target.addresses), events, files)
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from kithkeep.projections.queries import connect
 from kithkeep.services.config.daemon_files import read_state, running_pid
+from kithkeep.services.config.encryption import home_key
 from kithkeep.services.config.settings import Paths, store_url
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class Status(TypedDict, total=False):
 
 
 def status(paths: Paths) -> Status:
+    home_key(paths)  # an encrypted home: a wrong or missing key stops here, nothing opened
     info: Status = {
         "daemon": daemon_status(paths),
         "home": str(paths.home),
@@ -72,7 +74,9 @@ def status(paths: Paths) -> Status:
     info["interactions"] = sum(n for t, n in counts.items() if "Interaction.Observed" in t)
     position = 0
     if paths.views.exists():
-        v = connect(paths.views)
+        from kithkeep.services.usecases.views import views_file
+
+        v = views_file(paths)
         try:
             row = v.execute("SELECT max(notification_id) FROM tracking").fetchone()
             position = row[0] or 0
@@ -155,9 +159,10 @@ def daemon_status(paths: Paths) -> DaemonStatus:
 
 def _sources(paths: Paths) -> list[str]:
     from kithkeep.domain.aggregates import SyncPosition
+    from kithkeep.services.store.cipher import cipher_env
     from kithkeep.services.store.events import Store
 
-    store = Store(paths.events)
+    store = Store(paths.events, cipher_env(home_key(paths)))
     notes = read_notes(paths)
     try:
         out = []
