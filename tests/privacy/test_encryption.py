@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, run_cli, stable
+from tests.conftest import Result, run_cli, spawn_cli, stable
 from tests.pg import use_store
 
 ME = "robin@example.com"
@@ -118,6 +118,11 @@ def test_an_encrypted_home_shows_nothing_and_answers_the_same(
     terms = known_terms(plain)
     assert clear_traces(plain, terms), "the terms are in a plain home's files: a real test"
     assert clear_traces(home, terms) == {}
+    if not store_url:  # a backup stays encrypted, and opens with the same passphrase
+        copy = tmp_path / "backup"
+        run_cli(home, "backup", str(copy))
+        assert clear_traces(copy, terms) == {}
+        assert answers(copy) == answers(plain)
     if store_url:
         import psycopg
 
@@ -170,16 +175,10 @@ def test_encrypting_a_home_in_use_killed_midway_then_again_gives_the_same_answer
     run_cli(home, "init", "--me", ME)
     run_cli(home, "import", str(demo / "sample"))
     plain = answers(home)
-    env = {**os.environ, "KITHKEEP_HOME": str(home)}
     described = home / "encryption.json"
     states = []
     for delay in (0.0, 0.15, 0.4):
-        p = subprocess.Popen(
-            [sys.executable, "-m", "kithkeep", "encrypt"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        p = spawn_cli(home, "encrypt")
         deadline = time.monotonic() + 60
         while not described.exists() and p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)

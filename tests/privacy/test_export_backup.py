@@ -5,16 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import vobject
 
-from tests.conftest import count_events, run_cli, shared_data, stable
+from tests.conftest import count_events, run_cli, shared_data, spawn_cli, stable
 
 
 def test_export_vcf_of_the_demo_parses_and_round_trips_names_and_addresses(
@@ -84,13 +81,7 @@ def test_backup_of_a_home_being_written_opens_and_answers_as_the_source_did(
     mail = shared_data("enron", "maildir", "fossum-d")
     home, copy = tmp_path / "home", tmp_path / "copy"
     run_cli(home, "init", "--me", "drew.fossum@enron.com")
-    env = {**os.environ, "KITHKEEP_HOME": str(home)}
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "kithkeep", "import", str(mail)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    writer = spawn_cli(home, "import", str(mail))
     try:
         deadline = time.monotonic() + 120
         while count_events(home) < 500 and time.monotonic() < deadline:

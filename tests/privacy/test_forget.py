@@ -6,14 +6,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import formataddr, getaddresses
 from pathlib import Path
 
-from tests.conftest import run_cli, shared_data, stable
+from tests.conftest import run_cli, shared_data, spawn_cli, stable
 
 ME = "drew.fossum@enron.com"
 GONE = "susan.scott@enron.com"
@@ -113,15 +112,9 @@ def test_forget_killed_midway_then_run_again_ends_as_one_clean_run(tmp_path: Pat
     clean = imported(tmp_path, "clean")
     run_cli(clean, "forget", GONE, "--yes")
     killed = imported(tmp_path, "killed")
-    env = {**os.environ, "KITHKEEP_HOME": str(killed)}
     wal = killed / "events.sqlite-wal"
     stamp = wal.stat().st_mtime_ns if wal.exists() else 0
-    p = subprocess.Popen(
-        [sys.executable, "-m", "kithkeep", "forget", GONE, "--yes"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    p = spawn_cli(killed, "forget", GONE, "--yes")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and p.poll() is None:
         if wal.exists() and wal.stat().st_mtime_ns != stamp:

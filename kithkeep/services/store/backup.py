@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from kithkeep.domain.errors import ConfigError, StoreError
 from kithkeep.services.config.encryption import HomeKey, home_key
@@ -25,8 +25,7 @@ PLAIN_FILES = ("config.toml", "daemon.json", "encryption.json")
 PLAIN_FOLDERS = ("digest",)
 
 
-@dataclass(frozen=True, slots=True)
-class Backed:
+class Backed(NamedTuple):
     """What a backup wrote."""
 
     target: Path

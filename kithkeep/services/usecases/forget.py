@@ -37,13 +37,6 @@ class Target:
     known: bool  # seen in the views (else: only kept out from now on)
 
 
-@dataclass(frozen=True, slots=True)
-class Forgot:
-    addresses: int
-    events: int
-    files: int
-
-
 def resolve(settings: Settings, who: str) -> Target:
     """The person an address or a name stands for, with all their addresses and names."""
     from kithkeep.services.usecases.views import open_views
@@ -81,6 +74,15 @@ def resolve(settings: Settings, who: str) -> Target:
     ):
         names.add(name)
     return Target(tuple(p.addresses), tuple(sorted(names)), known=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Forgot:
+    """What a forget did: addresses recorded, events rewritten, text files scrubbed."""
+
+    addresses: int
+    events: int
+    files: int
 
 
 def forget(settings: Settings, target: Target) -> Forgot:
