@@ -43,19 +43,33 @@ def test_init_import_and_daemon_leave_only_private_paths(home: Path, tmp_path: P
     assert wrong == {}
 
 
-def test_an_older_open_home_is_tightened_with_one_notice(home: Path) -> None:
+def test_an_older_open_home_is_tightened_with_one_notice(home: Path, tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    (mail / "1.eml").write_text(
+        "From: ada@example.com\nTo: me@example.com\nSubject: hello\n"
+        "Date: Mon, 1 Jan 2001 10:00:00 +0000\nMessage-ID: <p1@x>\n\nhi\n"
+    )
     run_cli(home, "init", "--me", "me@example.com")
+    run_cli(home, "import", str(mail))
     home.chmod(0o755)
     (home / "config.toml").chmod(0o644)
     (home / "logs").mkdir(mode=0o755)
     (home / "logs" / "old.log").write_text("x")
     (home / "logs" / "old.log").chmod(0o664)
-    result = run_cli(home, "people", "--json", check=False)
+    (home / "events.sqlite").chmod(0o644)
+    result = run_cli(home, "people", "--json")
+    assert result.json()[0]["addresses"] == ["ada@example.com"]
     notes = [line for line in result.err.splitlines() if line.startswith("note:")]
-    assert len(notes) == 1 and "4 path(s)" in notes[0] and "private" in notes[0]
+    assert len(notes) == 1 and "5 path(s)" in notes[0] and "private" in notes[0]
     assert set(modes(home).values()) <= {0o700, 0o600}
-    again = run_cli(home, "people", "--json", check=False)
+    again = run_cli(home, "people", "--json")
     assert "note:" not in again.err
+    # A command that fails says its error in one line; the tightening is done all the same.
+    (home / "config.toml").chmod(0o644)
+    failed = run_cli(home, "person", "nobody@example.com", check=False)
+    assert failed.code == 1 and failed.err.count("\n") == 1 and failed.err.startswith("error:")
+    assert set(modes(home).values()) <= {0o700, 0o600}
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o666])

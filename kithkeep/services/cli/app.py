@@ -82,6 +82,8 @@ def main() -> None:
         err(str(e))
         sys.exit(1)
     except typer.Exit as e:
+        if state.notice and e.exit_code == 0:
+            sys.stderr.write(state.notice + "\n")
         sys.exit(e.exit_code)
     except typer.Abort:
         err("aborted")
@@ -96,4 +98,7 @@ def main() -> None:
             show()
             sys.exit(e.exit_code)  # type: ignore[attr-defined]
         raise
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if state.notice and code == 0:
+        sys.stderr.write(state.notice + "\n")
+    sys.exit(code)

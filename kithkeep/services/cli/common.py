@@ -107,6 +107,8 @@ class GlobalOptions:
     home: Path | None = None
     debug: bool = False
     no_pager: bool = False
+    #: Said on stderr once the command has succeeded (a failing one says only its error).
+    notice: str = ""
 
 
 state = GlobalOptions()
@@ -172,15 +174,16 @@ def _options(
 
 
 def _private_home() -> None:
-    """Whatever this run writes is the user's alone; what an older run left is tightened."""
+    """Whatever this run writes is the user's alone; what an older run left is tightened
+    (said once the command succeeds: a failing one says only its error, in one line)."""
     from kithkeep.services.config.privacy import make_private, tighten
 
     make_private()
     home = home_dir(state.home)
     changed = tighten(home)
     if changed:
-        sys.stderr.write(
-            f"note: made {len(changed)} path(s) under {home} private (folders 0700, files 0600)\n"
+        state.notice = (
+            f"note: made {len(changed)} path(s) under {home} private (folders 0700, files 0600)"
         )
 
 
