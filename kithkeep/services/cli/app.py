@@ -73,6 +73,9 @@ _plain_usage(app)
 
 
 def main() -> None:
+    from kithkeep.services.config.privacy import make_private
+
+    make_private()  # before anything is written: every file the user's alone
     try:
         # Without standalone mode click hands back typer.Exit's code instead of exiting.
         code = app(args=hoist_global_options(sys.argv[1:]), standalone_mode=False)

@@ -174,11 +174,10 @@ def _options(
 
 
 def _private_home() -> None:
-    """Whatever this run writes is the user's alone; what an older run left is tightened
-    (said once the command succeeds: a failing one says only its error, in one line)."""
-    from kithkeep.services.config.privacy import make_private, tighten
+    """What an older run left readable is tightened (`main` set the umask first); said
+    once the command succeeds: a failing one says only its error, in one line."""
+    from kithkeep.services.config.privacy import tighten
 
-    make_private()
     home = home_dir(state.home)
     changed = tighten(home)
     if changed:

@@ -21,7 +21,7 @@ from kithkeep.services.config.settings import Paths
 from kithkeep.services.store import cipher
 
 #: Plain files copied as they are (small; written whole and replaced atomically).
-PLAIN_FILES = ("config.toml", "daemon.json", "encryption.json")
+PLAIN_FILES = ("config.toml", "daemon.json", "encryption.json", "sources.json")
 PLAIN_FOLDERS = ("digest",)
 
 

@@ -25,7 +25,7 @@ from kithkeep.services.config.settings import Paths, Settings
 
 #: Text files in the home that may name people (the digests, the log, the daemon's state).
 TEXT_FOLDERS = ("logs", "digest")
-TEXT_FILES = ("daemon.json",)
+TEXT_FILES = ("daemon.json", "sources.json")
 
 
 @dataclass(frozen=True, slots=True)
