@@ -80,7 +80,7 @@ def test_a_secrets_file_others_can_read_is_refused_in_one_line(
     secrets = home / "secrets.json"
     secrets.write_text('{"smtp": "hunter2"}')
     secrets.chmod(mode)
-    result = run_cli(home, "smtp-password", "--stdin", check=False, input_text="pw\n")
+    result = run_cli(home, "smtp-password", "--password-stdin", check=False, input_text="pw\n")
     assert result.code == 1
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert f"chmod 600 {secrets}" in result.err and f"{mode:04o}" in result.err
@@ -88,4 +88,4 @@ def test_a_secrets_file_others_can_read_is_refused_in_one_line(
     assert stat.S_IMODE(secrets.stat().st_mode) == mode  # refused, not quietly fixed
     assert secrets.read_text() == '{"smtp": "hunter2"}'
     secrets.chmod(0o600)
-    run_cli(home, "smtp-password", "--stdin", input_text="pw\n")
+    run_cli(home, "smtp-password", "--password-stdin", input_text="pw\n")
