@@ -177,6 +177,7 @@ class Store:
         door = self.door()
         if door is not None:
             observations = [door.observation(o) for o in observations]
+            cards = [c for c in cards if not any(door.gone(a) for a in c.addresses)]
         for _attempt in range(3):
             fresh, known = self._fresh(observations)
             # Seen and gone within one page nets out: gone.

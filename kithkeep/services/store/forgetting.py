@@ -95,6 +95,11 @@ def _scrub_state(state: dict[str, Any], door: Door) -> bool:
     if isinstance(sender, list) and sender and door.gone(str(sender[0])):
         state["sender"] = None
         changed = True
+    card = state.get("card")  # an address-book card of theirs: nothing of it is kept
+    if isinstance(card, dict) and any(door.gone(str(a)) for a in card.get("addresses", [])):
+        state["card"] = {k: ([] if isinstance(v, list) else "") for k, v in card.items()}
+        state["card"]["name"] = FORGOTTEN
+        changed = True
     parties = state.get("parties")
     if isinstance(parties, list):
         kept = [p for p in parties if not (isinstance(p, list) and p and door.gone(str(p[0])))]
