@@ -96,6 +96,7 @@ def test_backup_of_a_home_being_written_opens_and_answers_as_the_source_did(
     assert backed == final[: len(backed)]  # a snapshot: a prefix of the history, no gap
     status = run_cli(copy, "--home", str(copy), "status")
     assert str(len(backed)) in status.out
+    assert not (copy / "views.sqlite").exists()  # derived: built again on first use
     answers = stable(run_cli(copy, "people", "--json").json())
     assert answers
     run_cli(copy, "rebuild")

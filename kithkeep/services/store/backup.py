@@ -2,8 +2,9 @@
 
 Each SQLite file is copied with SQLite's online backup API in one step, inside one read
 transaction: a snapshot as of that moment, whatever the daemon writes meanwhile. The
-views are copied before the events, so the copy's views never run ahead of its events
-(the copy catches them up when it is first asked). The copy is written beside PATH and
+views are not copied: a projector in the middle of a long backlog settles its totals only
+at the end, so a copy of them could hold a moment no query ever saw; they are built again
+from the copied events when the copy is first asked. The copy is written beside PATH and
 renamed into place once whole: an interrupted backup leaves no half home behind.
 Sign-ins (the keyring, `secrets.json`) are not copied: they belong to the machine.
 """
@@ -71,9 +72,9 @@ def backup(paths: Paths, target: Path) -> Backed:
 
 
 def _databases(paths: Paths) -> list[Path]:
-    """The views first, the events last: the copy's views never run ahead of its events."""
+    """The connectors' indexes, then the events (never the views: they are derived)."""
     others = sorted((paths.home / "connectors").glob("*.sqlite"))
-    found = [paths.views, *others, paths.events]
+    found = [*others, paths.events]
     return [p for p in found if p.is_file()]
 
 
