@@ -1,8 +1,8 @@
 """The command line: the Typer app with every command group registered, and `main`.
 
 Each group lives in its own module (`queries`, `relationships`, `directives`, `referrals`,
-`accounts`, `admin`, `store`, `privacy`); a command parses its options, calls one use case and renders the
-answer. Query commands import only what they use (sqlite3 and the read side): they
+`accounts`, `admin`, `store`, `privacy`); a command parses its options, calls one use case
+and renders the answer. Query commands import only what they use (sqlite3 and the read side): they
 start fast. Known problems are one line on stderr and exit 1; --debug shows the
 traceback.
 """
