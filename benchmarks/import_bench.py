@@ -2,7 +2,9 @@
 
 Baseline: the stdlib `BytesHeaderParser(policy=compat32)` reading only the headers of
 the same messages (warm page cache). Measured: the whole `kithkeep import` (parse +
-store + project) of the same messages into a fresh home, run in a fresh process.
+store + project) of the same messages into a fresh home, run in a fresh process; and
+the same into an encrypted home (events AES-GCM, views SQLCipher), plain and encrypted
+taking turns, beside each other (encrypted / plain: target >= 0.7).
 
     python benchmarks/import_bench.py                    # the Enron sample
     python benchmarks/import_bench.py --synthetic 1000000  # also a 1M-message mbox
@@ -71,11 +73,15 @@ def baseline_mbox(path: Path) -> tuple[float, int]:
     return n / (time.perf_counter() - start), n
 
 
-def worker(home: Path, source: Path, me: str) -> None:
+def worker(home: Path, source: Path, me: str, mode: str = "plain") -> None:
     """In a fresh process: time one import, report it and the peak memory as JSON."""
     from kithkeep.services.config.settings import Paths, load, write_config
     from kithkeep.services.usecases import ingest
 
+    if mode == "encrypted":  # the key made first (scrypt, once per command: not timed)
+        from kithkeep.services.config.encryption import ENCRYPTED, create
+
+        create(Paths(home), state=ENCRYPTED)
     write_config(Paths(home), [me], force=True)
     settings = load(home)
     start = time.perf_counter()
@@ -96,14 +102,23 @@ def worker(home: Path, source: Path, me: str) -> None:
     )
 
 
-def run_import(source: Path, me: str) -> dict[str, float]:
+def run_import(source: Path, me: str, mode: str = "plain") -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
+        phrase = Path(tmp) / "passphrase"
+        phrase.write_text("benchmark passphrase\n")
+        phrase.chmod(0o600)
+        env = {
+            **os.environ,
+            "KITHKEEP_PASSPHRASE_FILE": str(phrase),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
         out = subprocess.run(
-            [sys.executable, __file__, "--worker", str(home), str(source), me],
+            [sys.executable, __file__, "--worker", str(home), str(source), me, mode],
             capture_output=True,
             text=True,
             check=True,
+            env=env,
         )
         result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
         if os.environ.get("KEEP_HOME"):
@@ -145,21 +160,41 @@ def report(label: str, n: int, base: float, result: dict[str, float]) -> None:
     )
 
 
+def encrypted_beside_plain(source: Path, me: str, turns: int) -> None:
+    """Plain and encrypted imports of the same source, taking turns (the machine's load
+    falls on both alike); each turn's ratio, and the median's."""
+    plain, encrypted = [], []
+    print("  encrypted home (events AES-256-GCM, views SQLCipher) beside a plain one:")
+    for turn in range(turns):
+        p = run_import(source, me)
+        e = run_import(source, me, "encrypted")
+        plain.append(p["read"] / p["seconds"])
+        encrypted.append(e["read"] / e["seconds"])
+        print(
+            f"    turn {turn + 1}: plain {plain[-1]:8,.0f} msg/s, encrypted "
+            f"{encrypted[-1]:8,.0f} msg/s: {encrypted[-1] / plain[-1]:.2f}"
+        )
+    ratio = statistics.median(encrypted) / statistics.median(plain)
+    print(f"  encrypted / plain (medians) {ratio:.2f} (target >= 0.7)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--enron", type=Path, default=ENRON)
     ap.add_argument("--synthetic", type=int, default=0, help="also import an mbox of N messages")
     ap.add_argument("--runs", type=int, default=9, help="query timings per command")
-    ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--turns", type=int, default=2, help="plain/encrypted imports, in turn")
+    ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(Path(args.worker[0]), Path(args.worker[1]), args.worker[2])
+        worker(Path(args.worker[0]), Path(args.worker[1]), args.worker[2], args.worker[3])
         return
 
     if args.enron.exists():
         paths = files_under(args.enron)
         base = baseline_files(paths)
         report("Enron sample", len(paths), base, run_import(args.enron, ME_ENRON))
+        encrypted_beside_plain(args.enron, ME_ENRON, args.turns)
     else:
         print(f"Enron sample not found at {args.enron}; skipped")
 

@@ -9,6 +9,9 @@ Projected: `Projector.catch_up` of every event into fresh views (pages of 1000).
 Baseline: `executemany` of the rows the projection wrote (interactions, participants),
 into tables of the same shape, one transaction per 1000 events.
 
+Each back end is measured in clear and encrypted (`init --encrypt`: events through the
+library's AES-256-GCM cipher; SQLite's views in SQLCipher), the rows side by side.
+
 Each round measures kithkeep and then the baselines on fresh stores, so both see the
 machine as it is at that moment (here, a shared VM whose speed drifts by a third over
 minutes); the best figure of each over the rounds is printed, as `timeit` advises.
@@ -75,8 +78,10 @@ class Backend:
     name: str
     mark: str
 
-    def __init__(self, home: Path, url: str) -> None:
+    def __init__(self, home: Path, url: str, encrypted: bool = False) -> None:
         self.home, self.url = home, url
+        if encrypted:
+            _encrypt(home)
         write_config(Paths(home), [ME], force=True)
         if url:
             with (home / "config.toml").open("a") as f:
@@ -113,6 +118,24 @@ class Postgres(Backend):
 
     def blob(self, state: bytes) -> Any:
         return state
+
+
+def _encrypt(home: Path) -> None:
+    """An encrypted home: a passphrase's key (no keyring here), made before the rounds."""
+    import os
+
+    import keyring
+    from keyring.backends import fail
+
+    from kithkeep.services.config.encryption import ENCRYPTED, create
+
+    keyring.set_keyring(fail.Keyring())
+    phrase = home.parent / f"{home.name}.passphrase"
+    home.mkdir(parents=True, exist_ok=True)
+    phrase.write_text("benchmark passphrase\n")
+    phrase.chmod(0o600)
+    os.environ["KITHKEEP_PASSPHRASE_FILE"] = str(phrase)
+    create(Paths(home), state=ENCRYPTED)
 
 
 def timed(run: Callable[[], int]) -> float:
@@ -268,21 +291,26 @@ def main() -> None:
     parser.add_argument("--pg", default="", help="an empty PostgreSQL database's URL")
     args = parser.parse_args()
     observations = synthetic_observations(args.n)
-    rounds: dict[str, list[dict[str, float]]] = {"SQLite": [], "PostgreSQL": []}
+    rounds: dict[str, list[dict[str, float]]] = {
+        "SQLite": [],
+        "  encrypted": [],
+        "PostgreSQL": [],
+        "  encrypted ": [],
+    }
     speed = [machine_speed()]
     for k in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
-            rounds["SQLite"].append(measure(SQLite(Path(tmp) / "sqlite", ""), observations))
-            if args.pg:
-                _empty(args.pg)
-                rounds["PostgreSQL"].append(
-                    measure(Postgres(Path(tmp) / "pg", args.pg), observations)
-                )
-            else:
-                with scratch_database() as url:
-                    rounds["PostgreSQL"].append(
-                        measure(Postgres(Path(tmp) / "pg", url), observations)
-                    )
+            for name, enc in (("SQLite", False), ("  encrypted", True)):
+                home = Path(tmp) / f"sqlite-{enc}"
+                rounds[name].append(measure(SQLite(home, "", enc), observations))
+            for name, enc in (("PostgreSQL", False), ("  encrypted ", True)):
+                home = Path(tmp) / f"pg-{enc}"
+                if args.pg:
+                    _empty(args.pg)
+                    rounds[name].append(measure(Postgres(home, args.pg, enc), observations))
+                else:
+                    with scratch_database() as url:
+                        rounds[name].append(measure(Postgres(home, url, enc), observations))
         speed.append(machine_speed())
         print(f"round {k + 1} of {args.rounds} done", file=sys.stderr)
     results = {name: best(r) for name, r in rounds.items()}
@@ -298,6 +326,12 @@ def main() -> None:
             f"{f['appended'] / f['append baseline']:>7.2f}   "
             f"{f['projected']:>10,.0f}{f['project baseline']:>10,.0f}"
             f"{f['projected'] / f['project baseline']:>7.2f}"
+        )
+    for plain, enc in (("SQLite", "  encrypted"), ("PostgreSQL", "  encrypted ")):
+        a, b = results[plain], results[enc]
+        print(
+            f"{plain} encrypted / plain: appended {b['appended'] / a['appended']:.2f}, "
+            f"projected {b['projected'] / a['projected']:.2f}"
         )
     print("\ntargets: appended >= 0.3 x baseline; projected >= 50,000 events/s")
     print(

@@ -63,6 +63,16 @@ def run_cli(
     return result
 
 
+def spawn_cli(home: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`kithkeep ARGS` started in the background on `home` (to be killed, or waited for)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kithkeep", *args],
+        env={**os.environ, "KITHKEEP_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def stable(rows: Any) -> Any:
     """Answers without `overdue_days`, to compare answers asked at different moments:
     "now" moves on between two commands, and overdue_days turns over at the time of day

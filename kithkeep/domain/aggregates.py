@@ -3,7 +3,8 @@
 `Interaction` is one email or meeting, recorded once under an id derived from its
 natural key; `Contact` is one address-book card (an identity, never an interaction);
 `SyncPosition` is a source's cursor; `Directives` holds the user's
-directives (link, unlink, cadence, ignore); `Referrals` the user's word on referrals.
+directives (link, unlink, cadence, ignore); `Referrals` the user's word on referrals;
+`Forgotten` the people forgotten, as salted hashes only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
 from kithkeep.domain.card import Card, card_id
+from kithkeep.domain.forgetting import Door
 from kithkeep.domain.interaction import (
     NAMESPACE,
     Kind,
@@ -378,3 +380,29 @@ class Referrals(Aggregate):
     @event("Reopened")
     def reopen(self, referral_id: str) -> None:
         self.marks.pop(referral_id, None)
+
+
+FORGOTTEN_ID = uuid5(NAMESPACE, "forgotten")
+
+
+class Forgotten(Aggregate):
+    """The people forgotten, as salted hashes of their addresses and names (`Door`)."""
+
+    @event("Started")
+    def __init__(self, salt: str) -> None:
+        self.salt = salt
+        self.addresses: list[str] = []
+        self.names: list[str] = []
+
+    @classmethod
+    def create_id(cls, *_: Any, **__: Any) -> UUID:
+        return FORGOTTEN_ID
+
+    @event("Recorded")
+    def record(self, addresses: list[str], names: list[str]) -> None:
+        """More hashes (salted with `salt`): of addresses, and of names as word sequences."""
+        self.addresses += [a for a in addresses if a not in self.addresses]
+        self.names += [n for n in names if n not in self.names]
+
+    def door(self) -> Door:
+        return Door(self.salt, frozenset(self.addresses), frozenset(self.names))

@@ -18,13 +18,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import PersistenceError
-from eventsourcing.sqlite import SQLiteDatastore
 
 from kithkeep.domain.errors import StoreError
 from kithkeep.projections.people import PeopleProjection, PeopleView
 from kithkeep.projections.projector import Caught, Projector
 from kithkeep.projections.schema import APPLICATION_NAME
+from kithkeep.services.config.encryption import home_key
 from kithkeep.services.config.settings import Settings
+from kithkeep.services.store.cipher import cipher_env, views_datastore
+from kithkeep.services.store.cipher import errors as cipher_errors
 from kithkeep.services.store.events import Store, Written
 from kithkeep.services.store.health import damage, is_empty
 from kithkeep.services.store.orphans import die_with_parent
@@ -128,28 +130,33 @@ def local_timezone(name: str) -> tzinfo:
 def open_runtime(settings: Settings) -> Iterator[Runtime]:
     """The store, views and projector: SQLite files in the home, or one PostgreSQL database."""
     view: PeopleProjection
-    sqlite_views: SQLiteDatastore | None = None
+    sqlite_views = None
     pool_threads = ""
+    # An encrypted home's key, checked before anything is opened (a wrong one writes nothing).
+    key = home_key(settings.paths)
     if settings.store_url:
         from kithkeep.services.store.postgres import open_pg
 
-        pg, view = open_pg(settings.store_url, settings.paths.home)
+        pg, view = open_pg(settings.store_url, settings.paths.home, cipher_env(key))
         store: Store = pg
         # One pool for the events and the views; its own threads only ever wait for work.
         pool_threads = f"{pg.pg_recorder.datastore.pool.name}-"
     else:
         refuse_lost_events(settings.paths.views, settings.paths.events)
-        store = Store(settings.paths.events)
-        try:
-            check_views(settings.paths.views, settings.paths.events, store.max_notification_id())
-        except StoreError:
-            store.close()
-            raise
-        sqlite_views = SQLiteDatastore(str(settings.paths.views), lock_timeout=30)
+        store = Store(settings.paths.events, cipher_env(key))
+        if key is None:  # SQLCipher's views are checked as they open, with their key
+            try:
+                check_views(
+                    settings.paths.views, settings.paths.events, store.max_notification_id()
+                )
+            except StoreError:
+                store.close()
+                raise
+        sqlite_views = views_datastore(settings.paths.views, key)
         view = PeopleView(sqlite_views)
         try:
             view.create_table()
-        except (PersistenceError, sqlite3.Error) as e:
+        except (PersistenceError, sqlite3.Error, *cipher_errors(key)) as e:  # type: ignore[misc]
             sqlite_views.close()
             store.close()
             raise StoreError(
@@ -158,8 +165,12 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             ) from None
     projector = Projector(APPLICATION_NAME, store.recorder, store.app.mapper, view, store.log)
     transcoder = store.app.mapper.transcoder
+    cipher = store.app.mapper.cipher
     if isinstance(transcoder, FastJSONTranscoder):
-        projector.decode_observed = transcoder.decode_numberless
+        decode = transcoder.decode_numberless
+        projector.decode_observed = (
+            decode if cipher is None else (lambda state: decode(cipher.decrypt(state)))
+        )
     projector.in_helper = die_with_parent
     if pool_threads:
         # A forked helper never touches the pool (it reads on a connection of its own).

@@ -40,6 +40,14 @@ def init(
             "--force", help="Start an existing config again (its accounts and a backup kept)."
         ),
     ] = False,
+    encrypt: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt",
+            help="Encrypt the events and views (key in the OS keyring, else a passphrase "
+            "asked here or read from KITHKEEP_PASSPHRASE_FILE).",
+        ),
+    ] = False,
 ) -> None:
     """Write a config file naming your own addresses.
 
@@ -50,6 +58,11 @@ def init(
     from kithkeep.services.config.settings import load
 
     paths = current_paths()
+    if encrypt:
+        from kithkeep.services.usecases.encrypt import start_encrypted
+
+        where = start_encrypted(paths)
+        typer.echo(f"Encrypted {paths.home}; its key comes from {where}.")
     backup = init_config(paths, me, force=force)
     _suggest_self(load(paths.home))  # a home with mail in it already
     typer.echo(f"Wrote {paths.config}" + (f" (the old one is kept as {backup})" if backup else ""))

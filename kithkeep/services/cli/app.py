@@ -1,9 +1,9 @@
 """The command line: the Typer app with every command group registered, and `main`.
 
 Each group lives in its own module (`queries`, `relationships`, `directives`, `referrals`,
-`accounts`, `admin`, `store`, `me`, `merges`); a command parses its options, calls one use case
-and renders the
-answer. Query commands import only what they use (sqlite3 and the read side): they
+`accounts`, `admin`, `store`, `me`, `merges`, `privacy`); a command parses its options,
+calls one use case and renders the answer. Query commands import only what they use
+(sqlite3 and the read side): they
 start fast. Known problems are one line on stderr and exit 1; --debug shows the
 traceback.
 """
@@ -24,6 +24,7 @@ from kithkeep.services.cli import (
     directives,
     me,
     merges,
+    privacy,
     queries,
     referrals,
     relationships,
@@ -36,7 +37,18 @@ if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # Typer's own copy of click
 
 #: The command groups, registered on `app` as their modules are imported.
-GROUPS = (admin, queries, relationships, directives, referrals, accounts, store, me, merges)
+GROUPS = (
+    admin,
+    queries,
+    relationships,
+    directives,
+    referrals,
+    accounts,
+    store,
+    me,
+    merges,
+    privacy,
+)
 
 
 def _in_order(info: CommandInfo) -> int:
@@ -107,6 +119,9 @@ def _restore_terminal() -> None:
 
 
 def main() -> None:
+    from kithkeep.services.config.privacy import make_private
+
+    make_private()  # before anything is written: every file the user's alone
     try:
         # Without standalone mode click hands back typer.Exit's code instead of exiting.
         code = app(args=hoist_global_options(sys.argv[1:]), standalone_mode=False)
@@ -120,6 +135,8 @@ def main() -> None:
         err(str(e))
         sys.exit(1)
     except typer.Exit as e:
+        if state.notice and e.exit_code == 0:
+            sys.stderr.write(state.notice + "\n")
         sys.exit(e.exit_code)
     except typer.Abort:
         err("aborted")
@@ -140,4 +157,7 @@ def main() -> None:
             err(line)
             sys.exit(1)
         raise
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if state.notice and code == 0:
+        sys.stderr.write(state.notice + "\n")
+    sys.exit(code)

@@ -47,6 +47,10 @@ COMMAND_ORDER = (
     "directives",
     "upcoming",
     "company",
+    "forget",
+    "export",
+    "backup",
+    "encrypt",
     "account",
     "config",
     "me",
@@ -105,6 +109,8 @@ class GlobalOptions:
     home: Path | None = None
     debug: bool = False
     no_pager: bool = False
+    #: Said on stderr once the command has succeeded (a failing one says only its error).
+    notice: str = ""
 
 
 state = GlobalOptions()
@@ -164,8 +170,22 @@ def _options(
     state.home = home
     state.debug = debug
     state.no_pager = no_pager
+    _private_home()
     if ctx.invoked_subcommand is None:
         typer.echo(FIRST_STEPS, nl=False)
+
+
+def _private_home() -> None:
+    """What an older run left readable is tightened (`main` set the umask first); said
+    once the command succeeds: a failing one says only its error, in one line."""
+    from kithkeep.services.config.privacy import tighten
+
+    home = home_dir(state.home)
+    changed = tighten(home)
+    if changed:
+        state.notice = (
+            f"note: made {len(changed)} path(s) under {home} private (folders 0700, files 0600)"
+        )
 
 
 def err(message: str) -> None:

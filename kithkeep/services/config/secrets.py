@@ -1,7 +1,8 @@
 """Secrets (passwords, tokens): the OS keyring, else a file only the user can read.
 
 Never logged, never put in an event or an error message. The file fallback is
-`$KITHKEEP_HOME/secrets.json`, created with mode 0600 and replaced atomically.
+`$KITHKEEP_HOME/secrets.json`, created with mode 0600 and replaced atomically; one that
+group or others can read is refused (`privacy.check_secret_file`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+from kithkeep.services.config.privacy import check_secret_file
 from kithkeep.services.config.settings import Paths
 
 SERVICE = "kithkeep"
@@ -25,6 +27,7 @@ def _file(paths: Paths) -> Path:
 
 
 def _read_file(paths: Paths) -> dict[str, str]:
+    check_secret_file(_file(paths))
     try:
         data = json.loads(_file(paths).read_text())
     except (OSError, ValueError):

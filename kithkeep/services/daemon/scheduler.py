@@ -32,6 +32,7 @@ from kithkeep.services.config.daemon_files import (
     running_pid,
     state_path,
 )
+from kithkeep.services.config.encryption import encrypted
 from kithkeep.services.config.settings import Account, Paths, Settings, load
 from kithkeep.services.runtime import Runtime, open_runtime
 from kithkeep.services.store.events import AccountBusyError
@@ -70,7 +71,7 @@ def only_accounts(settings: Settings, names: list[str]) -> Settings:
 def home_lock(paths: Paths) -> Iterator[None]:
     """Hold the home's lock; a stale one (its process gone) is taken over."""
     paths.home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(paths), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path(paths), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -216,11 +217,15 @@ class Daemon:
         finally:
             conn.close()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
         self.state.last_digest = local.isoformat()
-        log.info("digest written path=%s", path)
-        for line in text.splitlines():
-            log.info("digest %s", line)
+        if encrypted(self.paths):
+            # Names in a file in clear would undo the encryption: only that it was made.
+            path.write_text("The home is encrypted: `kithkeep digest` shows today's digest.\n")
+        else:
+            path.write_text(text)
+            log.info("digest written path=%s", path)
+            for line in text.splitlines():
+                log.info("digest %s", line)
         if self.settings.digest.smtp_host:
             try:
                 mail(text, f"{local:%Y-%m-%d}", self.settings)

@@ -30,9 +30,11 @@ from eventsourcing.utils import get_topic
 
 from kithkeep.domain.aggregates import (
     DIRECTIVES_ID,
+    FORGOTTEN_ID,
     REFERRALS_ID,
     Contact,
     Directives,
+    Forgotten,
     Interaction,
     Referrals,
     SyncPosition,
@@ -40,6 +42,7 @@ from kithkeep.domain.aggregates import (
 )
 from kithkeep.domain.card import Card, card_id
 from kithkeep.domain.errors import StoreError
+from kithkeep.domain.forgetting import Door
 from kithkeep.domain.interaction import Observation, interaction_id
 from kithkeep.projections.projector import LogReader
 from kithkeep.projections.schema import APPLICATION_NAME
@@ -104,7 +107,8 @@ class Store:
     shared = False
     recorder: ApplicationRecorder
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cipher: Mapping[str, str] | None = None) -> None:
+        """`cipher`: the library's CIPHER_TOPIC and CIPHER_KEY, for an encrypted home."""
         path.parent.mkdir(parents=True, exist_ok=True)
         if problem := damage(path):
             raise StoreError(
@@ -117,6 +121,7 @@ class Store:
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": get_topic(BatchSQLiteRecorder),
+                **(cipher or {}),
             },
             str(path),
         )
@@ -129,6 +134,7 @@ class Store:
     def _start(self, env: Mapping[str, str], where: str) -> None:
         #: Positions as last saved here, by source key.
         self._positions: dict[str, SyncPosition] = {}
+        self._door: Door | None = None
         try:
             self.app = KithkeepApplication(env=dict(env))
         except (OperationalError, InterfaceError) as e:
@@ -172,7 +178,12 @@ class Store:
         stored observation whose fields differ (an edited calendar event) is revised.
         With `keep_cursor`, the cursor is saved even when nothing else is (it ends a listing).
         Contact `cards` are recorded if new or changed, `cards_withdrawn` (keys) withdrawn.
+        Forgotten people are taken out of every observation first (`door`).
         """
+        door = self.door()
+        if door is not None:
+            observations = [door.observation(o) for o in observations]
+            cards = [c for c in cards if not any(door.gone(a) for a in c.addresses)]
         for _attempt in range(3):
             fresh, known = self._fresh(observations)
             # Seen and gone within one page nets out: gone.
@@ -380,6 +391,24 @@ class Store:
     def referral_ledger(self) -> AbstractContextManager[Referrals]:
         """The user's word on referrals: logged, dismissed, closed, reopened."""
         return self._singleton(REFERRALS_ID, Referrals)
+
+    def forgotten(self) -> AbstractContextManager[Forgotten]:
+        """The people forgotten (salted hashes only), saved if the block succeeds."""
+        from secrets import token_hex
+
+        self._door = None
+        return self._singleton(FORGOTTEN_ID, lambda: Forgotten(salt=token_hex(16)))
+
+    def door(self) -> Door | None:
+        """Who is forgotten (read once per store), or None when no one is."""
+        if self._door is None:
+            try:
+                found: Any = self.app.repository.get(FORGOTTEN_ID)
+            except AggregateNotFoundError:
+                self._door = Door("", frozenset(), frozenset())
+            else:
+                self._door = found.door()
+        return self._door or None
 
     # -- reading --------------------------------------------------------------------
 

@@ -160,14 +160,16 @@ class KithkeepMapper(Mapper[UUID]):
         if (
             type(domain_event) is not _OBSERVED
             or self.compressor
-            or self.cipher
             or not isinstance(transcoder, FastJSONTranscoder)
         ):
             return super().to_stored_event(domain_event)
         state = dict(domain_event.__dict__)
         originator_id = state.pop("originator_id")
         version = state.pop("originator_version")
-        return StoredEvent(originator_id, version, _OBSERVED_TOPIC, transcoder.encode_plain(state))
+        stored = transcoder.encode_plain(state)
+        if self.cipher:
+            stored = self.cipher.encrypt(stored)
+        return StoredEvent(originator_id, version, _OBSERVED_TOPIC, stored)
 
 
 _OBSERVED = Interaction.Observed

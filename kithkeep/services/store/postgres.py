@@ -11,7 +11,7 @@ libpq's own `PGPASSFILE` / `~/.pgpass`; it never appears in an error or a log li
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +117,12 @@ class PgStore(Store):
 
     shared = True
 
-    def __init__(self, target: PgTarget, *, create: bool = True) -> None:
+    def __init__(
+        self, target: PgTarget, *, create: bool = True, cipher: Mapping[str, str] | None = None
+    ) -> None:
         self.target = target
         self.env = env = {
+            **(cipher or {}),
             "CREATE_TABLE": "yes" if create else "no",
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "APPLICATION_RECORDER_TOPIC": get_topic(BatchPostgresRecorder),
@@ -165,7 +168,9 @@ class PgStore(Store):
         return advisory_lock(self.target, f"kithkeep:account:{account}")
 
 
-def open_pg(url: str, home: Path) -> tuple[PgStore, PgPeopleView]:
+def open_pg(
+    url: str, home: Path, cipher: Mapping[str, str] | None = None
+) -> tuple[PgStore, PgPeopleView]:
     """The store and its views in PostgreSQL, their tables made if missing.
 
     A connection lost while opening (a server restarting, an administrator's cut) is
@@ -181,7 +186,7 @@ def open_pg(url: str, home: Path) -> tuple[PgStore, PgPeopleView]:
             reraise=True,
         ):
             with attempt:
-                return _open(target)
+                return _open(target, cipher)
     except StoreError:
         raise
     except _LOST as e:
@@ -194,12 +199,14 @@ def open_pg(url: str, home: Path) -> tuple[PgStore, PgPeopleView]:
 _LOST = (psycopg.OperationalError, OperationalError, InterfaceError, StoreUnavailableError)
 
 
-def _open(target: PgTarget) -> tuple[PgStore, PgPeopleView]:
+def _open(
+    target: PgTarget, cipher: Mapping[str, str] | None = None
+) -> tuple[PgStore, PgPeopleView]:
     from kithkeep.projections.pgview import PgPeopleView
 
     create = not schema_ready(target)
     with schema_lock(target) if create else nullcontext():
-        pg = PgStore(target, create=create)
+        pg = PgStore(target, create=create, cipher=cipher)
         try:
             view = PgPeopleView(pg.pg_recorder.datastore)
             if create:

@@ -13,7 +13,9 @@ from uuid import UUID
 
 from kithkeep.domain.errors import StoreError
 from kithkeep.projections.queries import connect
+from kithkeep.projections.reading import ReadConnection
 from kithkeep.services.config.daemon_files import read_state, running_pid
+from kithkeep.services.config.encryption import encrypted, home_key
 from kithkeep.services.config.settings import Paths, store_url
 from kithkeep.services.store.health import damage
 
@@ -53,6 +55,7 @@ class Status(TypedDict, total=False):
 
 
 def status(paths: Paths) -> Status:
+    home_key(paths)  # an encrypted home: a wrong or missing key stops here, nothing opened
     info: Status = {
         "daemon": daemon_status(paths),
         "home": str(paths.home),
@@ -86,10 +89,12 @@ def status(paths: Paths) -> Status:
     info["events"] = sum(counts.values())
     info["interactions"] = sum(n for t, n in counts.items() if "Interaction.Observed" in t)
     position = 0
-    if problem := damage(paths.views):
+    if not encrypted(paths) and (problem := damage(paths.views)):
         info["views"] = f"{problem}: built again from the events by the next command"
     elif paths.views.exists():
-        v = connect(paths.views)
+        from kithkeep.services.usecases.views import views_file
+
+        v = views_file(paths)
         try:
             row = v.execute("SELECT max(notification_id) FROM tracking").fetchone()
             position = row[0] or 0
@@ -173,9 +178,10 @@ def daemon_status(paths: Paths) -> DaemonStatus:
 
 def _sources(paths: Paths) -> list[str]:
     from kithkeep.domain.aggregates import SyncPosition
+    from kithkeep.services.store.cipher import cipher_env
     from kithkeep.services.store.events import Store
 
-    store = Store(paths.events)
+    store = Store(paths.events, cipher_env(home_key(paths)))
     notes = read_notes(paths)
     try:
         out = []
@@ -236,7 +242,7 @@ def _topic(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _pending(paths: Paths, views: sqlite3.Connection) -> list[str]:
+def _pending(paths: Paths, views: ReadConnection) -> list[str]:
     """Addresses that are probably self's, not yet added (`kithkeep me suggest`)."""
     from kithkeep.projections.suggestions import self_suggestions
     from kithkeep.services.config.settings import light_policy

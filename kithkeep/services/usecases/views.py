@@ -17,6 +17,7 @@ from kithkeep.projections.queries import connect
 from kithkeep.projections.reading import ReadConnection
 from kithkeep.projections.schema import APPLICATION_NAME, VIEWS_VERSION
 from kithkeep.services.config.daemon_files import running_pid
+from kithkeep.services.config.encryption import home_key
 from kithkeep.services.config.settings import Paths, Settings, light_policy, store_url
 from kithkeep.services.store.writer import OnWait, writing
 
@@ -30,6 +31,7 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[ReadConnect
     The quick path reads only sqlite3 and the TOML file; if the views lag behind the
     events or were built under other rules, the projector catches up first.
     """
+    home_key(paths)  # an encrypted home: a wrong or missing key stops here, nothing opened
     if store_url(paths):
         return _open_shared_views(heavy())
     policy = light_policy(paths)
@@ -46,7 +48,17 @@ def open_views(paths: Paths, heavy: Callable[[], Settings]) -> tuple[ReadConnect
         raise NothingImportedError(
             f"nothing imported yet in {paths.home}: try `kithkeep import PATH`"
         )
-    return connect(paths.views), policy
+    return views_file(paths), policy
+
+
+def views_file(paths: Paths) -> ReadConnection:
+    """A read connection to the views file: sqlite3, or SQLCipher in an encrypted home."""
+    key = home_key(paths)
+    if key is None:
+        return connect(paths.views)
+    from kithkeep.services.store.cipher import read_views
+
+    return read_views(paths.views, key)
 
 
 class NothingImportedError(StoreError):
@@ -82,7 +94,7 @@ def _open_shared_views(settings: Settings) -> tuple[ReadConnection, Policy]:
 def read_views(settings: Settings) -> ReadConnection:
     """A read connection to the views, as they are: sqlite3, or PostgreSQL speaking as it."""
     if not settings.store_url:
-        return connect(settings.paths.views)
+        return views_file(settings.paths)
     from kithkeep.projections.pgview import PgReader
     from kithkeep.services.store.postgres import connect as pg_connect
     from kithkeep.services.store.postgres import target_for
@@ -105,7 +117,7 @@ def _views_stale(paths: Paths, fingerprint: str) -> bool:
         ev = connect(paths.events)
         (latest,) = ev.execute("SELECT max(rowid) FROM stored_events").fetchone()
         ev.close()
-        v = connect(paths.views)
+        v = views_file(paths)
         row = v.execute(
             "SELECT notification_id FROM tracking WHERE application_name = ?", (APPLICATION_NAME,)
         ).fetchone()
@@ -113,6 +125,10 @@ def _views_stale(paths: Paths, fingerprint: str) -> bool:
         v.close()
     except sqlite3.Error:
         return True
+    except Exception as e:  # SQLCipher's errors are its own classes
+        if type(e).__module__.startswith("sqlcipher3"):
+            return True
+        raise
     position = row[0] if row else 0
     return (
         (latest or 0) != position or rules is None or rules[0] != f"{VIEWS_VERSION}|{fingerprint}"
