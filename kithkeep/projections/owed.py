@@ -32,15 +32,26 @@ class Owed:
         }
 
 
-def owed(c: ReadConnection, *, at: int, after_days: int) -> list[Owed]:
-    """Replies owed at `at`: mail that came `after_days` to `OWED_WITHIN_DAYS` days before."""
+def owed(c: ReadConnection, *, at: int, after_days: int, member: str | None = None) -> list[Owed]:
+    """Replies owed at `at`: mail that came `after_days` to `OWED_WITHIN_DAYS` days before;
+    on a team's store (`member`), only mail to that member (never another's subjects)."""
+    mine = (
+        "AND EXISTS (SELECT 1 FROM team_contacts t WHERE t.iid = i.iid AND t.member = ?) "
+        if member is not None
+        else ""
+    )
     rows = c.execute(
         "SELECT i.at, i.sender, i.subject, i.thread, i.audience FROM interactions i "
         "WHERE i.kind = 'email' AND i.direction = 'inbound' AND i.noise = '' "
         "AND i.audience <= ? AND i.at > ? AND i.at <= ? AND EXISTS (SELECT 1 FROM "
         "participants p WHERE p.iid = i.iid AND p.address = i.sender AND p.contact = 1) "
-        "ORDER BY i.at DESC",
-        (OWED_MAX_AUDIENCE, at - OWED_WITHIN_DAYS * DAY, at - after_days * DAY),
+        f"{mine}ORDER BY i.at DESC",
+        (
+            OWED_MAX_AUDIENCE,
+            at - OWED_WITHIN_DAYS * DAY,
+            at - after_days * DAY,
+            *([member] if member is not None else []),
+        ),
     ).fetchall()
     out: list[Owed] = []
     seen: set[tuple[str, str]] = set()

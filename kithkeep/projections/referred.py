@@ -34,10 +34,10 @@ class Person(NamedTuple):
 
 
 _BY_NAME = (
-    "SELECT address FROM names WHERE name = ? COLLATE NOCASE "
+    "SELECT address FROM names WHERE lower(name) = lower(?) "
     "GROUP BY address ORDER BY sum(n) DESC LIMIT 2"
 )
-_BY_SHAPE = "SELECT DISTINCT address FROM stats WHERE address GLOB ? LIMIT 2"
+_BY_SHAPE = "SELECT DISTINCT address FROM stats WHERE address LIKE ? LIMIT 2"
 
 
 def resolve(c: ReadConnection, token: str) -> Person:
@@ -50,7 +50,7 @@ def resolve(c: ReadConnection, token: str) -> Person:
         words = [w.lower() for w in name.replace(".", " ").split() if len(w) > 1]
         rows = []
         if len(words) >= 2 and all(w.isalpha() for w in (words[0], words[-1])):
-            rows = c.execute(_BY_SHAPE, (f"{words[0][:3]}*.{words[-1]}@*",)).fetchall()
+            rows = c.execute(_BY_SHAPE, (f"{words[0][:3]}%.{words[-1]}@%",)).fetchall()
     if len(rows) == 1:
         address = str(rows[0][0])
         return Person(address, address, name)

@@ -113,7 +113,10 @@ def tracked_position(views: Path) -> int:
         tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "tracking" not in tables:
             return 0
-        row = c.execute("SELECT max(notification_id) FROM tracking").fetchone()
+        row = c.execute(
+            "SELECT max(notification_id) FROM tracking WHERE application_name = ?",
+            (APPLICATION_NAME,),
+        ).fetchone()
         return int(row[0] or 0)
     finally:
         c.close()

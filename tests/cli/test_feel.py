@@ -108,7 +108,7 @@ def test_piped_people_are_full_tab_separated_lines(fossum: Path) -> None:
     everyone = {
         a for p in kk("people", "--json", "--home", str(fossum)).json() for a in p["addresses"]
     }
-    assert len(everyone) > 300
+    assert len(everyone) > 250  # 296 people once automated senders are left out
     piped = kk("people", "--home", str(fossum), env={"COLUMNS": "80"})
     assert "…" not in piped.out
     header, *lines = piped.out.splitlines()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import stat
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
 from tests.fakes.smtp import FakeSmtp
-from tests.integration.test_daemon import config, drop
+from tests.integration.test_daemon import ME, config, drop
 
 SECRET = "s3cret-Pa55word-never-shown"
 
@@ -43,7 +44,14 @@ def every_file_under(home: Path) -> bytes:
 
 def test_the_digest_is_mailed_with_the_kept_password(tmp_path: Path) -> None:
     home, mail = tmp_path / "home", tmp_path / "mail"
-    drop(mail, "old@x.example")
+    # A relationship (answered), silent past its rhythm but not yet dormant: due.
+    mail.mkdir(parents=True)
+    for n, (sender, to) in enumerate((("old@x.example", ME), (ME, "old@x.example"))):
+        when = format_datetime(datetime(2025, 6, 1 + n, 9, tzinfo=UTC))
+        (mail / f"{n}.eml").write_text(
+            f"From: {sender}\nTo: {to}\nSubject: note\nDate: {when}\n"
+            f"Message-ID: <note-{n}@x>\n\nhello\n"
+        )
     with FakeSmtp("robin", SECRET) as smtp:
         config(home, {"mail": mail})
         smtp_config(home, smtp.port)

@@ -97,7 +97,8 @@ def fingerprint(home: Path) -> dict[str, str]:
     return {
         str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(home.rglob("*"))
-        if p.is_file()
+        # writer.lock names the pid that last asked to write: no data of the home's.
+        if p.is_file() and p.name != "writer.lock"
     }
 
 

@@ -11,7 +11,7 @@ from kithkeep.projections.reading import ReadConnection
 
 def replies_owed(conn: ReadConnection, policy: Policy, at: int) -> list[Owed]:
     """Personal mail self has not answered after `owed_after_days`, newest first."""
-    return owed(conn, at=at, after_days=policy.owed_after_days)
+    return owed(conn, at=at, after_days=policy.owed_after_days, member=policy.viewer)
 
 
 def reconnect(

@@ -14,6 +14,7 @@ from uuid import UUID
 from kithkeep.domain.errors import StoreError
 from kithkeep.projections.queries import connect
 from kithkeep.projections.reading import ReadConnection
+from kithkeep.projections.schema import APPLICATION_NAME
 from kithkeep.services.config.daemon_files import read_state, running_pid
 from kithkeep.services.config.encryption import encrypted, home_key
 from kithkeep.services.config.settings import Paths, store_url
@@ -96,7 +97,10 @@ def status(paths: Paths) -> Status:
 
         v = views_file(paths)
         try:
-            row = v.execute("SELECT max(notification_id) FROM tracking").fetchone()
+            row = v.execute(
+                "SELECT max(notification_id) FROM tracking WHERE application_name = ?",
+                (APPLICATION_NAME,),
+            ).fetchone()
             position = row[0] or 0
             info["people"] = v.execute("SELECT count(*) FROM stats WHERE n > 0").fetchone()[0]
             info["self_suggestions"] = _pending(paths, v)
