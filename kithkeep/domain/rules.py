@@ -26,7 +26,9 @@ DEFAULT_OWED_AFTER_DAYS = 3
 OWED_WITHIN_DAYS = 30
 #: ... where it was written to at most this many people (self included in none).
 OWED_MAX_AUDIENCE = 3
-LEARN_MIN_CONTACTS = 4
+#: Distinct contact days it takes to learn a cadence (two gaps: a sparse relationship
+#: has a rhythm of its own, not the 180-day default).
+LEARN_MIN_CONTACTS = 3
 LEARN_FACTOR = 1.5
 LEARN_MIN_DAYS = 14
 LEARN_MAX_DAYS = 365
