@@ -57,7 +57,7 @@ def reconnect(as_of: AsOfOpt = None, json_: JsonOpt = False, limit: LimitOpt = N
         typer.echo("No dormant relationships.")
         return
     for p, then in found:
-        who = safe(f"{p.name or p.key} <{p.key}>", markup=False)
+        who = safe(f"{p.name} <{p.key}>" if p.name else p.key, markup=False)
         typer.echo(
             f"{who}: strength {then} when last in touch, last contact {ago(p.last_contact, at)}"
         )
