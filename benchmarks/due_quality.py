@@ -128,6 +128,35 @@ def cut(box: Mailbox, at: int, gap: int, horizon: int) -> Cut:
     return Cut({a for a in wrote if a in quiet}, quiet)
 
 
+def other_rankings(box: Mailbox, at: int, c: Cut, k: int) -> dict[str, int]:
+    """Hits in the top `k` of other rankings of the same quiet people, from the same
+    reading (`--others`): is there more in the headers than "most contacts first"?"""
+    days: defaultdict[str, set[int]] = defaultdict(set)
+    decayed: defaultdict[str, float] = defaultdict(float)
+    ways: defaultdict[str, set[str]] = defaultdict(set)
+    for t, a, how in box.contacts:
+        if t > at:
+            break
+        days[a].add(t // DAY)
+        decayed[a] += 0.5 ** ((at - t) / DAY / 180)
+        ways[a].add(how)
+    keys = {
+        "contact days": lambda a: (len(days[a]), c.quiet[a][1]),
+        "decayed 180d": lambda a: (decayed[a], c.quiet[a][1]),
+        "two-way first": lambda a: (len(ways[a]), c.quiet[a][0], c.quiet[a][1]),
+        "contacts/span": lambda a: (
+            c.quiet[a][0] / (1 + (at - min(days[a]) * DAY) / DAY),
+            c.quiet[a][1],
+        ),
+    }
+    hits = {}
+    for name, key in keys.items():
+        top = sorted(c.quiet, key=lambda a: (key(a), a), reverse=True)[:k]
+        hits[name] = len(c.reconnections.intersection(top))
+    hits["most possible"] = min(k, len(c.reconnections))
+    return hits
+
+
 def kithkeep_home(box: Mailbox, root: Path, tmp: Path) -> Path:
     home = tmp / box.name
     env = {**os.environ, "KITHKEEP_HOME": str(home)}
@@ -163,6 +192,9 @@ def main() -> None:
     ap.add_argument(
         "--why", action="store_true", help="also say what kithkeep made of those it missed"
     )
+    ap.add_argument(
+        "--others", action="store_true", help="also rank the quiet people other simple ways"
+    )
     args = ap.parse_args()
     if not args.enron.exists():
         print(f"Enron sample not found at {args.enron}; skipped")
@@ -177,6 +209,7 @@ def main() -> None:
     print(f"{'mailbox':12} {'dates':>5} {'found':>5} " + " ".join(f"{c:>9}" for c in columns))
     totals: dict[str, list[float]] = defaultdict(list)
     missed: dict[str, Counter[str]] = defaultdict(Counter)
+    others: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             root = args.enron / name
@@ -189,9 +222,12 @@ def main() -> None:
                 continue
             home = kithkeep_home(box, root, Path(tmp))
             hits: Counter[str] = Counter()
+            other: Counter[str] = Counter()
             found = 0
             for at, c in cuts:
                 found += len(c.reconnections)
+                if args.others:
+                    other.update(other_rankings(box, at, c, k))
                 due = [row["addresses"] for row in kithkeep_json(home, "due", at)]
                 ours = [a for row in due[:k] for a in row]
                 hits["kithkeep"] += len(c.reconnections.intersection(ours))
@@ -211,6 +247,8 @@ def main() -> None:
                 by_recent = sorted(c.quiet, key=lambda a: (-c.quiet[a][1], a))
                 hits["recent"] += len(c.reconnections.intersection(by_recent[:k]))
                 hits["random"] += len(c.reconnections) * min(1.0, k / len(c.quiet))
+            for name_, n in other.items():
+                others[name_].append(n / found)
             row = {col: hits[col] / found for col in columns}
             for col in columns:
                 totals[col].append(row[col])
@@ -234,6 +272,11 @@ def main() -> None:
             "mailboxes (target >= 5)"
         )
         print("kithkeep* is kithkeep's list with only the people the baselines rank (quiet)")
+    if others:
+        print("other rankings of the quiet people (per mailbox, then the average):")
+        for name_, values in others.items():
+            each = " ".join(f"{v:.3f}" for v in values)
+            print(f"  {name_:14} {each}  average {sum(values) / len(values):.3f}")
     for name, why in missed.items():
         told = ", ".join(f"{n} {state}" for state, n in why.most_common())
         print(f"missed in {name}, by kithkeep's state of them then: {told}")

@@ -26,9 +26,10 @@ DEFAULT_OWED_AFTER_DAYS = 3
 OWED_WITHIN_DAYS = 30
 #: ... where it was written to at most this many people (self included in none).
 OWED_MAX_AUDIENCE = 3
-#: Distinct contact days it takes to learn a cadence (two gaps: a sparse relationship
-#: has a rhythm of its own, not the 180-day default).
-LEARN_MIN_CONTACTS = 3
+#: Distinct contact days it takes to learn a cadence: one gap already tells a sparse
+#: relationship's pace better than the 180-day default (two mails a month apart are not
+#: half a year's rhythm); more days, and the median gap, tell it better.
+LEARN_MIN_CONTACTS = 2
 LEARN_FACTOR = 1.5
 LEARN_MIN_DAYS = 14
 LEARN_MAX_DAYS = 365

@@ -185,12 +185,14 @@ def state(b: Bond, at: int, cadence_days: int, cadence_set: bool, w: Weights = W
     return DORMANT if silent > horizon else DUE
 
 
-def at_stake(s: float, at: int, last: int, cadence_days: int) -> float:
-    """What a due relationship puts at stake: its strength, by how far past its rhythm
-    it is (half at the day it falls due, whole a full rhythm later; strength itself
-    falls with the silence beyond that)."""
-    late = (at - last) / DAY / cadence_days - 1.0
-    return s * (1.0 + min(1.0, max(0.0, late))) / 2.0
+def at_stake(b: Bond, at: int, cadence_days: int, w: Weights = WEIGHTS) -> float:
+    """What a due relationship puts at stake: what it was worth when last in touch (its
+    strength then: the silence since is what is late, not a loss already taken), by how
+    far past its rhythm it is (half on the day it falls due, whole a rhythm later)."""
+    if b.last is None:
+        return 0.0
+    late = (at - b.last) / DAY / cadence_days - 1.0
+    return strength(b, b.last, w) * (1.0 + min(1.0, max(0.0, late))) / 2.0
 
 
 def is_fading(before: float, before_tier: str, now: float, w: Weights = WEIGHTS) -> bool:

@@ -10,7 +10,7 @@ until `settle` has classified it): such an address is no one to keep in touch wi
 from kithkeep.domain.strength import WEIGHTS
 
 #: The views' shape, and the contact weights their running sums were counted with.
-VIEWS_VERSION = f"11|{WEIGHTS.fingerprint()}"
+VIEWS_VERSION = f"12|{WEIGHTS.fingerprint()}"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"

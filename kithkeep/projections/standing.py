@@ -59,7 +59,7 @@ class Standing(NamedTuple):
     strength: float
     tier: str
     state: str
-    #: strength x lateness, for those due (else 0).
+    #: strength when last in touch x lateness, for those due (else 0).
     stake: float
 
     def fields(self) -> dict[str, object]:
@@ -69,16 +69,17 @@ class Standing(NamedTuple):
 def standing(b: Bond, at: int, cadence_days: int, cadence_set: bool) -> Standing:
     s = strength(b, at)
     st = state(b, at, cadence_days, cadence_set)
-    stake = at_stake(s, at, b.last, cadence_days) if st == DUE and b.last is not None else 0.0
+    stake = at_stake(b, at, cadence_days) if st == DUE else 0.0
     return Standing(s, tier(b, s), st, stake)
 
 
 def why(b: Bond, s: Standing, at: int, cadence_days: int, source: str) -> str:
     """One line: why this relationship is in the list."""
     silent = (at - (b.last or at)) // DAY
+    then = round(strength(b, b.last)) if b.last is not None else 0
     return (
-        f"{s.tier}, strength {round(s.strength)}: silent {silent}d, "
-        f"rhythm {cadence_days}d ({source})"
+        f"{s.tier}, strength {round(s.strength)} ({then} when last in touch): "
+        f"silent {silent}d, rhythm {cadence_days}d ({source})"
     )
 
 

@@ -103,9 +103,8 @@ def test_a_steady_colleague_a_little_late_outranks_an_acquaintance_long_silent(
     # acquaintance a year late.
     t = int(now.timestamp())
     assert col.bond is not None and acq.bond is not None
-    stake_col = rules.at_stake(rules.strength(col.bond, t), t, col.bond.last or 0, col.cadence_days)
-    year_late = t + 365 * 86400
-    stake_acq = rules.at_stake(rules.strength(acq.bond, t), year_late, acq.bond.last or 0, 180)
+    stake_col = rules.at_stake(col.bond, t, col.cadence_days)
+    stake_acq = rules.at_stake(acq.bond, t + 365 * 86400, 180)
     assert stake_col > stake_acq
     # Dormant relationships that mattered are offered to reconnect, not due.
     later = now + timedelta(days=800)

@@ -87,8 +87,10 @@ def test_meetings_count_for_attendees_unless_declined_or_cancelled() -> None:
 
 
 def test_learned_cadence_is_one_and_a_half_median_gaps_within_bounds() -> None:
-    # Two gaps are enough to learn from (three contact days); one is not.
-    assert learned_cadence_from_days([0, 10]) is None
+    # One gap is enough to learn from (two contact days); one day is not.
+    assert learned_cadence_from_days([10]) is None
+    assert learned_cadence_from_days([0, 10]) == 15
+    assert learned_cadence_from_days([0, 100]) == 150
     assert learned_cadence_from_days([0, 10, 20]) == 15
     assert learned_cadence_from_days([0, 20, 40, 60]) == 30
     assert learned_cadence_from_days([0, 1, 2, 3, 4]) == 14
@@ -140,15 +142,18 @@ def test_naive_datetimes_are_refused() -> None:
 
 
 def test_due_includes_someone_due_today_and_orders_what_is_at_stake_first() -> None:
-    from kithkeep.domain.strength import DUE, Bond, at_stake, state
+    from kithkeep.domain.strength import DUE, Bond, at_stake, state, strength
     from kithkeep.projections.queries import Answer, due
 
     b = Bond(0, 0, 10, 500, 500, 0, 30)
     assert state(b, 30 * 86400, 30, False) == DUE  # due today
     assert state(b, 30 * 86400 - 1, 30, False) == "active"
-    # Half at stake the day it falls due, all of it a full cadence later.
-    assert at_stake(80, 30 * 86400, 0, 30) == 40
-    assert at_stake(80, 60 * 86400, 0, 30) == at_stake(80, 90 * 86400, 0, 30) == 80
+    # Half of what it was worth when last in touch is at stake the day it falls due,
+    # all of it a full cadence later (and no more after that).
+    worth = strength(b, 0)
+    assert worth >= 50
+    assert at_stake(b, 30 * 86400, 30) == worth / 2
+    assert at_stake(b, 60 * 86400, 30) == at_stake(b, 90 * 86400, 30) == worth
     found = [
         Answer("a@x.com", "", None, 0, "{}", stake=10.0),
         Answer("b@x.com", "", None, 400, "{}", stake=2.5),
