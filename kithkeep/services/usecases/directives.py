@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from kithkeep.domain.aggregates import DIRECTIVES_ID, REFERRALS_ID, Directives
@@ -152,10 +153,12 @@ def told(settings: Settings) -> list[Told]:
         for aggregate_id in (DIRECTIVES_ID, REFERRALS_ID):
             for e in rt.store.app.events.get(aggregate_id):
                 event: Any = e  # the library's events carry their timestamp
-                _fold(
-                    found, type(e).__name__, vars(e), event.timestamp.isoformat(timespec="seconds")
-                )
-    return sorted(found.values(), key=lambda t: (t.at, t.kind, t.what))
+                # To the microsecond while sorting: two words in one second keep their order.
+                _fold(found, type(e).__name__, vars(e), event.timestamp.isoformat())
+    return [
+        replace(t, at=datetime.fromisoformat(t.at).isoformat(timespec="seconds"))
+        for t in sorted(found.values(), key=lambda t: (datetime.fromisoformat(t.at), t.kind))
+    ]
 
 
 def _fold(found: dict[tuple[str, str], Told], name: str, e: dict[str, Any], at: str) -> None:
