@@ -113,8 +113,9 @@ CUES: tuple[Cue, ...] = (
     Cue("gave-your-name", PASS,
         rf"(?i:\bgave\s)(?:(?P<pron>him|her|them)|(?P<who>{NAME}))(?i:\syour\s(?:name"
         rf"|number|e-?mail|address|contact|card|details|info))"
-        rf"|(?i:\bpassed\s(?:on\s|along\s)?your\s(?:name|number|details|contact\w*|info\w*)\s"
-        rf"(?:along\s|on\s)?to\s)(?:(?P<pron2>him|her|them)|(?P<who2>{NAME}))"
+        rf"|(?i:\b(?:passed|forwarded|sent)\s(?:on\s|along\s)?your\s(?:name|number|details|contact\w*"
+        rf"|info\w*|resume|request|questions?)\s(?:along\s|on\s)?to\s(?:(?:mr|mrs|ms|dr)\.?\s)?)"
+        rf"(?:(?P<pron2>him|her|them)|(?P<who2>{NAME}))"
         rf"|(?i:\bgave\syour\s(?:name|number|e-?mail|contact\s\w+)(?:\sand\s\w+)?\sto\s)"
         rf"(?:(?P<pron3>him|her|them)\b|(?P<who3>{NAME}))"
         rf"|(?i:\b(?:referred|pointed|directed|sent)\s)(?:(?P<pron4>him|her|them)|(?P<who4>{NAME}))"
@@ -265,6 +266,7 @@ STEMS = (
     "help you", "knows", "check with", "asked", "told", "have", "spoke", "talked", "sent",
     "directed", "pointed", "want you to meet", "like you to meet", "should meet", "must meet",
     "ought to meet", "happy to", "glad to", "pleased to", "delighted to", "got your",
+    "forwarded your", "passed",
 )  # fmt: skip
 _BYTE_STEMS = tuple(s.encode() for s in STEMS)
 

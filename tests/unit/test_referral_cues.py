@@ -138,6 +138,10 @@ HABITS = {
     "I would recommend talking to Ruth Okafor first.": ("reach-out-to", "Ruth Okafor"),
     "I gave your name and number to Omar Haddad.": ("gave-your-name", "Omar Haddad"),
     "I referred Omar Haddad to you last week.": ("gave-your-name", "Omar Haddad"),
+    "I have forwarded your resume to Ms. Ada Bell in our retail group.": (
+        "gave-your-name",
+        "Ada Bell",
+    ),
     "I just spoke with Lena. She should call you soon.": ("will-call-you", "Lena"),
     "I've asked Lena Park to get in touch with you.": ("will-call-you", "Lena Park"),
     "Lena Park might be able to help you with the tariff.": ("can-help", "Lena Park"),
@@ -156,6 +160,8 @@ NOT_HABITS = (
     "Bill strongly suggested that I go to DC.",
     "Nancy asked me to email these letters to you.",
     "I sent them to you yesterday.",
+    "I have forwarded her resume to Settlements and Volume Management.",
+    "I forwarded your e-mail to Sharon.",
     "I'll give you a call tomorrow.",
 )
 
