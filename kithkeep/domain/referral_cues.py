@@ -263,10 +263,10 @@ STEMS = (
     "hook", "talk", "speak", "your name", "resource", "introduc", "thank", "ring",
     "line", "ping", " no.", "#", "dial", "spoke", "met ", "connect", "my name",
     "give", "sent you", "try ", "ask for", "expect", "heads", "drop", "the one", "tell",
-    "help you", "knows", "check with", "asked", "told", "have", "spoke", "talked", "sent",
-    "directed", "pointed", "want you to meet", "like you to meet", "should meet", "must meet",
-    "ought to meet", "happy to", "glad to", "pleased to", "delighted to", "got your",
-    "forwarded your", "passed",
+    "help you", "knows a", "knows quite", "knows every", "knows more", "knows all",
+    "check with", "directed", "pointed", "your way", "over to you", "your direction",
+    "you to meet", "should meet", "must meet", "ought to meet", "meet you", "chat with you",
+    "chat to you", "got your", "forwarded your", "passed your",
 )  # fmt: skip
 _BYTE_STEMS = tuple(s.encode() for s in STEMS)
 
