@@ -74,7 +74,8 @@ CUES: tuple[Cue, ...] = (
         # "Paul's number is 713-…", "Steve is at 713-…", "Richard Tomaski (312-…)".
         rf"(?P<who>{NAME})(?:'s|’s)?\s?(?:(?:\s(?:can|may)\sbe\sreached|\sis)?\s(?:at|on)"
         rf"|\s?\(|,|\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
-        rf"(?:number|no\.|\#|line|dial|extension|ext\.)(?:\sat\swork)?\s(?:is\s)?)\s?(?:{_PHONE})"),
+        rf"(?:number|no\.|\#|line|dial|extension|ext\.|cell|mobile|phone|pager)(?:\sat\swork)?\s"
+        rf"(?:is\s)?)\s?(?:{_PHONE})"),
     Cue("pronoun-number", PASS,
         rf"(?i:\b(?:his|her)\s(?:(?:new|cell|direct|office|work|home|phone|telephone|mobile)\s?)*"
         rf"(?:number|no\.|#|line|extension|ext\.|cell|mobile|e-?mail|address|handle)"
@@ -82,7 +83,9 @@ CUES: tuple[Cue, ...] = (
     Cue("can-be-reached", PASS,
         rf"(?:(?P<who>{NAME})|\b(?:[Hh]e|[Ss]he|[Tt]hey))\s(?:can|may|could)\sbe\s(?:reached|contacted)"
         rf"\s(?:at|on|by|via)\b"
-        rf"|\b(?:[Hh]e|[Ss]he)(?:'s|’s|\sis)\s(?:at|on)\s(?:{_PHONE}|{_ADDRESS})"),
+        rf"|\b(?:[Hh]e|[Ss]he)(?:'s|’s|\sis)\s(?:at|on)\s(?:{_PHONE}|{_ADDRESS})"
+        rf"|(?i:\byou\s(?:can|may|could)\s(?:reach|call|contact|get\shold\sof)\s(?:him|her|them)"
+        rf"\s(?:at|on|by|via)\b)"),
     Cue("call-them", PASS,
         r"(?i:(?:^|[.!?;:,]\s+|--\s|\bplease\s|\byou\s(?:should|could|can|might|may|need\sto"
         r"|want\sto|ought\sto|will\swant\sto|might\swant\sto|may\swant\sto)\s|\bgo\sahead\sand\s"
@@ -98,7 +101,11 @@ CUES: tuple[Cue, ...] = (
         rf"(?:talk|speak|chat)\s(?:to|with)|feel\sfree\sto\s(?:contact|call)|touch\sbase\swith"
         rf"|ask\sfor)"
         rf"|(?:^|[.!?:;,]\s+|--\s|\bthen\s)(?:call|contact|try|ping|e-?mail|ring|talk\sto"
-        rf"|speak\s(?:to|with)))\s)(?P<who>{NAME})"
+        rf"|speak\s(?:to|with))|(?:\byou\s(?:(?:may|might|will|would)\s)?(?:also\s)?want\sto"
+        rf"|\byou\s(?:should|could|might|may)(?:\salso)?|\bi(?:'d|\swould)?\s(?:suggest|recommend)"
+        rf"(?:\sthat)?\syou)\s(?:call|contact|try|ping|e-?mail|ring|talk\sto|speak\s(?:to|with)"
+        rf"|check\swith)|\b(?:suggest|recommend)\s(?:calling|contacting|talking\sto|speaking\s(?:to"
+        rf"|with)|getting\sin\stouch\swith))\s)(?P<who>{NAME})"
         rf"|(?i:\b(?:give|drop))\s(?P<who2>{NAME})\s(?i:a\s(?:call|ring|shout|line"
         rf"|note|buzz))"),
     Cue("please-call", PASS,
@@ -106,8 +113,13 @@ CUES: tuple[Cue, ...] = (
     Cue("gave-your-name", PASS,
         rf"(?i:\bgave\s)(?:(?P<pron>him|her|them)|(?P<who>{NAME}))(?i:\syour\s(?:name"
         rf"|number|e-?mail|address|contact|card|details|info))"
-        rf"|(?i:\bpassed\s(?:on\s|along\s)?your\s(?:name|number|details|contact\w*|info\w*)\s"
-        rf"(?:along\s|on\s)?to\s)(?:(?P<pron2>him|her|them)|(?P<who2>{NAME}))"),
+        rf"|(?i:\b(?:passed|forwarded|sent)\s(?:on\s|along\s)?your\s(?:name|number|details|contact\w*"
+        rf"|info\w*|resume|request|questions?)\s(?:along\s|on\s)?to\s(?:(?:mr|mrs|ms|dr)\.?\s)?)"
+        rf"(?:(?P<pron2>him|her|them)|(?P<who2>{NAME}))"
+        rf"|(?i:\bgave\syour\s(?:name|number|e-?mail|contact\s\w+)(?:\sand\s\w+)?\sto\s)"
+        rf"(?:(?P<pron3>him|her|them)\b|(?P<who3>{NAME}))"
+        rf"|(?i:\b(?:referred|pointed|directed|sent)\s)(?:(?P<pron4>him|her|them)|(?P<who4>{NAME}))"
+        rf"(?i:\s(?:to\syou\b|your\sway|over\sto\syou|in\syour\sdirection))"),
     Cue("sent-you", PASS,
         r"(?i:\b(?:let|tell)\s(?P<pron>him|her|them)\s(?:know\s)?(?:that\s)?(?:i|we|[a-z]+"
         r"(?:\s[a-z]+){0,3})\s(?:sent\syou|put\syou\sup\sto\sit|referred\syou|suggested\sit"
@@ -138,19 +150,43 @@ CUES: tuple[Cue, ...] = (
         rf"|(?i:\bthe\s(?:person|guy|woman|man|one|people)\s(?:i\smentioned|i\stold\syou\sabout"
         rf"|you\swant|to\s(?:talk|speak)\s(?:to|with)|to\s(?:call|ask))\s(?:is|was)\s)"
         rf"(?P<who2>{NAME})"),
+    Cue("will-call-you", PASS,
+        # "I've asked Tim Beldon to call you", "I'll have Lindy contact you", "I just spoke
+        # with Toni. She should call you soon" (not "call you back": a phone message).
+        rf"(?i:\bi(?:'ve|\shave|'ll|\swill)?\s(?:also\s)?(?:asked|told|have|had)\s)(?P<who>{NAME})"
+        rf"\s(?i:(?:to\s)?(?:(?:call|contact|e-?mail|get\sin\s(?:touch|contact)\swith|reach\sout\sto"
+        rf"|be\sin\stouch\swith)\syou\b|give\syou\sa\s(?:call|ring)))(?!\sback)"
+        rf"|(?i:\b(?:spoke|talked)\s(?:with|to)\s)(?P<who2>{NAME})(?:[.,;]\s|\sand\s)"
+        rf"(?i:(?:he|she)\s(?:should|will|'ll|is\sgoing\sto)\s(?:be\s)?(?:call|contact|e-?mail"
+        rf"|get\sin\stouch\swith|calling|contacting|in\stouch\swith)\syou\b)(?!\sback)"),
+    Cue("can-help", PASS,
+        # "Ada might be able to help you", "he knows a lot about it", "Ada would be happy to
+        # talk with you": a third person offered as help.
+        rf"(?:(?P<who>{NAME})|\b(?P<pron>[Hh]e|[Ss]he))(?:\s(?:also|really|probably|certainly))?"
+        rf"\s(?i:(?:might|may|could|would|should|can|will)\s(?:also\s)?(?:be\sable\sto\s)?help\syou"
+        rf"|knows\s(?:a\slot|a\sgreat\sdeal|quite\sa\sbit|a\ston|everything|all\sabout|more)\sabout"
+        rf"|(?:would|will|'d|'ll)\sbe\s(?:happy|glad|pleased|delighted)\sto\s(?:talk|speak|chat|meet"
+        rf"|help)(?:\s(?:to|with))?\syou)"),
     # -- sent by someone --
     Cue("suggested-i-contact", BY,
         rf"(?:(?P<who>{NAME})(?:,[^,.;]{{0,60}},)?|(?i:\b(?:mutual|several|some|a)\s"
         rf"(?:\w+\s){{0,4}}))\s"
         rf"(?i:(?:has\s|have\s|had\s)?(?:suggested|recommended|advised|told\sme)\s(?:that\s)?"
         rf"(?:i\s)?(?:to\s)?(?:should\s)?(?:contact|call|write(?:\sto)?|e-?mail|reach\sout"
-        rf"|get\sin\s(?:touch|contact)|speak|talk|touch\sbase)"
+        rf"|get\sin\s(?:touch|contact)|speak|talk|touch\sbase|give\syou\sa\s(?:call|ring)|ask\syou"
+        rf"|check\swith\syou|(?:send|forward|direct|run)\s(?:\w+\s){{0,3}}(?:to|by)\syou)"
+        rf"|(?:told\sme|said|mentioned|thought)\s(?:that\s)?you\s(?:(?:were|are|would\sbe|might\sbe"
+        rf"|may\sbe)\s(?:the|a)\s(?:right\s|best\s|good\s)?(?:person|one|guy|woman|man|contact)\b"
+        rf"|(?:might|may|could|would|can)\s(?:be\sable\sto\s)?help\s(?:me|us))"
         rf"|(?:referred|sent|pointed)\sme\s(?:to\syou|your\sway|in\syour\sdirection)"
         rf"|gave\sme\syour\s(?:name|number|e-?mail|address|contact)"
         rf"|passed\s(?:on|along)\syour\s(?:name|number|details|contact))"),
     Cue("referred-by", BY,
         rf"(?i:\b(?:i\swas|i've\sbeen|i\shave\sbeen)\s(?:referred|directed|pointed|sent)\sto\syou"
         rf"\sby)\s(?P<who>{NAME})"),
+    Cue("got-your-name", BY,
+        rf"(?i:\b(?:got|have|received|obtained)\syour\s(?:name|number|e-?mail|contact\s\w+)"
+        rf"(?:\sand\s\w+)?(?:\saddress)?\sfrom)\s(?P<who>{NAME})"),
     Cue("at-their-suggestion", BY,
         rf"(?i:\b(?:at|per|on)\sthe\s(?:suggestion|recommendation|advice)\sof)\s(?P<who>{NAME})"
         rf"(?=[^.!?]{{0,60}}{_I_WRITE})"
@@ -158,7 +194,8 @@ CUES: tuple[Cue, ...] = (
         rf",?\s{_I_WRITE}"),
     # -- offering to introduce the reader to someone --
     Cue("introduce-you-to", INTRO,
-        rf"(?i:\b(?:introduce|introducing)\syou\sto|\bintroduce\sto\syou)\s"
+        rf"(?i:\b(?:introduce|introducing)\syou\sto|\bintroduce\sto\syou|\b(?:like|want|love)\syou"
+        rf"\sto\smeet|\byou\s(?:should|ought\sto|must|really\sshould)\smeet)\s"
         rf"(?:(?P<pron>him|her|them)\b|(?P<who>{NAME})|(?i:my|our|a|some))"),
     # -- the referral worked --
     Cue("thanks-referral", THANKS,
@@ -176,7 +213,7 @@ CUES: tuple[Cue, ...] = (
 
 #: Cues that refer to someone by a pronoun ("give him a call"): the antecedent is found.
 _ANTECEDENT = frozenset(
-    {"pronoun-number", "can-be-reached", "call-them", "sent-you", "expecting-you"}
+    {"pronoun-number", "can-be-reached", "call-them", "sent-you", "expecting-you", "can-help"}
 )
 #: Cues that give the contact itself: an address right after them is the person's.
 _CONTACT_CUES = frozenset({"can-be-reached", "pronoun-number", "phone-next-to-name"})
@@ -226,6 +263,10 @@ STEMS = (
     "hook", "talk", "speak", "your name", "resource", "introduc", "thank", "ring",
     "line", "ping", " no.", "#", "dial", "spoke", "met ", "connect", "my name",
     "give", "sent you", "try ", "ask for", "expect", "heads", "drop", "the one", "tell",
+    "help you", "knows a", "knows quite", "knows every", "knows more", "knows all",
+    "check with", "directed", "pointed", "your way", "over to you", "your direction",
+    "you to meet", "should meet", "must meet", "ought to meet", "meet you", "chat with you",
+    "chat to you", "got your", "forwarded your", "passed your",
 )  # fmt: skip
 _BYTE_STEMS = tuple(s.encode() for s in STEMS)
 
@@ -311,6 +352,10 @@ def _full(name: str, text: str) -> str:
     if " " in name:
         return name
     m = re.search(rf"\b{re.escape(name)}\s[A-Z][a-z]+(?:[A-Z][a-z]+)?\b", text)
+    if m is None:  # a surname alone: "a guy named Tim Beldon … if Beldon could help"
+        m = re.search(rf"\b[A-Z][a-z]+\s{re.escape(name)}\b", text)
+        if m is not None and m.group(0).split()[0] in STOPWORDS:
+            m = None
     return _clean(m.group(0)) if m else name
 
 
@@ -375,7 +420,7 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
             if cue.kind == PASS and _not_passing_on(text, m.start(), m.end()):
                 continue
             groups = m.groupdict()
-            raw = groups.get("who") or groups.get("who2") or ""
+            raw = next((v for k, v in sorted(groups.items()) if k[:3] == "who" and v), "")
             if cue.name in _NAME_FOLLOWS and raw.endswith(("'s", "’s")):
                 continue  # "please call Beal's": a shop, not a person
             if raw and cue.name == "phone-next-to-name":

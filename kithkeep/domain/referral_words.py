@@ -19,6 +19,7 @@ STOPWORDS = frozenset(
     Glad Hope Congrats Congratulations Short Longer Big Welcome Before After Very Great
     Good Sure Happy Quick One Two First Second Forgot Sounds Looks Nice Love Ciao Dial
     Code Fax Phone Tel Cell Mobile Direct Main Toll Free Help Desk Room Suite
+    Dad Mom Mum Mother Father Grandma Grandpa Granny Uncle Aunt Honey Babe Sweetie
     """.split()  # noqa: SIM905 (a list of words reads best as words)
 )
 
@@ -44,7 +45,8 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
     "phone-next-to-name": (("#phone",), 70, 40),
     "pronoun-number": (("#phone", "@"), 80, 60),
     "can-be-reached": (("be reached", "be contacted", "he's at", "he’s at", "he is at",
-                        "he's on", "he is on"), 60, 80),
+                        "he's on", "he is on", "can reach", "can call", "can contact",
+                        "may reach", "could reach", "can get hold"), 60, 80),
     "call-them": (("a call", "a ring", "a shout", "a buzz", "call him", "call her",
                    "call them", "contact him", "contact her", "contact them", "a line",
                    "a note", " to him", " to her", " to them", " with him", " with her",
@@ -52,11 +54,14 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
     "reach-out-to": ((" reach out", " in touch", " in contact", " talk to", " speak to",
                       " speak with", " chat with", " chat to", " feel free", " touch base",
                       " call ", " contact ", " try ", " ping ", " mail ", " email ",
-                      " ring ", " give ", " drop ", " ask for"), 80, 80),
+                      " ring ", " give ", " drop ", " ask for", " check with",
+                      " recommend ", " suggest "), 80, 80),
     "please-call": ((" please ",), 10, 60),
     "gave-your-name": (("your name", "your number", "your email", "your e-mail",
                         "your address", "your contact", "your card", "your details",
-                        "your info"), 80, 80),
+                        "your info", "your resume", "your request", "your question",
+                        "referred", "pointed", "directed", "your way",
+                        "over to you", "your direction"), 80, 80),
     "sent-you": (("sent you", "put you up", "referred you", "suggested it", "recommended",
                   "my name"), 80, 20),
     "expecting-you": (("expecting", "waiting for", "keen to hear", "may call", "told him",
@@ -72,10 +77,17 @@ TRIGGERS: dict[str, tuple[tuple[str, ...], int, int]] = {
                       "the people", "mentor", " fit"), 120, 80),
     "suggested-i-contact": (("suggested", "recommended", "advised", "told me", "referred me",
                              "sent me", "pointed me", "gave me your", "passed on your",
-                             "passed along your"), 130, 80),
+                             "passed along your", "said you", "mentioned", "thought you"),
+                            130, 100),
     "referred-by": (("to you by",), 60, 60),
     "at-their-suggestion": (("suggestion", "recommendation", "advice"), 60, 100),
-    "introduce-you-to": (("introduce you", "introducing you", "introduce to you"), 20, 80),
+    "introduce-you-to": (("introduce you", "introducing you", "introduce to you",
+                          "you to meet", "should meet", "ought to meet", "must meet"), 20, 80),
+    "will-call-you": (("call you", "contact you", "e-mail you", "email you", "with you",
+                       "to you", "give you a", "calling you", "contacting you"), 150, 20),
+    "can-help": (("help you", "knows", "happy to", "glad to", "pleased to", "delighted to"),
+                 80, 40),
+    "got-your-name": (("got your", "have your", "received your", "obtained your"), 10, 80),
     "thanks-referral": (("thanks for", "thank you for", "thanks again for",
                          "thanks so much for", "thank you so much for",
                          "thank you again for"), 10, 80),

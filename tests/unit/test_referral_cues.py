@@ -125,3 +125,53 @@ def test_the_gate_lets_through_what_a_cue_needs() -> None:
     assert may_refer(b"call him at 617-555-0100")
     assert may_refer(b"write to ada@example.org")
     assert not may_refer(b"the quarterly numbrs were fine")
+
+
+# Habits seen in real corporate mail, paraphrased: who is passed on, by which cue.
+HABITS = {
+    "Dana's cell is 713-555-0100 if you need her.": ("phone-next-to-name", "Dana"),
+    "Tomas suggested I send the request to you.": ("suggested-i-contact", "Tomas"),
+    "Ines Marr told me you were the right person to ask.": ("suggested-i-contact", "Ines Marr"),
+    "I got your name from Ines Marr at the conference.": ("got-your-name", "Ines Marr"),
+    "You may want to call Ruth Okafor before Friday.": ("reach-out-to", "Ruth Okafor"),
+    "I'd suggest you check with Ruth Okafor on that.": ("reach-out-to", "Ruth Okafor"),
+    "I would recommend talking to Ruth Okafor first.": ("reach-out-to", "Ruth Okafor"),
+    "I gave your name and number to Omar Haddad.": ("gave-your-name", "Omar Haddad"),
+    "I referred Omar Haddad to you last week.": ("gave-your-name", "Omar Haddad"),
+    "I have forwarded your resume to Ms. Ada Bell in our retail group.": (
+        "gave-your-name",
+        "Ada Bell",
+    ),
+    "I just spoke with Lena. She should call you soon.": ("will-call-you", "Lena"),
+    "I've asked Lena Park to get in touch with you.": ("will-call-you", "Lena Park"),
+    "Lena Park might be able to help you with the tariff.": ("can-help", "Lena Park"),
+    "Lena Park is in planning; she knows a lot about storage.": ("can-help", "Lena Park"),
+    "I'd like you to meet Lena Park when you are here.": ("introduce-you-to", "Lena Park"),
+    "A guy named Tim Beldon runs the book. If Beldon can help, please give him a call.": (
+        "call-them",
+        "Tim Beldon",
+    ),
+}
+NOT_HABITS = (
+    "Check with Sharon and see whether the copies are ready.",
+    "You can contact Irena for scheduling.",
+    "I asked Sharon to call the bank.",
+    "Lena called and will call you back this afternoon.",
+    "Bill strongly suggested that I go to DC.",
+    "Nancy asked me to email these letters to you.",
+    "I sent them to you yesterday.",
+    "I have forwarded her resume to Settlements and Volume Management.",
+    "I forwarded your e-mail to Sharon.",
+    "I'll give you a call tomorrow.",
+)
+
+
+def test_real_mail_habits_name_the_person() -> None:
+    for text, (cue, who) in HABITS.items():
+        found = {(r.cue, r.who) for r in referral_cues(text)}
+        assert (cue, who) in found, (text, found)
+
+
+def test_look_alikes_are_no_referral() -> None:
+    for text in NOT_HABITS:
+        assert not [r for r in referral_cues(text) if r.kind != THANKS], text
