@@ -66,6 +66,70 @@ def test_self_writing_once_overrides_the_rules_in_the_view() -> None:
     assert reason(["ann@small.example", "info@small.example"], wrote=False) == ""
 
 
+def test_automated_senders_by_the_habits_of_real_mail() -> None:
+    """Habits read in the Enron mailboxes (people.md's audit), as shapes any mail has."""
+    automated = {
+        # Distribution lists, however self's mail system spells them.
+        "all.houston@enron.com": "distribution list: all",
+        "dl-ga-all_enron_worldwide1@enron.com": "distribution list: dl",
+        "enron.everyone_et&s_houston@enron.com": "distribution list: everyone",
+        "omaha.employees@enron.com": "distribution list: employees",
+        "undisclosed-recipients@example.com": "distribution list: undisclosed",
+        "enron.list@enron.com": "distribution list: list",
+        # Role accounts: services, counters, offices, feeds.
+        "games-register@yahoo-inc.com": "role account: register",
+        "service@etrade.com": "role account: service",
+        "storesupport@zing.com": "role account: support",
+        "ecenter@energynewslive.com": "role account: center",
+        "payroll.enron@enron.com": "role account: payroll",
+        "enerfaxdaily@enerfax.com": "role account: daily",
+        "energyreleases@excite.com": "role account: releases",
+        "front.desk@enron.com": "role account: desk",
+        "outlook.team@enron.com": "role account: team",
+        "body.shop@enron.com": "role account: shop",
+        # A mailing's tracking number, a VERP address, a web site writing as itself.
+        "travelsmith.240255380@s2u2.com": "bulk mailing: tracking-number",
+        "r-8-724539-3371579-2-1232-us2-79556634@xmr3.com": "bulk mailing: tracking-number",
+        "r-a-b-c-d@bounces.example": "bulk mailing: verp",
+        "thestreet.com46@offers2.mail-thestreet.com": "web site: com",
+        "buy.com@enews.buy.com": "web site: com",
+        # A numbered sending label, a bulk-mail provider, an organisation as itself.
+        "thestreet32@offers2.mail-thestreet.com": "list or bulk domain: offers.",
+        "talbots@clickaction.net": "bulk mail provider: clickaction.net",
+        "hello@bounce.sendgrid.net": "bulk mail provider: sendgrid.net",
+        "chairman.enron@enron.com": "organisation account: enron",
+        "gasmart@gasmart.com": "organisation account: gasmart",
+    }
+    assert {a: automated_reason(a) for a in automated} == automated
+    people = (
+        "rob.walls.enronxgate@enron.com",  # a person at EnronXgate
+        "jennifer-nyc_williams@nyc.bm.com",  # a person in an office's subdomain
+        "born2shop113@aol.com",  # a screen name, not a shop
+        "jhess75671@aol.com",
+        "a060279@allstate.com",
+        "lance.schuler-legal@enron.com",
+        "hollyw@email.msn.com",  # MSN's own mail: people's
+        "crogers@mail.smu.edu",  # a university's mail host
+        "kim.mayers@mail.sprint.com",  # a person's shape at a company's mail host
+        "alexandra_wrage@mail.northgrum.com",
+        "john.ford@example.com",
+    )
+    assert {a: automated_reason(a) for a in people if automated_reason(a)} == {}
+
+
+def test_writing_to_a_list_or_a_mailing_does_not_make_it_a_person() -> None:
+    from kithkeep.domain.senders import lasting_reason
+    from kithkeep.domain.senders import person_automated_reason as reason
+
+    assert reason(["enron.everyone_et&s_houston@enron.com"], wrote=True) == (
+        "distribution list: everyone"
+    )
+    assert reason(["r-8-7245-3371-2-1232@xmr3.com"], wrote=True) == "bulk mailing: verp"
+    assert reason(["outlook.team@enron.com"], wrote=True) == ""  # a role account: overridden
+    assert lasting_reason("outlook.team@enron.com") == ""
+    assert lasting_reason("all.houston@enron.com") == "distribution list: all"
+
+
 def test_addresses_no_one_can_have() -> None:
     bad = {
         "local part begins or ends with a dot or quote": (
@@ -79,7 +143,12 @@ def test_addresses_no_one_can_have() -> None:
             "j68lhv614hbv3u4ttbrs6glhpg@group.calendar.google.com",
             "c_1888@resource.calendar.google.com",
         ),
-        "Exchange X.500 address": ("imceaex-_o=enron_ou=na_cn=recipients_cn=ldonoho@enron.com",),
+        "Exchange X.500 address": (
+            "imceaex-_o=enron_ou=na_cn=recipients_cn=ldonoho@enron.com",
+            "imceanotes-+22driver+2c+20walt+22+20+3cwdriver+40kslaw+2ecom+3e+40enron@enron.com",
+        ),
+        # `To: <joe".'"brenner@enron.com>`: '"Brenner, Joe" <JBrenner@Wilmer.COM>' torn apart.
+        "a quote inside an address": ('joe".\'"brenner@enron.com',),
     }
     for reason, shapes in bad.items():
         for address in shapes:
