@@ -54,6 +54,23 @@ def self_suggestions(c: ReadConnection, me: frozenset[str]) -> list[Suggestion]:
             if spells(local, name):
                 evidence[address].append(f"your name ({' '.join(name)}) at {domain}")
                 break
+    # Elsewhere (a home address self forwards to, or writes from): it spells self's
+    # name, and mail names it so (`"Darron Giron" <dgiron1@pdq.net>`).
+    ends = {(n[0], n[-1]) for n in names}
+    for address, shown in c.execute("SELECT address, name FROM names"):
+        local, _, domain = address.partition("@")
+        words = name_tokens(shown)
+        if (
+            address in me
+            or domain in domains
+            or len(words) < 2
+            or (words[0], words[-1]) not in ends
+        ):
+            continue
+        if any(spells(local, n) for n in names) and not automated_reason(address):
+            why = f"your name ({shown.strip()}) on mail with it, at {domain}"
+            if why not in evidence[address]:
+                evidence[address].append(why)
     return [
         Suggestion(merge_id(a, "self"), (a,), tuple(e))
         for a, e in sorted(evidence.items(), key=lambda item: (-len(item[1]), item[0]))
