@@ -30,7 +30,8 @@ def _addrs(msg: object, name: str) -> list[str]:
     found = []
     for _, raw in getaddresses([str(v) for v in values]):
         a = raw.strip().lower()
-        if "@" in a and " " not in a and not re.search(r"^[.']|[.']@", a):  # no one's
+        # No one's: a local part beginning or ending with . or ', or a quote inside it.
+        if "@" in a and " " not in a and not re.search(r"^[.']|[.']@|\"[^@]*@", a):
             found.append(a)
     return found
 
