@@ -31,8 +31,9 @@ class SenderRule(NamedTuple):
     words: str
 
 
-#: Rules whose reasons writing to the address does not override: a list is everyone on
-#: it, no one in particular; a mailing's tracking address is no one's.
+#: The rules that say most of what an address is, tried first: a list is everyone on it,
+#: no one in particular; a mailing's tracking address is no one's. (Self writing to an
+#: address overrides these as every rule: someone self wrote to is a person.)
 DISTRIBUTION = "distribution list"
 BULK_MAILING = "bulk mailing"
 LASTING = (DISTRIBUTION, BULK_MAILING)
@@ -169,7 +170,7 @@ def automated_reason(address: str) -> str:
     if local.endswith("-request"):
         return "role account: -request"
     tokens = [t for t in _TOKENS.split(local) if t]
-    # A list first: its reason is the one that holds whoever wrote to it.
+    # A list's reason first: it says most of what the address is.
     for token in tokens:
         reason = _RULES.tokens.get(token, "")
         if reason.startswith(LASTING):
@@ -219,18 +220,12 @@ def _domain_reason(labels: list[str], person_shaped: bool) -> str:
     return ""
 
 
-def lasting_reason(address: str) -> str:
-    """The distribution-list or bulk-mailing rule this address fires ('' if none): it
-    holds even once self wrote to the address."""
-    reason = automated_reason(address)
-    return reason if reason.startswith(LASTING) else ""
-
-
 def person_automated_reason(addresses: list[str], *, wrote: bool) -> str:
-    """A person's automated-sender rule: the first address's if every address of theirs
-    fires one (one real address makes a person); once self wrote to them, only a
-    distribution list's rule holds."""
-    reasons = [(lasting_reason if wrote else automated_reason)(a) for a in addresses]
+    """A person's automated-sender rule: none once self wrote to them, else the first
+    address's if every address of theirs fires one (one real address makes a person)."""
+    if wrote:
+        return ""
+    reasons = [automated_reason(a) for a in addresses]
     return reasons[0] if reasons and all(reasons) else ""
 
 

@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 from kithkeep.domain.aggregates import Contact, Directives, Interaction, Referrals
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS, Policy, learned_by_address
-from kithkeep.domain.senders import automated_reason, lasting_reason
+from kithkeep.domain.senders import automated_reason
 from kithkeep.projections.cards import apply_card, card_row
 from kithkeep.projections.directives import apply_directive
 from kithkeep.projections.people_sql import (
@@ -329,13 +329,10 @@ class PeopleProjection:
             )
 
     def _classify(self, c: Any) -> None:
-        """Each address's automated-sender rule: for those self wrote to, a distribution
-        list's only."""
+        """Each address's automated-sender rule, for those self never wrote to."""
         c.execute(CLEAR_AUTOMATED)
         c.execute(UNCLASSIFIED)
-        rows = c.fetchall()
-        reasons = [((lasting_reason if w else automated_reason)(a), a) for a, w in rows]
-        self._bulk(c, "automated", reasons)
+        self._bulk(c, "automated", [(automated_reason(a), a) for (a,) in c.fetchall()])
 
 
 class PeopleView(PeopleProjection, SQLiteTrackingRecorder):

@@ -7,7 +7,6 @@ Written for SQLite in SQL that PostgreSQL runs too; `pgview.py` takes the upsert
 from __future__ import annotations
 
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS
-from kithkeep.domain.senders import LASTING
 from kithkeep.domain.strength import WEIGHTS
 
 # Portable SQL (SQLite and PostgreSQL): the old value qualified, no two-argument min/max.
@@ -102,18 +101,12 @@ INSERTS = {
     "automated": "UPDATE stats SET automated_reason = ? WHERE address = ?",
 }
 
-#: Self wrote to them since they were classified: no automated-sender rule holds
-#: (`senders.automated_reason`) but a list's or a mailing's (`senders.lasting_reason`).
+#: Self wrote to them: no automated-sender rule holds (`senders.automated_reason`).
 CLEAR_AUTOMATED = (
     "UPDATE stats SET automated_reason = '' WHERE last_out IS NOT NULL "
-    + "".join(f"AND automated_reason NOT LIKE '{rule}:%' " for rule in LASTING).rstrip()
-    + " AND automated_reason != ''"
+    "AND (automated_reason IS NULL OR automated_reason != '')"
 )
-#: Addresses not classified yet, and whether self wrote to them.
-UNCLASSIFIED = (
-    "SELECT address, CASE WHEN last_out IS NULL THEN 0 ELSE 1 END FROM stats "
-    "WHERE automated_reason IS NULL"
-)
+UNCLASSIFIED = "SELECT address FROM stats WHERE automated_reason IS NULL"
 
 #: Bulk pages were written: `settle` counts every address's totals and names again.
 MARK_STALE = (

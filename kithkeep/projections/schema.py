@@ -3,9 +3,8 @@
 Times are integer seconds since the epoch (UTC). `participants.how` is 'out' (outbound
 mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules count
 the interaction as being in touch with that address. `stats.automated_reason` is the
-automated-sender rule an address fires ('' if none, or if self ever wrote to it and it
-is no distribution list; NULL until `settle` has classified it): such an address is no
-one to keep in touch with.
+automated-sender rule an address fires ('' if none, or if self ever wrote to it; NULL
+until `settle` has classified it): such an address is no one to keep in touch with.
 """
 
 from kithkeep.domain.strength import WEIGHTS

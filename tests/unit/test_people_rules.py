@@ -117,17 +117,14 @@ def test_automated_senders_by_the_habits_of_real_mail() -> None:
     assert {a: automated_reason(a) for a in people if automated_reason(a)} == {}
 
 
-def test_writing_to_a_list_or_a_mailing_does_not_make_it_a_person() -> None:
-    from kithkeep.domain.senders import lasting_reason
+def test_writing_to_an_address_overrides_every_rule_even_a_lists() -> None:
     from kithkeep.domain.senders import person_automated_reason as reason
 
-    assert reason(["enron.everyone_et&s_houston@enron.com"], wrote=True) == (
-        "distribution list: everyone"
-    )
-    assert reason(["r-8-7245-3371-2-1232@xmr3.com"], wrote=True) == "bulk mailing: verp"
-    assert reason(["outlook.team@enron.com"], wrote=True) == ""  # a role account: overridden
-    assert lasting_reason("outlook.team@enron.com") == ""
-    assert lasting_reason("all.houston@enron.com") == "distribution list: all"
+    everyone = "enron.everyone_et&s_houston@enron.com"
+    assert reason([everyone], wrote=False) == "distribution list: everyone"
+    assert reason([everyone], wrote=True) == ""  # self wrote to it (issue #21)
+    assert reason(["r-8-7245-3371-2-1232@xmr3.com"], wrote=False) == "bulk mailing: verp"
+    assert reason(["outlook.team@enron.com"], wrote=True) == ""
 
 
 def test_addresses_no_one_can_have() -> None:
