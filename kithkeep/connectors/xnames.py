@@ -9,6 +9,7 @@ matched to the address it spells (`stephanie.harris`, `s..harris`, `sharris`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kithkeep.domain.interaction import Party, Role
 
@@ -22,6 +23,12 @@ _WORD = re.compile(r"[a-z]+")
 
 def x_names(value: str) -> list[str]:
     """The names in an X-From/X-To/X-cc value, each as written first-name-first."""
+    return list(_x_names(value))
+
+
+#: A mailbox names the same few people over and over: each value is read once.
+@lru_cache(maxsize=4096)
+def _x_names(value: str) -> tuple[str, ...]:
     text = _NOTES_DOMAIN.sub("", _ANGLED.sub("", value))
     segments = [s.strip().strip("'\"").strip() for s in text.split(",")]
     names: list[str] = []
@@ -35,34 +42,40 @@ def x_names(value: str) -> list[str]:
         i += 1
         if seg and "@" not in seg and len(seg) <= 100:
             names.append(" ".join(seg.split()))
-    return names
+    return tuple(names)
 
 
 def named(value: str) -> dict[str, str]:
     """Addresses given with their name in an X- header (`"clare santana" <c@gte.net>`)."""
+    return dict(_named(value))
+
+
+@lru_cache(maxsize=4096)
+def _named(value: str) -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
     if "@" not in value:
-        return out
+        return ()
     for raw, address in _NAMED.findall(value):
         name = " ".join(raw.strip().strip("'\"").split())
         if name and "@" not in name:
             out.setdefault(address.strip("'\"").lower(), name)
-    return out
+    return tuple(out.items())
 
 
-def _tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower()))
 
 
 def match_names(addresses: list[str], names: list[str]) -> dict[str, str]:
     """Address -> the name among `names` that it spells (first.last, f..last, flast)."""
-    by_surname: dict[str, list[list[str]]] = {}
+    by_surname: dict[str, list[tuple[str, ...]]] = {}
     spelled: dict[tuple[str, ...], str] = {}
     for name in names:
         tokens = _tokens(name)
         if len(tokens) >= 2:
             by_surname.setdefault(tokens[-1], []).append(tokens)
-            spelled.setdefault(tuple(tokens), name)
+            spelled.setdefault(tokens, name)
     found: dict[str, str] = {}
     if not by_surname:
         return found
@@ -76,10 +89,10 @@ def match_names(addresses: list[str], names: list[str]) -> dict[str, str]:
         else:
             word = local[0]
             candidates = [t for t in by_surname.get(word[1:], []) if t[0][0] == word[0]]
-            firsts = []
+            firsts = ()
         for tokens in candidates:
             if all(t in tokens or (len(t) == 1 and any(n[0] == t for n in tokens)) for t in firsts):
-                found[address] = spelled[tuple(tokens)]
+                found[address] = spelled[tokens]
                 break
     return found
 
@@ -94,22 +107,26 @@ def with_x_names(
     """The sender and parties, those that came without a name named from their X-From,
     X-To and X-cc values (decoded text)."""
     if sender is not None and not sender.name and x_from:
-        names = x_names(x_from[0])
-        if len(names) == 1:
-            sender = sender._replace(name=names[0])
+        own = _x_names(x_from[0])
+        if len(own) == 1:
+            sender = sender._replace(name=own[0])
     found: dict[str, str] = {}
     for role, values in ((Role.TO, x_to), (Role.CC, x_cc)):
         unnamed = [p.address for p in parties if not p.name and p.role == role]
         if not unnamed or not values:
             continue
-        names = [n for v in values for n in x_names(v)]
+        names = [n for v in values for n in _x_names(v)]
         if len(unnamed) == 1 and len(names) == 1:
             found.setdefault(unnamed[0], names[0])  # one address, one name: theirs
         else:
             for address, name in match_names(unnamed, names).items():
                 found.setdefault(address, name)
         for v in values:
-            found.update(named(v))
+            found.update(_named(v))
     if found:
-        parties = [p if p.name else p._replace(name=found.get(p.address, "")) for p in parties]
+        # Only a party that gets a name is made anew (most of a long list stays as it was).
+        parties = [
+            p if p.name or p.address not in found else Party(p.address, found[p.address], *p[2:])
+            for p in parties
+        ]
     return sender, parties
