@@ -381,6 +381,15 @@ def _address_of(name: str, text: str) -> str:
     return ""
 
 
+_GREETING = re.compile(r"(?:^|\n\n)\s*(?:(?:hi|hello|dear|hey)\s+)?([A-Z][a-z]+)\s*(?:[,:]|--|\n)")
+
+
+def _greeting(text: str) -> str:
+    """The name a text opens on ("Hi Ada,"), if any: a name not to take for the referred."""
+    m = _GREETING.search(text)
+    return m.group(1) if m else ""
+
+
 def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Referred, ...]:
     """The referral cues in a writer's new text, each with the person it names.
 
@@ -393,11 +402,6 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
     lowered = " " + text.lower()
     if len(lowered) != len(text) + 1:  # a few characters change length when lower-cased
         lowered = " " + text
-    hint = subject_name(subject)
-    greeting_m = re.search(
-        r"(?:^|\n\n)\s*(?:(?:hi|hello|dear|hey)\s+)?([A-Z][a-z]+)\s*(?:[,:]|--|\n)", text
-    )
-    greeting = greeting_m.group(1) if greeting_m else ""
     found: dict[tuple[str, str], Referred] = {}
     inferred: set[tuple[str, str]] = set()  # named by a pronoun's antecedent only
     spots_by_cue: dict[int, list[int]] = {}
@@ -408,6 +412,10 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
     if phones:
         for index in _PHONE_CUES:
             spots_by_cue.setdefault(index, []).extend(phones)
+    if not spots_by_cue:
+        return ()  # no cue's trigger word, no phone number: nothing can match
+    # The subject's name and the greeting, read once a pattern matches (most text has none).
+    context: tuple[str, str] | None = None
     for index, (cue, pattern) in enumerate(_COMPILED):
         spots = spots_by_cue.get(index)
         if spots and cue.name in _NAME_FOLLOWS:
@@ -417,6 +425,9 @@ def referral_cues(new: str, subject: str = "", forwarded: str = "") -> tuple[Ref
             continue
         _, back, fwd = TRIGGERS[cue.name]
         for m in _matches(pattern, text, spots, back, fwd):
+            if context is None:
+                context = (subject_name(subject), _greeting(text))
+            hint, greeting = context
             if cue.kind == PASS and _not_passing_on(text, m.start(), m.end()):
                 continue
             groups = m.groupdict()
