@@ -38,13 +38,15 @@ class Limits:
     zip_member_bytes: int = 32 * 1024 * MB
     zip_ratio: int = 200
 
-    def recipients_cut(self, value: str) -> tuple[str, bool]:
-        """The start of an address list holding at most `recipients` commas' worth of
-        addresses, and whether anything was cut (linear: no parser sees the rest)."""
-        if value.count(",") < self.recipients:
+    def recipients_cut(self, value: str, room: int | None = None) -> tuple[str, bool]:
+        """The start of an address list holding at most `recipients` (or `room`, what is
+        left of them) commas' worth of addresses, and whether anything was cut (linear:
+        no parser sees the rest)."""
+        cap = self.recipients if room is None else room
+        if value.count(",") < cap:
             return value, False
         at = -1
-        for _ in range(self.recipients):
+        for _ in range(cap):
             at = value.index(",", at + 1)
         return value[:at], True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
@@ -474,7 +474,7 @@ def _recipients(
             room = limits.recipients - len(parties)
             if room <= 0:
                 return parties, True
-            head, cut = replace(limits, recipients=room).recipients_cut(text(value))
+            head, cut = limits.recipients_cut(text(value), room)
             capped |= cut
             parties.extend(Party(a, n, role) for n, a in addresses(head, rejected)[:room])
     return parties, capped
