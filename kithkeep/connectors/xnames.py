@@ -21,14 +21,21 @@ _NAMED = re.compile(r"([^,<>]*)<\s*([^<>@\s,]+@[^<>\s,]+)\s*>")
 _WORD = re.compile(r"[a-z]+")
 
 
+#: Values this long or shorter are remembered (a mailbox names the same few people over
+#: and over: each such value is read once); a longer one is read every time it comes.
+_REMEMBERED = 1024
+
+
 def x_names(value: str) -> list[str]:
     """The names in an X-From/X-To/X-cc value, each as written first-name-first."""
     return list(_x_names(value))
 
 
-#: A mailbox names the same few people over and over: each value is read once.
-@lru_cache(maxsize=4096)
 def _x_names(value: str) -> tuple[str, ...]:
+    return _x_names_remembered(value) if len(value) <= _REMEMBERED else _read_x_names(value)
+
+
+def _read_x_names(value: str) -> tuple[str, ...]:
     text = _NOTES_DOMAIN.sub("", _ANGLED.sub("", value))
     segments = [s.strip().strip("'\"").strip() for s in text.split(",")]
     names: list[str] = []
@@ -45,16 +52,22 @@ def _x_names(value: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+_x_names_remembered = lru_cache(maxsize=4096)(_read_x_names)
+
+
 def named(value: str) -> dict[str, str]:
     """Addresses given with their name in an X- header (`"clare santana" <c@gte.net>`)."""
     return dict(_named(value))
 
 
-@lru_cache(maxsize=4096)
 def _named(value: str) -> tuple[tuple[str, str], ...]:
-    out: dict[str, str] = {}
     if "@" not in value:
         return ()
+    return _named_remembered(value) if len(value) <= _REMEMBERED else _read_named(value)
+
+
+def _read_named(value: str) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
     for raw, address in _NAMED.findall(value):
         name = " ".join(raw.strip().strip("'\"").split())
         if name and "@" not in name:
@@ -62,7 +75,10 @@ def _named(value: str) -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
-@lru_cache(maxsize=8192)
+_named_remembered = lru_cache(maxsize=4096)(_read_named)
+
+
+@lru_cache(maxsize=8192)  # names (at most 100 characters) and addresses' local parts
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
