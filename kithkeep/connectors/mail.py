@@ -78,7 +78,8 @@ class Skip:
 def header_block(data: bytes) -> bytes:
     """The bytes before the first empty line (the whole input if there is none)."""
     end = data.find(b"\n\n")
-    crlf = data.find(b"\r\n\r\n")
+    # A CRLF blank line counts only before the LF one: no need to look past it.
+    crlf = data.find(b"\r\n\r\n") if end == -1 else data.find(b"\r\n\r\n", 0, end + 3)
     if crlf != -1 and (end == -1 or crlf < end):
         end = crlf
     return data if end == -1 else data[:end]
