@@ -28,6 +28,7 @@ from kithkeep.connectors.limits import (
     member_refused,
     not_regular,
     open_regular,
+    read_regular,
     unreadable,
 )
 from kithkeep.connectors.mail import Skip, parse_message
@@ -293,14 +294,14 @@ class FileSource:
             if lower.endswith(".zip"):
                 yield from self._takeout(Path(where), offset, seen, shifted)
                 return
-            with open_regular(where) as fh:
-                # Headers are at the top: a whole small file, or its first megabyte.
-                data = fh.read() if f.size <= _HEAD_BYTES else fh.read(_HEAD_BYTES)
-                if data[:5] == b"From " or lower.endswith(".mbox"):
+            # Headers are at the top: a whole small file, or its first megabyte.
+            data = read_regular(where, -1 if f.size <= _HEAD_BYTES else _HEAD_BYTES)
+            if data[:5] == b"From " or lower.endswith(".mbox"):
+                with open_regular(where) as fh:
                     fh.seek(offset)
                     sent = ("sent-folder",) if left_out(f.rel, whole=True, kind="sent") else ()
                     yield from self._mbox(fh, where, offset, file_time, seen, shifted, sent)
-                    return
+                return
         except OSError as e:
             yield Problem(unreadable(e, "file"), where), DONE
             return

@@ -66,6 +66,27 @@ def open_regular(path: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
+def read_regular(path: str, most: int = -1) -> bytes:
+    """What `open_regular(path).read(most)` gives (`most` -1: the whole file), without a
+    file object: this is done for every message of a folder."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularError(not_regular(st.st_mode))
+        chunks: list[bytes] = []
+        got = 0
+        while most < 0 or got < most:
+            chunk = os.read(fd, most - got if most >= 0 else max(st.st_size + 1 - got, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 class NotRegularError(OSError):
     """Found where a regular file was: its message is the Problem's reason."""
 
