@@ -17,7 +17,9 @@ _ANGLED = re.compile(r"<[^<>]*>?")
 #: A Notes domain after a name (`Frank Bayouth@Enron`), not an internet address.
 _NOTES_DOMAIN = re.compile(r"\s*@\s*[A-Za-z_-]+(?=\s*(?:,|$))")
 #: `name <address>`: the name of that very address.
-_NAMED = re.compile(r"([^,<>]*)<\s*([^<>@\s,]+@[^<>\s,]+)\s*>")
+#: (A name starts the value or follows `,`, `<` or `>`: said, so that the engine does not
+#: try every position of a long list, the same matches found.)
+_NAMED = re.compile(r"(?:^|(?<=[,<>]))([^,<>]*)<\s*([^<>@\s,]+@[^<>\s,]+)\s*>")
 _WORD = re.compile(r"[a-z]+")
 
 
