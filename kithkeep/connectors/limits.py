@@ -77,11 +77,12 @@ def read_regular(path: str, most: int = -1) -> bytes:
         chunks: list[bytes] = []
         got = 0
         while most < 0 or got < most:
-            chunk = os.read(fd, most - got if most >= 0 else max(st.st_size + 1 - got, 65536))
-            if not chunk:
-                break
+            want = most - got if most >= 0 else max(st.st_size + 1 - got, 65536)
+            chunk = os.read(fd, want)
             chunks.append(chunk)
             got += len(chunk)
+            if len(chunk) < want:  # a regular file reads short only at its end
+                break
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
