@@ -144,7 +144,9 @@ def with_x_names(
     if found:
         # Only a party that gets a name is made anew (most of a long list stays as it was).
         parties = [
-            p if p.name or p.address not in found else Party(p.address, found[p.address], *p[2:])
+            p
+            if p.name or p.address not in found
+            else Party(p.address, found[p.address], p.role, p.response)
             for p in parties
         ]
     return sender, parties
