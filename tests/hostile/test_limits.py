@@ -4,14 +4,17 @@ and calendars that keep the most recent meetings."""
 from __future__ import annotations
 
 import io
+import os
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kithkeep.connectors.ics import parse_calendar
-from kithkeep.connectors.limits import Limits
+from kithkeep.connectors.limits import Limits, NotRegularError, read_regular
 from kithkeep.connectors.mail import decode_words
 from kithkeep.connectors.mbox import mbox_messages
 
@@ -101,3 +104,24 @@ def test_many_series_in_one_file_keep_the_file_limit_most_recent() -> None:
     assert len(found) <= 1000
     assert all(o.occurred_at > NOW - timedelta(days=1) for o in found)  # the old ones go
     assert any("the oldest left out" in p.reason for p in problems)
+
+
+@settings(deadline=None)
+@given(st.binary(max_size=20_000), st.integers(min_value=-1, max_value=25_000))
+def test_read_regular_reads_what_a_file_object_does(data: bytes, most: int) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        with open(f.name, "rb") as fh:
+            assert read_regular(f.name, most) == fh.read(most)
+
+
+def test_read_regular_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(NotRegularError):
+        read_regular(str(fifo))  # and does not block
+    with pytest.raises(OSError):
+        read_regular(str(tmp_path / "gone"))

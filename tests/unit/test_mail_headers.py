@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kithkeep.connectors.base import Problem
-from kithkeep.connectors.mail import Skip, addresses, parse_date, parse_message
+from kithkeep.connectors.mail import Skip, addresses, header_block, parse_date, parse_message
 from kithkeep.domain.interaction import Observation
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -167,3 +167,17 @@ def test_the_fast_date_path_agrees_with_the_standard_library(when: datetime) -> 
     text = format_datetime(when.replace(microsecond=0))
     assert parse_date(text) == parsedate_to_datetime(text).astimezone(UTC)
     assert parse_date(text + " (PDT)") == parse_date(text)
+
+
+def _header_block_before(data: bytes) -> bytes:
+    """header_block as it was, looking for a CRLF blank line through the whole message."""
+    end = data.find(b"\n\n")
+    crlf = data.find(b"\r\n\r\n")
+    if crlf != -1 and (end == -1 or crlf < end):
+        end = crlf
+    return data if end == -1 else data[:end]
+
+
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"a", b"To: x\n", b" "])).map(b"".join))
+def test_the_header_block_ends_where_it_did(data: bytes) -> None:
+    assert header_block(data) == _header_block_before(data)

@@ -3,15 +3,17 @@ junk and trash folders, names from X- headers, copies an export shifted by hours
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kithkeep.connectors import xnames
 from kithkeep.connectors.copies import ShiftedCopies, rewrapped
 from kithkeep.connectors.folders import folder_kind, left_out
 from kithkeep.connectors.mail import Skip, addresses, parse_message
-from kithkeep.connectors.xnames import match_names, named, x_names
+from kithkeep.connectors.xnames import match_names, named, with_x_names, x_names
 from kithkeep.domain.interaction import Kind, Observation, Party, Role
 from kithkeep.domain.people import merge_id, same_name_forms, spells
 from kithkeep.domain.rules import Policy, judge, normalize_address
@@ -268,3 +270,46 @@ def test_name_forms_for_self_and_merges() -> None:
     assert same_name_forms("bdavis@enron.com", "britt.davis@enron.com")
     assert not same_name_forms("britt.davis@enron.com", "britt.davis@other.com")
     assert merge_id("a@x", "b@x") == merge_id("b@x", "a@x") != merge_id("a@x", "c@x")
+
+
+# The X- values as the Enron archive writes them, and strangers' values: remembered
+# (short) and read afresh (long) alike, and `named` as its earlier, unanchored pattern.
+_X_PIECES = st.sampled_from(
+    [
+        "Harris, Stephanie J </O=ENRON/OU=NA/CN=RECIPIENTS/CN=SHARRIS>",
+        "Frank Bayouth@Enron",
+        '"clare santana" <c@gte.net>',
+        "Robert Jones",
+        "ted.bland@enron.com",
+        " <",
+        "> ",
+        ", ",
+        "@",
+        "'",
+        "x" * 300,
+    ]
+)
+_X_VALUES = st.lists(st.one_of(_X_PIECES, st.text(max_size=20)), max_size=40).map("".join)
+_NAMED_BEFORE = re.compile(r"([^,<>]*)<\s*([^<>@\s,]+@[^<>\s,]+)\s*>")
+
+
+@given(_X_VALUES)
+def test_x_names_and_named_are_the_same_remembered_or_not(value: str) -> None:
+    assert x_names(value) == list(xnames._read_x_names(value)) == x_names(value)
+    assert named(value) == (dict(xnames._read_named(value)) if "@" in value else {})
+    assert xnames._NAMED.findall(value) == _NAMED_BEFORE.findall(value)
+
+
+@given(_X_VALUES, _X_VALUES)
+def test_names_from_x_headers_are_the_same_remembered_or_not(to: str, cc: str) -> None:
+    parties = [Party(a, "", Role.TO) for a in ("stephanie.harris@enron.com", "rjones@enron.com")]
+    parties.append(Party("c@gte.net", "", Role.CC))
+
+    def named_parties() -> tuple[Party | None, list[Party]]:
+        return with_x_names([to], [to], [cc], Party("sharris@enron.com"), parties)
+
+    named_parties()
+    remembered = named_parties()
+    xnames._x_names_remembered.cache_clear()
+    xnames._named_remembered.cache_clear()
+    assert named_parties() == remembered
