@@ -6,6 +6,7 @@ cores); the queue between them is bounded, so memory stays flat on any mailbox.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import queue
@@ -134,6 +135,9 @@ def run(
 def _produce(source: Source, cursor: str | None, q: Any, parent: int) -> None:
     """Child process: read pages and hand them over; give up if the parent is gone."""
     die_with_parent(parent)
+    # What the parent made before the fork lives as long as this process: the collector
+    # need not go through it again and again (nor touch, and so copy, its pages).
+    gc.freeze()
     try:
         for page in source.pages(cursor):
             while True:
