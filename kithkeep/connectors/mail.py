@@ -362,7 +362,7 @@ def _parse(
         # copy is known before anything is decoded. Without a usable Date, the
         # Message-ID is part of the identity.
         named = _IDENTIFYING if header_date is not None else (*_IDENTIFYING, b"message-id")
-        copy = hash(tuple(tuple(h.get(n, ())) for n in named))
+        copy = hash(tuple([tuple(h.get(n, ())) for n in named]))
         if copy in seen:
             return Skip("duplicate")
         seen.add(copy)
@@ -477,7 +477,7 @@ def _recipients(
                 return parties, True
             head, cut = limits.recipients_cut(text(value), room)
             capped |= cut
-            parties.extend(Party(a, n, role) for n, a in addresses(head, rejected)[:room])
+            parties.extend([Party(a, n, role) for n, a in addresses(head, rejected)[:room]])
     return parties, capped
 
 
