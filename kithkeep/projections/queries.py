@@ -15,7 +15,7 @@ from kithkeep.domain.people import Directory, Totals, best_name
 from kithkeep.domain.rules import DAY, cadence, learned_by_address
 from kithkeep.domain.senders import person_automated_reason
 from kithkeep.domain.strength import DUE, WEIGHTS, Bond
-from kithkeep.projections import standing
+from kithkeep.projections import due_sql, standing
 from kithkeep.projections.answers import PERSON_FIELDS, Answer, Person, iso
 from kithkeep.projections.book import AddressBook, address_book, carded
 from kithkeep.projections.people_sql import MATURED
@@ -139,21 +139,51 @@ class _Found(NamedTuple):
     answer: Answer | None
 
 
-def _simple_now(
-    c: ReadConnection,
+class _Clauses(NamedTuple):
+    """The parts of a statement over `stats` that answers for one-address people."""
+
+    days: str
+    source: str
+    overdue: str
+    due_iso: str
+    source_from: str
+    params: dict[str, int]
+
+    def columns(self) -> dict[str, str]:
+        """What a person's JSON object is written from: SQL expressions by name."""
+        return {
+            "address": "s.address", "name": "s.name", "first_iso": "s.first_iso",
+            "last_iso": "s.last_iso", "last_out_iso": "s.last_out_iso",
+            "last_in_iso": "s.last_in_iso", "last_meeting_iso": "s.last_meeting_iso",
+            "n": "s.n", "days": self.days, "source": self.source, "due_iso": self.due_iso,
+            "overdue": self.overdue, "automated_reason": "s.automated_reason",
+        }  # fmt: skip
+
+    def json_object(self, named: bool = False, extra: str = "") -> str:
+        """A person's JSON object (as `Answer.json`), written by SQLite: from `columns`,
+        or (`named`) from columns of those names; `extra` adds members at its end."""
+        e = {k: (k if named else v) for k, v in self.columns().items()}
+        return f"""json_object('name', nullif({e["name"]}, ''),
+                    'addresses', json_array({e["address"]}),
+                    'first_contact', {e["first_iso"]}, 'last_contact', {e["last_iso"]},
+                    'last_outbound', {e["last_out_iso"]}, 'last_inbound', {e["last_in_iso"]},
+                    'last_meeting', {e["last_meeting_iso"]}, 'interactions', {e["n"]},
+                    'cadence_days', {e["days"]}, 'cadence_source', {e["source"]},
+                    'due_at', {e["due_iso"]}, 'overdue_days', {e["overdue"]},
+                    'organization', NULL, 'title', NULL, 'birthday', NULL,
+                    'anniversary', NULL, 'card_source', NULL,
+                    'automated_reason', nullif(coalesce({e["automated_reason"]}, ''), ''){extra})"""
+
+
+def _clauses(
     d: Directory,
     now: int,
     default_cadence: int,
     only_due: bool,
-    as_json: bool,
-    book: AddressBook | None = None,
-    include_automated: bool = False,
-) -> list[_Found]:
-    """People with one address and current running totals, answered by SQLite at once
-    (with `as_json`, SQLite writes each JSON object too: there may be tens of thousands).
-
-    Only the clauses the user's directives need are added: most stores have none.
-    """
+    book: AddressBook | None,
+    include_automated: bool,
+) -> _Clauses:
+    """Only the clauses the user's directives need are added: most stores have none."""
     days = "coalesce(s.learned, :default)"
     source = "CASE WHEN s.learned IS NOT NULL THEN 'learned' ELSE 'default' END"
     joins = ""
@@ -191,19 +221,28 @@ def _simple_now(
     due_iso = ISO.format(due)
     source_from = f"FROM stats s {joins} WHERE {' AND '.join(where)}"
     params = {"default": default_cadence, "now": now}
+    return _Clauses(days, source, overdue, due_iso, source_from, params)
+
+
+def _simple_now(
+    c: ReadConnection,
+    d: Directory,
+    now: int,
+    default_cadence: int,
+    only_due: bool,
+    as_json: bool,
+    book: AddressBook | None = None,
+    include_automated: bool = False,
+) -> list[_Found]:
+    """People with one address and current running totals, answered by SQLite at once
+    (with `as_json`, SQLite writes each JSON object too: there may be tens of thousands)."""
+    q = _clauses(d, now, default_cadence, only_due, book, include_automated)
+    days, source, overdue, due_iso, source_from, params = q
     figures = "s.first, s.last, s.n, s.w_out, s.w_in, s.w_meet, s.learned, s.replies"  # a Bond
     if as_json:
         query = f"""
             SELECT s.address, s.name, s.last_iso, {overdue}, {days}, {source}, {figures},
-                json_object('name', nullif(s.name, ''), 'addresses', json_array(s.address),
-                    'first_contact', s.first_iso, 'last_contact', s.last_iso,
-                    'last_outbound', s.last_out_iso, 'last_inbound', s.last_in_iso,
-                    'last_meeting', s.last_meeting_iso, 'interactions', s.n,
-                    'cadence_days', {days}, 'cadence_source', {source},
-                    'due_at', {due_iso}, 'overdue_days', {overdue}, 'organization', NULL,
-                    'title', NULL, 'birthday', NULL, 'anniversary', NULL,
-                    'card_source', NULL,
-                    'automated_reason', nullif(coalesce(s.automated_reason, ''), '')) AS js
+                {q.json_object()} AS js
             {source_from}"""
         rows = c.execute(query, params)
         # fmt: off
@@ -279,6 +318,13 @@ def due_json(c: ReadConnection, *, now: int, default_cadence: int) -> list[str] 
         or c.execute("SELECT 1 FROM future WHERE at <= ? LIMIT 1", (now,)).fetchone()
     ):
         return None
+    if isinstance(c, sqlite3.Connection):
+        # SQLite works out what is at stake too (its `pow` and `sqrt` are C's, as
+        # Python's are: the same doubles), in the statement that writes the JSON.
+        q = _clauses(d, now, default_cadence, True, None, False)
+        members = q.json_object(named=True, extra=due_sql.DUE_MEMBERS)
+        query = due_sql.due_json(q.columns(), members, q.source_from)
+        return [row[0] for row in c.execute(query, q.params)]
     found = _simple_now(c, d, now, default_cadence, only_due=True, as_json=True)
     answers = [a for a in _finish(c, found, now, only_due=True) if isinstance(a, Answer)]
     return [a.json for a in due(answers)]
