@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kithkeep.connectors.ics import parse_calendar
 from kithkeep.connectors.limits import Limits, NotRegularError, read_regular
-from kithkeep.connectors.mail import decode_words
+from kithkeep.connectors.mail import BODY_BYTES, decode_words
 from kithkeep.connectors.mbox import mbox_messages
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -35,13 +35,19 @@ LINES = st.lists(
 def test_mbox_reading_is_bounded_and_accounts_for_every_byte(lines: list[bytes]) -> None:
     data = b"".join(lines)
     messages = list(mbox_messages(io.BytesIO(data), 0, SMALL))
-    for start, end, _, header in messages:
+    for start, end, _, kept in messages:
         assert start < end <= len(data)
-        assert header is None or len(header) <= SMALL.header_block_bytes
-        # A header kept holds only whole lines no longer than the limit.
-        assert header is None or all(
-            len(line) < SMALL.header_line_bytes for line in header.splitlines(keepends=True)
-        )
+        if kept is None:
+            continue
+        # What is kept: the header block (whole lines, each and all within their limits),
+        # then, after the blank line, at most `BODY_BYTES` of the body (read for cues).
+        parts = kept.split(b"\n")
+        lines_ = [p + b"\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+        blank = next((i for i, x in enumerate(lines_) if x in (b"\n", b"\r\n")), len(lines_))
+        head, body = lines_[:blank], b"".join(lines_[blank + 1 :])
+        assert sum(map(len, head)) <= SMALL.header_block_bytes
+        assert all(len(line) < SMALL.header_line_bytes for line in head)
+        assert len(body) <= BODY_BYTES
     if messages:
         assert messages[-1][1] == len(data)
         assert all(a[1] == b[0] for a, b in pairwise(messages))
