@@ -228,6 +228,7 @@ class PeopleProjection:
         self._bulk(c, "future", rows.future)
         self._bulk(c, "intros", rows.intros)
         self._bulk(c, "team_contacts", rows.team)
+        self._bulk(c, "outbound_cc", rows.copied)
         self._bulk(c, "names", [(a, n, k) for (a, n), k in rows.names.items()])
         self._bulk(c, "self_evidence", [(a, e, k) for (a, e), k in rows.evidence.items()])
         self._upsert_stats(c, rows.stats)
@@ -246,7 +247,8 @@ class PeopleProjection:
         marks = ",".join("?" * len(iids))
         c.execute(f"SELECT DISTINCT address FROM participants WHERE iid IN ({marks})", iids)
         people = [row[0] for row in c.fetchall()]
-        for table in ("participants", "future", "intros", "team_contacts", "interactions"):
+        tables = ("participants", "future", "intros", "team_contacts", "outbound_cc")
+        for table in (*tables, "interactions"):
             c.execute(f"DELETE FROM {table} WHERE iid IN ({marks})", iids)
         if not people:
             return

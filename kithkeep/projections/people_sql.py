@@ -89,6 +89,7 @@ INSERTS = {
     "future": "INSERT OR REPLACE INTO future VALUES (?,?,?,?)",
     "intros": "INSERT OR REPLACE INTO intros VALUES (?,?,?,?,?,?,?,?,?,?)",
     "team_contacts": "INSERT OR REPLACE INTO team_contacts VALUES (?,?,?,?,?,?)",
+    "outbound_cc": "INSERT OR REPLACE INTO outbound_cc VALUES (?,?,?)",
     "names": "INSERT INTO names VALUES (?,?,?) " + UPSERT_NAMES_SET,
     "self_evidence": "INSERT INTO self_evidence VALUES (?,?,?) " + UPSERT_EVIDENCE_SET,
     "stats": _UPSERT_STATS,

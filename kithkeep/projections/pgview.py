@@ -112,6 +112,7 @@ _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("how", "text"), ("contact", "bigint"),
     ),
     "names": (("address", "text"), ("name", "text"), ("n", "bigint")),
+    "outbound_cc": (("iid", "bigint"), ("address", "text"), ("role", "text")),
     "self_evidence": (("address", "text"), ("evidence", "text"), ("n", "bigint")),
     "stats": tuple((c, "text" if c == "address" else "bigint") for c in STATS_COLUMNS[:-1]),
     "counted_stats": (
@@ -123,7 +124,9 @@ _COLUMNS["counted_names"] = _COLUMNS["names"]
 #: Rows that go into an emptied table whole (what a rebuild counted), and that table.
 _COUNTED = {"counted_stats": "stats", "counted_names": "names"}
 #: Tables written only by inserting new rows.
-_APPEND_ONLY = frozenset(("interactions", "participants", "future", "intros", "team_contacts"))
+_APPEND_ONLY = frozenset(
+    ("interactions", "participants", "future", "intros", "team_contacts", "outbound_cc")
+)
 _CONFLICT = {
     "names": UPSERT_NAMES_SET,
     "self_evidence": UPSERT_EVIDENCE_SET,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kithkeep.domain.aggregates import Directives, Referrals, observation_from_state, referral_id
-from kithkeep.domain.interaction import Kind, Observation
+from kithkeep.domain.interaction import Kind, Observation, Role
 from kithkeep.domain.introductions import candidate, encode_parties
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import OUTBOUND, Policy, judge
@@ -34,6 +34,8 @@ class PageRows:
     stats: dict[str, Totals] = field(default_factory=dict)
     intros: list[tuple[Any, ...]] = field(default_factory=list)
     team: list[tuple[Any, ...]] = field(default_factory=list)
+    #: (iid, address, 'cc' | 'bcc'): whom self's own mail only copied (`outbound_cc`).
+    copied: list[tuple[int, str, str]] = field(default_factory=list)
     directives: list[Directives.Event | Referrals.Event] = field(default_factory=list)
     cards: list[CardRow] = field(default_factory=list)
 
@@ -85,6 +87,8 @@ def add_interaction(
         elif "sent-folder" in o.signals:
             rows.evidence[(o.sender.address, "sent")] += 1
     contacts = set(j.contacts)
+    if how == "out":
+        rows.copied.extend(_copied(iid, o, set(j.counterparts)))
     members = _members(o, policy) if policy.team else ()
     for address in j.counterparts:
         name = names.get(address, "")
@@ -126,3 +130,16 @@ def _members(o: Observation, policy: Policy) -> tuple[str, ...]:
         if p is not None and (m := policy.member_of(p.address)) is not None:
             found.setdefault(m, None)
     return tuple(found)
+
+
+def _copied(iid: int, o: Observation, counterparts: set[str]) -> list[tuple[int, str, str]]:
+    """Whom self's mail copied (Cc, else Bcc) and did not address (To)."""
+    roles: dict[str, set[str]] = {}
+    for p in o.parties:
+        if p.address in counterparts:
+            roles.setdefault(p.address, set()).add(p.role)
+    return [
+        (iid, a, Role.CC.value if Role.CC in r else Role.BCC.value)
+        for a, r in sorted(roles.items())
+        if Role.TO not in r and r & {Role.CC, Role.BCC}
+    ]

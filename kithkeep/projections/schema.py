@@ -12,7 +12,7 @@ from kithkeep.domain.strength import WEIGHTS
 #: The views' shape, and the contact weights their running sums were counted with.
 #: 13: the automated-sender rules stored in `stats.automated_reason` grew (distribution
 #: lists, tracking numbers, bulk-mail providers, organisation accounts): rebuild.
-VIEWS_VERSION = f"13|{WEIGHTS.fingerprint()}"
+VIEWS_VERSION = f"14|{WEIGHTS.fingerprint()}"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
@@ -129,6 +129,13 @@ TABLES = (
         n INTEGER NOT NULL,
         PRIMARY KEY (address, evidence)
     ) WITHOUT ROWID""",
+    # Whom self's own mail only copied (role 'cc' or 'bcc'), for the timeline's "→ cc".
+    """CREATE TABLE IF NOT EXISTS outbound_cc (
+        iid INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        role TEXT NOT NULL,
+        PRIMARY KEY (iid, address)
+    ) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS directives (
         kind TEXT NOT NULL,
         a TEXT NOT NULL,
@@ -168,4 +175,5 @@ VIEW_TABLES = (
     "cards",
     "card_addresses",
     "self_evidence",
+    "outbound_cc",
 )

@@ -16,8 +16,8 @@ class Entry:
     subject: str
     counts: bool
     noise: str
-    #: 'to' (self wrote to them), 'from' (they wrote), 'cc' (they were on mail someone
-    #: else wrote), 'meeting'.
+    #: 'to' (self wrote to them), 'to-cc' / 'to-bcc' (self's mail copied them), 'from'
+    #: (they wrote), 'cc' (they were on mail someone else wrote), 'meeting'.
     role: str = ""
 
 
@@ -31,17 +31,24 @@ def timeline(
     """The latest interactions with these addresses; on a team's store (`member`), the
     subjects of other members' mail are left out."""
     marks = ",".join("?" * len(addresses))
-    subject, params = "i.subject", [*addresses, *addresses, until, limit]
+    subject, params = "i.subject", [*addresses * 4, until, limit]
     if member is not None:
         subject = (
             "CASE WHEN EXISTS (SELECT 1 FROM team_contacts t WHERE t.iid = i.iid "
             "AND t.member = ?) THEN i.subject ELSE '' END"
         )
         params = [member, *params]
+    # Self's mail copied them if it copied one of their addresses and addressed none.
+    copied = (
+        f"(SELECT 'to-' || max(o.role) FROM outbound_cc o WHERE o.iid = i.iid "
+        f"AND o.address IN ({marks}) AND NOT EXISTS (SELECT 1 FROM participants q "
+        f"WHERE q.iid = i.iid AND q.address IN ({marks}) AND NOT EXISTS (SELECT 1 "
+        "FROM outbound_cc x WHERE x.iid = i.iid AND x.address = q.address)))"
+    )
     rows = c.execute(
         f"SELECT i.at, i.kind, i.direction, {subject}, max(p.contact), i.noise, "
         f"CASE WHEN i.kind = 'meeting' THEN 'meeting' WHEN i.direction = 'outbound' "
-        f"THEN 'to' WHEN i.sender IN ({marks}) THEN 'from' ELSE 'cc' END "
+        f"THEN coalesce({copied}, 'to') WHEN i.sender IN ({marks}) THEN 'from' ELSE 'cc' END "
         "FROM participants p JOIN interactions i ON i.iid = p.iid "
         f"WHERE p.address IN ({marks}) AND p.at <= ? "
         "GROUP BY i.iid ORDER BY i.at DESC, i.iid DESC LIMIT ?",

@@ -72,6 +72,31 @@ def test_automated_senders_are_listed_with_their_reason_and_never_due(
     assert [(e["role"], e["contact"]) for e in timeline] == [("to", True), ("from", True)]
 
 
+def test_the_timeline_says_to_cc_from_and_cc_d(cli: Run, tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    messages = [
+        f"From: {ME}\nTo: ann@x.example\nCc: bo@x.example\nSubject: plan",
+        f"From: {ME}\nTo: cy@x.example\nBcc: bo@x.example\nSubject: quiet",
+        f"From: ann@x.example\nTo: {ME}\nCc: bo@x.example\nSubject: Re: plan",
+        f"From: {ME}\nTo: bo@x.example, ann@x.example\nCc: bo@x.example\nSubject: both",
+    ]
+    for n, head in enumerate(messages):
+        when = format_datetime(START + timedelta(days=n))
+        (mail / f"{n}.eml").write_text(f"{head}\nDate: {when}\nMessage-ID: <{n}@x>\n\nhi\n")
+    cli("init", "--me", ME)
+    cli("import", str(mail))
+
+    def roles(who: str) -> list[str]:
+        return [e["role"] for e in cli("person", who, "--json").json()["timeline"]]
+
+    # Newest first: addressed (To, though also on Cc), cc'd on ann's mail, Bcc, Cc.
+    assert roles("bo@x.example") == ["to", "cc", "to-bcc", "to-cc"]
+    assert roles("ann@x.example") == ["to", "from", "to"]
+    text = cli("person", "bo@x.example").out
+    assert "→ cc" in text and "→ bcc" in text and "← cc'd" in text and "→ to" in text
+
+
 def test_link_to_one_of_your_addresses_makes_it_yours(cli: Run, tmp_path: Path) -> None:
     mail = tmp_path / "mail"
     write(

@@ -53,7 +53,14 @@ def progress_bar(description: str = "importing") -> Progress | None:
 
 
 #: A timeline entry's role, as the table shows it.
-ROLES = {"to": "→ to", "from": "← from", "cc": "← cc'd", "meeting": "meeting"}
+ROLES = {
+    "to": "→ to",
+    "to-cc": "→ cc",
+    "to-bcc": "→ bcc",
+    "from": "← from",
+    "cc": "← cc'd",
+    "meeting": "meeting",
+}
 #: Why an interaction is not a contact (`rules.noise_reasons`), in words.
 NOTES = {
     "list-id": "bulk (mailing list)",
