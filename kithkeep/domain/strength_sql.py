@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kithkeep.domain.rules import DAY
 from kithkeep.domain.strength import ACQUAINTANCE, CLOSE, ONE_WAY, REGULAR, WEIGHTS, Weights
-
-DAY = 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +34,6 @@ def _clamp(x: str, low: float, high: float) -> str:
     return f"min({high!r}, max({low!r}, {x}))"
 
 
-def _bigger(a: str, b: str) -> str:
-    return f"max({a}, {b})"
-
-
-def _smaller(a: str, b: str) -> str:
-    return f"min({a}, {b})"
-
-
 def one_way_sql(f: Figures) -> str:
     """`strength.is_one_way`: a condition."""
     return f"(NOT (({f.w_out} > 0 AND ({f.w_in} > 0 OR {f.replies} > 0)) OR {f.w_meet} > 0))"
@@ -60,7 +51,7 @@ def rhythm_sql(f: Figures, w: Weights = WEIGHTS) -> str:
 
 def half_life_sql(f: Figures, w: Weights = WEIGHTS) -> str:
     low, high = (float(d) for d in w.half_life_days)
-    length = _smaller(f"(({f.last} - {f.first}) / {float(DAY)!r})", f"(30.0 * {f.n})")
+    length = f"min(({f.last} - {f.first}) / {float(DAY)!r}, 30.0 * {f.n})"
     h = f"({w.rhythm_half_lives!r} * {rhythm_sql(f, w)} + {w.length_share!r} * {length})"
     unknown = f"{f.first} IS NULL OR {f.last} IS NULL"
     return f"(CASE WHEN {unknown} THEN {low!r} ELSE {_clamp(h, low, high)} END)"
@@ -72,9 +63,9 @@ def volume_sql(f: Figures, w: Weights = WEIGHTS) -> str:
 
 
 def balance_sql(f: Figures, w: Weights = WEIGHTS) -> str:
-    w_in = _bigger(f.w_in, f"({w.audience[0]} * {f.replies})")
-    hi = f"({_bigger(f.w_out, w_in)} + {f.w_meet})"
-    lo = f"({_smaller(f.w_out, w_in)} + {f.w_meet})"
+    w_in = f"max({f.w_in}, {w.audience[0]} * {f.replies})"
+    hi = f"(max({f.w_out}, {w_in}) + {f.w_meet})"
+    lo = f"(min({f.w_out}, {w_in}) + {f.w_meet})"
     even = f"(CASE WHEN {hi} <> 0 THEN {lo} * 1.0 / {hi} ELSE 0.0 END)"
     return f"(CASE WHEN {one_way_sql(f)} THEN {w.one_way!r} ELSE 0.5 + 0.5 * sqrt({even}) END)"
 
@@ -87,12 +78,6 @@ def recency_sql(f: Figures, at: str, w: Weights = WEIGHTS) -> str:
 def strength_sql(f: Figures, at: str, w: Weights = WEIGHTS) -> str:
     """`strength.strength` at the moment `at` (0-100)."""
     product = f"100.0 * {volume_sql(f, w)} * {balance_sql(f, w)} * {recency_sql(f, at, w)}"
-    return f"(CASE WHEN {f.last} IS NULL OR {f.n} = 0 THEN 0.0 ELSE {product} END)"
-
-
-def worth_sql(f: Figures, w: Weights = WEIGHTS) -> str:
-    """The strength when last in touch (recency 1)."""
-    product = f"100.0 * {volume_sql(f, w)} * {balance_sql(f, w)} * 1.0"
     return f"(CASE WHEN {f.last} IS NULL OR {f.n} = 0 THEN 0.0 ELSE {product} END)"
 
 

@@ -15,7 +15,6 @@ from kithkeep.domain.strength_sql import (
     at_stake_sql,
     strength_sql,
     tier_sql,
-    worth_sql,
 )
 
 #: The running figures' columns, as the statement names them.
@@ -41,7 +40,7 @@ def due_json(columns: Mapping[str, str], json_object: str, source_from: str) -> 
                 s.w_in AS wi, s.w_meet AS wm, s.learned AS lr, s.replies AS r
             {source_from}
         ), standing AS MATERIALIZED (
-            SELECT *, {strength_sql(_F, ":now")} AS st, {worth_sql(_F)} AS worth
+            SELECT *, {strength_sql(_F, ":now")} AS st, {strength_sql(_F, "l")} AS worth
             FROM figures
         ), ranked AS MATERIALIZED (
             SELECT *, {tier_sql(_F, "st")} AS t,

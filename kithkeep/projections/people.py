@@ -247,8 +247,14 @@ class PeopleProjection:
         marks = ",".join("?" * len(iids))
         c.execute(f"SELECT DISTINCT address FROM participants WHERE iid IN ({marks})", iids)
         people = [row[0] for row in c.fetchall()]
-        tables = ("participants", "future", "intros", "team_contacts", "outbound_cc")
-        for table in (*tables, "interactions"):
+        for table in (
+            "participants",
+            "future",
+            "intros",
+            "team_contacts",
+            "outbound_cc",
+            "interactions",
+        ):
             c.execute(f"DELETE FROM {table} WHERE iid IN ({marks})", iids)
         if not people:
             return

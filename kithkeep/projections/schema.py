@@ -10,8 +10,8 @@ until `settle` has classified it): such an address is no one to keep in touch wi
 from kithkeep.domain.strength import WEIGHTS
 
 #: The views' shape, and the contact weights their running sums were counted with.
-#: 13: the automated-sender rules stored in `stats.automated_reason` grew (distribution
-#: lists, tracking numbers, bulk-mail providers, organisation accounts): rebuild.
+#: 12: cadences learned from two contact days; 13: the automated-sender rules stored in
+#: `stats.automated_reason` grew; 14: `outbound_cc`. Each rebuilds the views.
 VIEWS_VERSION = f"14|{WEIGHTS.fingerprint()}"
 
 #: The event store's application name; the views track their position under it.

@@ -14,14 +14,13 @@ from kithkeep.domain.strength_sql import (
     one_way_sql,
     strength_sql,
     tier_sql,
-    worth_sql,
 )
 
 F = Figures(":first", ":last", ":n", ":w_out", ":w_in", ":w_meet", ":learned", ":replies")
 DAY = 86400
+NOW, THEN = strength_sql(F, ":at"), strength_sql(F, ":last")
 SELECT = (
-    f"SELECT {strength_sql(F, ':at')}, {worth_sql(F)}, "
-    f"{at_stake_sql(worth_sql(F), F, ':at', ':days')}, {tier_sql(F, strength_sql(F, ':at'))}, "
+    f"SELECT {NOW}, {THEN}, {at_stake_sql(THEN, F, ':at', ':days')}, {tier_sql(F, NOW)}, "
     f"{one_way_sql(F)}"
 )
 
