@@ -27,6 +27,7 @@ from recurring_ical_events import CalendarQuery
 from kithkeep.connectors.base import Problem
 from kithkeep.connectors.ics_recent import Recent, fast_forward, sub_daily
 from kithkeep.domain.interaction import (
+    NAME_CHARS,
     Kind,
     Observation,
     Party,
@@ -391,7 +392,7 @@ def _derived_uid(event: Any) -> str:
 def _param(prop: Any, name: str) -> str:
     params = getattr(prop, "params", None)
     value = _first(params.get(name)) if params else None
-    return " ".join(str(value).split()) if value is not None else ""
+    return " ".join(str(value).split())[:NAME_CHARS] if value is not None else ""
 
 
 def _address(prop: Any) -> str:

@@ -18,7 +18,7 @@ from kithkeep.connectors.base import Problem
 from kithkeep.connectors.copies import ShiftedCopies
 from kithkeep.connectors.limits import DEFAULT, Limits
 from kithkeep.connectors.xnames import with_x_names
-from kithkeep.domain.interaction import Kind, Observation, Party, Role, mail_key
+from kithkeep.domain.interaction import NAME_CHARS, Kind, Observation, Party, Role, mail_key
 from kithkeep.domain.introductions import introduction_cues, is_forward
 from kithkeep.domain.quoting import NEW_TEXT_CHARS, new_text
 from kithkeep.domain.referral_cues import referral_cues
@@ -151,6 +151,7 @@ def addresses(value: str, rejected: list[str] | None = None) -> list[tuple[str, 
         a = normalize_address(addr)
         if a:
             n = _SPACE.sub(" ", decode_words(name)).strip().strip("'\"").strip() if name else ""
+            n = n[:NAME_CHARS]
             out.append((n, a))
         elif rejected is not None and "@" in addr:
             problem = address_problem(addr.strip().strip("<>").strip().lower())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kithkeep.domain.interaction import Party, Role
+from kithkeep.domain.interaction import NAME_CHARS, Party, Role
 
 _ANGLED = re.compile(r"<[^<>]*>?")
 #: A Notes domain after a name (`Frank Bayouth@Enron`), not an internet address.
@@ -71,7 +71,7 @@ def _named(value: str) -> tuple[tuple[str, str], ...]:
 def _read_named(value: str) -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
     for raw, address in _NAMED.findall(value):
-        name = " ".join(raw.strip().strip("'\"").split())
+        name = " ".join(raw.strip().strip("'\"").split())[:NAME_CHARS]
         if name and "@" not in name:
             out.setdefault(address.strip("'\"").lower(), name)
     return tuple(out.items())

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 from uuid import UUID, uuid5
 
-from kithkeep.domain.interaction import NAMESPACE
+from kithkeep.domain.interaction import NAME_CHARS, NAMESPACE
 from kithkeep.domain.rules import normalize_address
 
 
@@ -59,7 +59,7 @@ def tidy(value: str) -> str:
     """One line of text from an address book, without control characters, of a sane
     length (a card is written by whoever shared it)."""
     kept = "".join(ch if ch.isprintable() else " " for ch in value)
-    return " ".join(kept.split())[:200]
+    return " ".join(kept.split())[:NAME_CHARS]
 
 
 def month_day(value: str) -> tuple[int, int] | None:

@@ -51,6 +51,11 @@ class Signal(StrEnum):
     AUTO_REPLY = "auto-reply"
 
 
+#: A display name (or an address book's line) longer than this is cut: a stranger writes
+#: it, and a header may hold a quarter of a megabyte of one.
+NAME_CHARS = 200
+
+
 class Party(NamedTuple):
     """Someone on an interaction: a normalised address, the display name seen, a role.
 

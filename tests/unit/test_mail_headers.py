@@ -181,3 +181,26 @@ def _header_block_before(data: bytes) -> bytes:
 @given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"a", b"To: x\n", b" "])).map(b"".join))
 def test_the_header_block_ends_where_it_did(data: bytes) -> None:
     assert header_block(data) == _header_block_before(data)
+
+
+def test_a_strangers_huge_display_name_is_cut_wherever_it_is_written() -> None:
+    from kithkeep.connectors.ics import parse_calendar
+    from kithkeep.domain.interaction import NAME_CHARS
+
+    huge = "B" * 200_000
+    o = observed(
+        f'From: "{huge}" <a@x.example>\nTo: "{huge}" <me@x.example>\n'
+        f'X-From: Ann A\nX-cc: "{huge}" <b@x.example>\nCc: b@x.example\nSubject: s\n'
+        "Date: Mon, 1 Jan 2024 10:00:00 +0000\nMessage-ID: <1@x>\n\nhi\n".encode()
+    )
+    names = [o.sender.name if o.sender else "", *(p.name for p in o.parties)]
+    assert [len(n) for n in names] == [NAME_CHARS] * 3
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:u\r\n"
+        "DTSTART:20240101T100000Z\r\nDTEND:20240101T110000Z\r\nSUMMARY:x\r\n"
+        f"ORGANIZER;CN={huge}:mailto:a@x.example\r\n"
+        f'ATTENDEE;CN="{huge}";PARTSTAT=ACCEPTED:mailto:b@x.example\r\n'
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    meetings, _ = parse_calendar(ics, origin="huge.ics", now=NOW, local_tz=UTC)
+    assert meetings and all(len(p.name) == NAME_CHARS for p in meetings[0].parties)
