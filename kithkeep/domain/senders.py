@@ -4,9 +4,8 @@ Both are rules that are data, like the introduction cues: `AUTOMATED_RULES` says
 addresses look automated (role accounts, list and bulk domains, marketing), with the
 name of the rule that fired; `address_problem` says why an address cannot be a person
 at all. Self writing to an address once overrides the automated rules (the projection
-asks `automated_reason` only of addresses self never wrote to), except a distribution
-list's (`all.houston@`, `dl-ga-all_*@`, `*.everyone_*@`): writing to a list is writing
-to everyone on it, no one in particular. Nothing overrides a problem.
+asks `automated_reason` only of addresses self never wrote to), a distribution list's
+(`all.houston@`, `dl-ga-all_*@`, `*.everyone_*@`) too. Nothing overrides a problem.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ class SenderRule(NamedTuple):
 #: address overrides these as every rule: someone self wrote to is a person.)
 DISTRIBUTION = "distribution list"
 BULK_MAILING = "bulk mailing"
-LASTING = (DISTRIBUTION, BULK_MAILING)
+TRIED_FIRST = (DISTRIBUTION, BULK_MAILING)
 
 #: Consumer mail services (and top levels: universities, government) whose `email.` or
 #: `mail.` host is people's own mail.
@@ -161,8 +160,7 @@ _RULES = _compiled()
 def automated_reason(address: str) -> str:
     """The automated-sender rule this address fires ('' if none), as 'rule: word'.
 
-    Only for addresses self never wrote to: writing once overrides every rule here but
-    a distribution list's (`distribution_reason`).
+    Only for addresses self never wrote to: writing once overrides every rule here.
     """
     local, _, domain = address.rpartition("@")
     if not local:
@@ -173,7 +171,7 @@ def automated_reason(address: str) -> str:
     # A list's reason first: it says most of what the address is.
     for token in tokens:
         reason = _RULES.tokens.get(token, "")
-        if reason.startswith(LASTING):
+        if reason.startswith(TRIED_FIRST):
             return reason
     for pattern, reason in _RULES.wholes:
         if pattern.match(local):
