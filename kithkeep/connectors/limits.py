@@ -54,14 +54,20 @@ class Limits:
 DEFAULT = Limits()
 
 
-def open_regular(path: str) -> BinaryIO:
-    """`path` opened for reading if it is a regular file: a FIFO put there since the walk
-    must not block the import, nor a device flood it."""
+def _regular_fd(path: str) -> tuple[int, os.stat_result]:
+    """A descriptor of `path` and its status, if it is a regular file: a FIFO put there
+    since the walk must not block the import, nor a device flood it."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise NotRegularError(not_regular(st.st_mode))
+    return fd, st
+
+
+def open_regular(path: str) -> BinaryIO:
+    """`path` opened for reading if it is a regular file (`_regular_fd`)."""
+    fd, _ = _regular_fd(path)
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 
@@ -69,11 +75,8 @@ def open_regular(path: str) -> BinaryIO:
 def read_regular(path: str, most: int = -1) -> bytes:
     """What `open_regular(path).read(most)` gives (`most` -1: the whole file), without a
     file object: this is done for every message of a folder."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fd, st = _regular_fd(path)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise NotRegularError(not_regular(st.st_mode))
         chunks: list[bytes] = []
         got = 0
         while most < 0 or got < most:
