@@ -1,5 +1,5 @@
 """`python -m kithkeep` runs the command line."""
 
-from kithkeep.services.cli.app import main
+from kithkeep.services.cli.entry import main
 
 main()

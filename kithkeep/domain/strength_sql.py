@@ -70,14 +70,16 @@ def balance_sql(f: Figures, w: Weights = WEIGHTS) -> str:
     return f"(CASE WHEN {one_way_sql(f)} THEN {w.one_way!r} ELSE 0.5 + 0.5 * sqrt({even}) END)"
 
 
-def recency_sql(f: Figures, at: str, w: Weights = WEIGHTS) -> str:
+def recency_sql(f: Figures, at: str, half_life: str | None = None, w: Weights = WEIGHTS) -> str:
+    """`strength.recency`; `half_life` an expression for `half_life_sql`'s value, if kept."""
     silent = f"(CASE WHEN {at} - {f.last} > 0 THEN {at} - {f.last} ELSE 0 END)"
-    return f"pow(0.5, {silent} / {float(DAY)!r} / {half_life_sql(f, w)})"
+    days = half_life_sql(f, w) if half_life is None else half_life
+    return f"pow(0.5, {silent} / {float(DAY)!r} / {days})"
 
 
 def strength_sql(f: Figures, at: str, w: Weights = WEIGHTS) -> str:
     """`strength.strength` at the moment `at` (0-100)."""
-    product = f"100.0 * {volume_sql(f, w)} * {balance_sql(f, w)} * {recency_sql(f, at, w)}"
+    product = f"100.0 * {volume_sql(f, w)} * {balance_sql(f, w)} * {recency_sql(f, at, w=w)}"
     return f"(CASE WHEN {f.last} IS NULL OR {f.n} = 0 THEN 0.0 ELSE {product} END)"
 
 

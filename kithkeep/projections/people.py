@@ -22,6 +22,7 @@ from kithkeep.domain.aggregates import Contact, Directives, Interaction, Referra
 from kithkeep.domain.people import Totals
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS, Policy, learned_by_address
 from kithkeep.domain.senders import automated_reason
+from kithkeep.domain.strength import Bond, half_life, strength
 from kithkeep.projections.cards import apply_card, card_row
 from kithkeep.projections.directives import apply_directive
 from kithkeep.projections.people_sql import (
@@ -32,11 +33,19 @@ from kithkeep.projections.people_sql import (
     RECOUNT_ALL_STATS,
     RECOUNT_NAMES,
     RECOUNT_STATS,
+    SETTLE_STANDING,
     UNCLASSIFIED,
+    UNSETTLED,
 )
 from kithkeep.projections.reading import like_literal
 from kithkeep.projections.rows import PageRows, Plan, add_interaction
-from kithkeep.projections.schema import INDEXES, TABLES, VIEW_TABLES, VIEWS_VERSION
+from kithkeep.projections.schema import (
+    INDEXES,
+    STANDING_TRIGGER,
+    TABLES,
+    VIEW_TABLES,
+    VIEWS_VERSION,
+)
 from kithkeep.projections.tally import Tally, tallied
 
 
@@ -327,6 +336,7 @@ class PeopleProjection:
             c.execute("UPDATE stats SET dirty = 0 WHERE dirty = 1")
             self._classify(c)
             if recounted:
+                self._standing(c)
                 return  # with their names
             # The most frequent display name, kept here so that queries need not look it up.
             c.execute(
@@ -335,6 +345,11 @@ class PeopleProjection:
                 "ORDER BY n.n DESC, n.name LIMIT 1), '') AS name FROM stats s) AS b "
                 "WHERE stats.address = b.address AND stats.name != b.name"
             )
+            self._standing(c)
+
+    def _standing(self, c: Any) -> None:
+        """What each changed relationship's figures make of it (`stats.worth` and the
+        rest), kept for `due --json`: SQLite's views only (PostgreSQL answers in Python)."""
 
     def _classify(self, c: Any) -> None:
         """Each address's automated-sender rule, for those self never wrote to."""
@@ -352,7 +367,17 @@ class PeopleView(PeopleProjection, SQLiteTrackingRecorder):
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *TABLES]
+        return [*super().construct_create_table_statements(), *self._tables()]
+
+    def _tables(self) -> Sequence[str]:
+        return (*TABLES, STANDING_TRIGGER)
+
+    def _standing(self, c: SQLiteCursor) -> None:
+        c.execute(UNSETTLED)
+        rows = [(a, Bond(*figures)) for a, *figures in c.fetchall()]
+        c.executemany(
+            SETTLE_STANDING, [(strength(b, b.last or 0), half_life(b), a) for a, b in rows]
+        )
 
     def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)

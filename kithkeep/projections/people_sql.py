@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kithkeep.domain.rules import LEARN_MIN_CONTACTS
 from kithkeep.domain.strength import WEIGHTS
+from kithkeep.projections.schema import head_sql
 
 # Portable SQL (SQLite and PostgreSQL): the old value qualified, no two-argument min/max.
 _PICK = (
@@ -121,4 +122,15 @@ MATURED = (
     + ", "
     + WEIGHTS.reply_sql("i.replied", "f.address", "f.how")
     + " FROM future f JOIN interactions i ON i.iid = f.iid WHERE f.at <= ?"
+)
+
+#: Relationships whose figures changed since `settle` last worked out what they make of
+#: them, with those figures (a `Bond`'s fields, in its order).
+UNSETTLED = (
+    "SELECT address, first, last, n, w_out, w_in, w_meet, learned, replies FROM stats "
+    "WHERE worth IS NULL"
+)
+#: Their strength when last in touch, its half-life, and the start of their JSON.
+SETTLE_STANDING = (
+    f"UPDATE stats SET worth = ?, half_life = ?, head = {head_sql()} WHERE address = ?"
 )

@@ -54,6 +54,7 @@ _WORDS = (
     (re.compile(r"\bINSERT OR (?:REPLACE|IGNORE) INTO\b"), "INSERT INTO"),
     (re.compile(r"\s+WITHOUT ROWID"), ""),
     (re.compile(r"\bINTEGER\b"), "BIGINT"),
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
     (re.compile(r"\bjson_object\("), "json_build_object("),
     (re.compile(r"\bjson_array\("), "json_build_array("),
     (re.compile(r"\binstr\("), "strpos("),

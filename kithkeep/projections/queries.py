@@ -319,11 +319,11 @@ def due_json(c: ReadConnection, *, now: int, default_cadence: int) -> list[str] 
     ):
         return None
     if isinstance(c, sqlite3.Connection):
-        # SQLite works out what is at stake too (its `pow` and `sqrt` are C's, as
-        # Python's are: the same doubles), in the statement that writes the JSON.
+        # SQLite works out what is at stake too, from what the projection keeps of each
+        # relationship (its `pow` is C's, as Python's is: the same doubles), in the
+        # statement that writes the JSON.
         q = _clauses(d, now, default_cadence, True, None, False)
-        members = q.json_object(named=True, extra=due_sql.DUE_MEMBERS)
-        query = due_sql.due_json(q.columns(), members, q.source_from)
+        query = due_sql.due_json(q.days, q.source, q.due_iso, q.overdue, q.source_from)
         return [row[0] for row in c.execute(query, q.params)]
     found = _simple_now(c, d, now, default_cadence, only_due=True, as_json=True)
     answers = [a for a in _finish(c, found, now, only_due=True) if isinstance(a, Answer)]

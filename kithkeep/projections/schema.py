@@ -5,14 +5,19 @@ mail), 'in' (inbound mail) or 'meet' (meeting); `contact` is 1 where the rules c
 the interaction as being in touch with that address. `stats.automated_reason` is the
 automated-sender rule an address fires ('' if none, or if self ever wrote to it; NULL
 until `settle` has classified it): such an address is no one to keep in touch with.
+`stats.worth`, `stats.half_life` and `stats.head` are what a relationship's figures
+make of it until they change (its strength when last in touch, the days of silence
+that halve it, the start of its JSON object): `settle` works them out where they are
+NULL, and a SQLite trigger (`STANDING_TRIGGER`) makes them NULL when the figures change.
 """
 
 from kithkeep.domain.strength import WEIGHTS
 
 #: The views' shape, and the contact weights their running sums were counted with.
 #: 12: cadences learned from two contact days; 13: the automated-sender rules stored in
-#: `stats.automated_reason` grew; 14: `outbound_cc`. Each rebuilds the views.
-VIEWS_VERSION = f"14|{WEIGHTS.fingerprint()}"
+#: `stats.automated_reason` grew; 14: `outbound_cc`; 15: `stats.worth`, `half_life` and
+#: `head`, kept for `due --json`. Each rebuilds the views.
+VIEWS_VERSION = f"15|{WEIGHTS.fingerprint()}"
 
 #: The event store's application name; the views track their position under it.
 APPLICATION_NAME = "kithkeep"
@@ -27,6 +32,27 @@ INDEXES = {
     "ON interactions (thread, at)",
     "team_contacts_iid": "CREATE INDEX IF NOT EXISTS team_contacts_iid ON team_contacts (iid)",
 }
+
+
+def head_sql(s: str = "") -> str:
+    """The start of a person's JSON object (as `Answer.json` has it), up to and with
+    `interactions`, from the columns of stats (`s`: their table's name and a dot). The
+    object's closing brace is cut (its last member is a number)."""
+    return (
+        f"rtrim(json_object('name', nullif({s}name, ''), 'addresses', json_array({s}address), "
+        f"'first_contact', {s}first_iso, 'last_contact', {s}last_iso, "
+        f"'last_outbound', {s}last_out_iso, 'last_inbound', {s}last_in_iso, "
+        f"'last_meeting', {s}last_meeting_iso, 'interactions', {s}n), '}}')"
+    )
+
+
+#: What makes `stats.worth` (and `half_life`, `head`) NULL again: a change of what they
+#: are made from, whichever statement makes it. SQLite's views only.
+STANDING_TRIGGER = """CREATE TRIGGER IF NOT EXISTS stats_standing
+    AFTER UPDATE OF first, last, last_out, last_in, last_meeting, n, w_out, w_in, w_meet,
+        replies, learned, name ON stats
+    WHEN new.worth IS NOT NULL
+    BEGIN UPDATE stats SET worth = NULL WHERE rowid = new.rowid; END"""
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -68,6 +94,9 @@ TABLES = (
         dirty INTEGER NOT NULL DEFAULT 0,
         name TEXT NOT NULL DEFAULT '',
         automated_reason TEXT,
+        worth REAL,
+        half_life REAL,
+        head TEXT,
         first_iso TEXT GENERATED ALWAYS AS ({iso_first}) STORED,
         last_iso TEXT GENERATED ALWAYS AS ({iso_last}) STORED,
         last_out_iso TEXT GENERATED ALWAYS AS ({iso_last_out}) STORED,

@@ -184,7 +184,7 @@ HEAVY = (
 _PROBE = """
 import json, sys
 heavy_names = set(json.loads(sys.argv[1]))
-from kithkeep.services.cli.app import main
+from kithkeep.services.cli.entry import main
 sys.argv = ["kithkeep", "due", "--json"]
 code = 0
 try:

@@ -169,3 +169,46 @@ def test_the_fast_due_answer_equals_the_general_one(clean_run: Path) -> None:
         assert fast == [a.json for a in general]
     finally:
         c.close()
+
+
+def test_what_the_views_keep_of_each_relationship_is_what_its_figures_make(
+    clean_run: Path, tmp_path: Path
+) -> None:
+    """`stats.worth`, `half_life` and `head` are the domain's rules on each row's figures;
+    a change of the figures makes them NULL until `settle`; and `due --json` answers the
+    same from them or without them."""
+    from kithkeep.domain.strength import Bond, half_life, strength
+    from kithkeep.projections import queries
+
+    copy = tmp_path / "views.sqlite"
+    shutil.copy(clean_run / "views.sqlite", copy)
+    w = sqlite3.connect(copy)
+    rows = w.execute(
+        "SELECT address, first, last, n, w_out, w_in, w_meet, learned, replies, worth, "
+        "half_life, head, json_object('name', nullif(name, ''), 'addresses', "
+        "json_array(address), 'first_contact', first_iso, 'last_contact', last_iso, "
+        "'last_outbound', last_out_iso, 'last_inbound', last_in_iso, 'last_meeting', "
+        "last_meeting_iso, 'interactions', n) FROM stats"
+    ).fetchall()
+    assert len(rows) > 200
+    for address, *figures, worth, kept, head, whole in rows:
+        b = Bond(*figures)
+        assert worth == strength(b, b.last or 0) and kept == half_life(b), address
+        assert head + "}" == whole, address
+    now = int(datetime(2002, 6, 30, tzinfo=UTC).timestamp())
+    c = queries.connect(copy)
+    kept_answer = queries.due_json(c, now=now, default_cadence=180)
+    c.close()
+    # A figure changes: what was kept of that row is NULL again (the trigger).
+    w.execute("UPDATE stats SET n = n + 0 WHERE rowid % 3 = 0")
+    w.execute("UPDATE stats SET learned = learned WHERE rowid % 3 = 1")
+    left = w.execute("SELECT count(*) FROM stats WHERE worth IS NOT NULL").fetchone()[0]
+    assert left < len(rows) / 2
+    w.commit()
+    w.close()
+    c = queries.connect(copy)
+    try:
+        assert kept_answer is not None and len(kept_answer) > 100
+        assert queries.due_json(c, now=now, default_cadence=180) == kept_answer
+    finally:
+        c.close()
