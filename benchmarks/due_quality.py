@@ -201,7 +201,7 @@ def main() -> None:
         return
     names = args.mailbox or sorted(p.name for p in args.enron.iterdir() if p.is_dir())
     k = args.top
-    columns = ("kithkeep", "kithkeep*", "contacts", "recent", "random")
+    columns = ("kithkeep", "kithkeep*", "contacts", "recent", "random", "in due")
     print(
         f"recall@{k} of reconnections (quiet >= {args.gap}d, owner writes within "
         f"{args.horizon}d), dates every {args.step}d"
@@ -231,6 +231,9 @@ def main() -> None:
                 due = [row["addresses"] for row in kithkeep_json(home, "due", at)]
                 ours = [a for row in due[:k] for a in row]
                 hits["kithkeep"] += len(c.reconnections.intersection(ours))
+                # At any rank: the most a top `k` could hold under kithkeep's rules (never
+                # one-way, never within its rhythm), had it ranked them first.
+                hits["in due"] += len(c.reconnections.intersection(a for r in due for a in r))
                 if args.why:
                     state = {
                         a: row["state"]
@@ -260,6 +263,9 @@ def main() -> None:
         mean = {col: sum(v) / len(v) for col, v in totals.items()}
         print(f"{'average':12} {'':5} {'':5} " + " ".join(f"{mean[c]:9.3f}" for c in columns))
         best = max(mean["contacts"], mean["recent"], mean["random"])
+        print(
+            f"the most kithkeep's rules allow (in due) / best baseline: {mean['in due'] / best:.2f}"
+        )
         wins = sum(
             1
             for i in range(len(totals["kithkeep"]))
@@ -272,6 +278,10 @@ def main() -> None:
             "mailboxes (target >= 5)"
         )
         print("kithkeep* is kithkeep's list with only the people the baselines rank (quiet)")
+        print(
+            "in due: the share anywhere in kithkeep's due list (no rank limit): the most "
+            "its top could hold while one-way people and those within their rhythm are not due"
+        )
     if others:
         print("other rankings of the quiet people (per mailbox, then the average):")
         for name_, values in others.items():
