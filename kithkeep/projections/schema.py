@@ -7,8 +7,9 @@ automated-sender rule an address fires ('' if none, or if self ever wrote to it;
 until `settle` has classified it): such an address is no one to keep in touch with.
 `stats.worth`, `stats.half_life` and `stats.head` are what a relationship's figures
 make of it until they change (its strength when last in touch, the days of silence
-that halve it, the start of its JSON object): `settle` works them out where they are
-NULL, and a SQLite trigger (`STANDING_TRIGGER`) makes them NULL when the figures change.
+that halve it, the start of its JSON object): on SQLite `settle` works them out where
+they are NULL, and a trigger (`STANDING_TRIGGER`) makes them NULL when the figures
+change; PostgreSQL leaves them NULL (its answers are worked out in Python).
 """
 
 from kithkeep.domain.strength import WEIGHTS
