@@ -175,3 +175,21 @@ def test_directives_stored_under_their_old_name_are_still_read(tmp_path: Path) -
         assert found.links == [["a@x.com", "b@x.com"]] and found.cadences == {"a@x.com": 30}
     finally:
         store.close()
+
+
+class _CtrlCInDefault(FastJSONTranscoder):
+    """Ctrl-C lands while orjson is in the transcoder's own callback."""
+
+    def _encode_datetime(self, o: Any) -> dict[str, Any]:
+        raise KeyboardInterrupt
+
+
+def test_a_ctrl_c_inside_orjsons_callback_is_not_swallowed_by_the_fallback() -> None:
+    # orjson wraps what `default` raised in its JSONEncodeError; the fallback to `json`
+    # for numbers orjson cannot write must not take a Ctrl-C for one (an import then ran
+    # on to its end and exited 0 after Ctrl-C, about one time in twenty under load).
+    transcoder = _CtrlCInDefault()
+    with pytest.raises(KeyboardInterrupt):
+        transcoder.encode_plain({"at": datetime(2025, 1, 1, tzinfo=UTC)})
+    # What the fallback is for still falls back: an integer beyond 64 bits.
+    assert FAST.encode({"n": 2**70}) == LIBRARY.encode({"n": 2**70})

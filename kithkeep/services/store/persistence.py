@@ -63,7 +63,11 @@ class FastJSONTranscoder(JSONTranscoder):
         """`encode`, for an object known to hold only what `_plain` allows."""
         try:
             return orjson.dumps(obj, default=self._encode_datetime, option=_OPTIONS)
-        except orjson.JSONEncodeError:
+        except orjson.JSONEncodeError as e:
+            # orjson turns whatever its `default` raised into its own error: a Ctrl-C
+            # that lands in `_encode_datetime` is a Ctrl-C still, not a reason to retry.
+            if e.__cause__ is not None and not isinstance(e.__cause__, Exception):
+                raise e.__cause__ from None
             return super().encode(obj)  # e.g. an integer beyond 64 bits: `json` takes it
 
     def _encode_datetime(self, o: Any) -> dict[str, Any]:
