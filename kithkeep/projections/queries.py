@@ -20,7 +20,7 @@ from kithkeep.projections.answers import PERSON_FIELDS, Answer, Person, iso
 from kithkeep.projections.book import AddressBook, address_book, carded
 from kithkeep.projections.people_sql import MATURED
 from kithkeep.projections.reading import ReadConnection
-from kithkeep.projections.schema import ISO
+from kithkeep.projections.schema import ISO, head_members
 
 # Answers are built in answers.py; the read side's callers find them here as before.
 __all__ = [
@@ -149,30 +149,14 @@ class _Clauses(NamedTuple):
     source_from: str
     params: dict[str, int]
 
-    def columns(self) -> dict[str, str]:
-        """What a person's JSON object is written from: SQL expressions by name."""
-        return {
-            "address": "s.address", "name": "s.name", "first_iso": "s.first_iso",
-            "last_iso": "s.last_iso", "last_out_iso": "s.last_out_iso",
-            "last_in_iso": "s.last_in_iso", "last_meeting_iso": "s.last_meeting_iso",
-            "n": "s.n", "days": self.days, "source": self.source, "due_iso": self.due_iso,
-            "overdue": self.overdue, "automated_reason": "s.automated_reason",
-        }  # fmt: skip
-
-    def json_object(self, named: bool = False, extra: str = "") -> str:
-        """A person's JSON object (as `Answer.json`), written by SQLite: from `columns`,
-        or (`named`) from columns of those names; `extra` adds members at its end."""
-        e = {k: (k if named else v) for k, v in self.columns().items()}
-        return f"""json_object('name', nullif({e["name"]}, ''),
-                    'addresses', json_array({e["address"]}),
-                    'first_contact', {e["first_iso"]}, 'last_contact', {e["last_iso"]},
-                    'last_outbound', {e["last_out_iso"]}, 'last_inbound', {e["last_in_iso"]},
-                    'last_meeting', {e["last_meeting_iso"]}, 'interactions', {e["n"]},
-                    'cadence_days', {e["days"]}, 'cadence_source', {e["source"]},
-                    'due_at', {e["due_iso"]}, 'overdue_days', {e["overdue"]},
+    def json_object(self) -> str:
+        """A person's JSON object (as `Answer.json`), written by SQLite."""
+        return f"""json_object({head_members("s.")},
+                    'cadence_days', {self.days}, 'cadence_source', {self.source},
+                    'due_at', {self.due_iso}, 'overdue_days', {self.overdue},
                     'organization', NULL, 'title', NULL, 'birthday', NULL,
                     'anniversary', NULL, 'card_source', NULL,
-                    'automated_reason', nullif(coalesce({e["automated_reason"]}, ''), ''){extra})"""
+                    'automated_reason', nullif(coalesce(s.automated_reason, ''), ''))"""
 
 
 def _clauses(

@@ -35,16 +35,22 @@ INDEXES = {
 }
 
 
-def head_sql(s: str = "") -> str:
-    """The start of a person's JSON object (as `Answer.json` has it), up to and with
-    `interactions`, from the columns of stats (`s`: their table's name and a dot). The
-    object's closing brace is cut (its last member is a number)."""
+def head_members(s: str = "") -> str:
+    """The first members of a person's JSON object (as `Answer.json` has them), up to
+    and with `interactions`, for `json_object`, from the columns of stats (`s`: their
+    table's name and a dot)."""
     return (
-        f"rtrim(json_object('name', nullif({s}name, ''), 'addresses', json_array({s}address), "
+        f"'name', nullif({s}name, ''), 'addresses', json_array({s}address), "
         f"'first_contact', {s}first_iso, 'last_contact', {s}last_iso, "
         f"'last_outbound', {s}last_out_iso, 'last_inbound', {s}last_in_iso, "
-        f"'last_meeting', {s}last_meeting_iso, 'interactions', {s}n), '}}')"
+        f"'last_meeting', {s}last_meeting_iso, 'interactions', {s}n"
     )
+
+
+def head_sql(s: str = "") -> str:
+    """The start of a person's JSON object: `head_members`' object with its closing
+    brace cut (its last member is a number)."""
+    return f"rtrim(json_object({head_members(s)}), '}}')"
 
 
 #: What makes `stats.worth` (and `half_life`, `head`) NULL again: a change of what they
