@@ -118,6 +118,12 @@ state = GlobalOptions()
 
 def hoist_global_options(args: list[str]) -> list[str]:
     """The arguments with the global options moved before the command, where click wants them."""
+    front, rest = split_global_options(args)
+    return front + rest
+
+
+def split_global_options(args: list[str]) -> tuple[list[str], list[str]]:
+    """The global options (with their values), and the other arguments, in order."""
     front: list[str] = []
     rest: list[str] = []
     i = 0
@@ -134,7 +140,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
         else:
             rest.append(a)
         i += 1
-    return front + rest
+    return front, rest
 
 
 def _version(value: bool) -> None:

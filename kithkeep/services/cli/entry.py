@@ -22,11 +22,10 @@ from typer.models import CommandInfo
 from kithkeep.domain.errors import KithkeepError, StoppedError
 from kithkeep.services.cli.common import (
     COMMAND_ORDER,
-    GLOBAL_FLAGS,
-    GLOBAL_VALUED,
     app,
     err,
     hoist_global_options,
+    split_global_options,
     state,
 )
 from kithkeep.services.cli.examples import add_examples
@@ -53,19 +52,10 @@ HOMES = {
 
 
 def command_named(args: list[str]) -> str | None:
-    """The command the (hoisted) arguments name, if only global options come before it."""
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a in GLOBAL_FLAGS or any(a.startswith(v + "=") for v in GLOBAL_VALUED):
-            i += 1
-        elif a in GLOBAL_VALUED:
-            i += 2
-        elif a.startswith("-"):
-            return None  # --help, --version, or something click must judge
-        else:
-            return a
-    return None
+    """The command the arguments name: the first that is not a global option, unless it
+    is an option itself (--help, --version, or something click must judge)."""
+    _, rest = split_global_options(args)
+    return rest[0] if rest and not rest[0].startswith("-") else None
 
 
 def load(args: list[str]) -> typer.Typer:
@@ -73,10 +63,10 @@ def load(args: list[str]) -> typer.Typer:
     they name none of them."""
     home = HOMES.get(command_named(args) or "")
     if home is None:
-        import_module("kithkeep.services.cli.app")  # every group, each on `app`
+        import_module("kithkeep.services.cli.app")  # every group on `app`, finished
     else:
         import_module(f"kithkeep.services.cli.{home}")
-    finish(app)
+        finish(app)
     return app
 
 
